@@ -1,0 +1,26 @@
+// Opaque pagination cursors over an order key (a timestamp and an id), base64url JSON.
+import { AppError } from './errors';
+import { isObjectId } from './ids';
+import type { OrderKey } from './ordering';
+
+export function encodeCursor(key: OrderKey): string {
+  return Buffer.from(JSON.stringify({ t: key.createdAt.getTime(), id: key.id })).toString(
+    'base64url',
+  );
+}
+
+/** Decodes a cursor made by encodeCursor; anything else is a VALIDATION error. */
+export function decodeCursor(cursor: string): OrderKey {
+  const invalid = new AppError('VALIDATION', 'cursor is malformed');
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw invalid;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw invalid;
+  const { t, id } = parsed as { t?: unknown; id?: unknown };
+  if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0 || !isObjectId(id)) throw invalid;
+  return { createdAt: new Date(t), id };
+}

@@ -1,0 +1,59 @@
+// The one error type of Parley: a closed set of machine codes, each with one HTTP status.
+
+/** Every machine-readable error code the server can answer with. */
+export type ErrorCode =
+  | 'VALIDATION'
+  | 'BAD_FRAME'
+  | 'UNKNOWN_TYPE'
+  | 'UNAUTHORIZED'
+  | 'NOT_PARTICIPANT'
+  | 'NOT_ADMIN'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'FRAME_TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'NOT_IMPLEMENTED'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
+
+/** HTTP status for each code; the only place statuses are decided. */
+export const httpStatusOf: Record<ErrorCode, number> = {
+  VALIDATION: 400,
+  BAD_FRAME: 400,
+  UNKNOWN_TYPE: 400,
+  UNAUTHORIZED: 401,
+  NOT_PARTICIPANT: 403,
+  NOT_ADMIN: 403,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  FRAME_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  NOT_IMPLEMENTED: 501,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+export const validationError = (message: string, details?: unknown): AppError =>
+  new AppError('VALIDATION', message, details);
+export const notFound = (what: string): AppError => new AppError('NOT_FOUND', `${what} not found`);
+export const notParticipant = (): AppError =>
+  new AppError('NOT_PARTICIPANT', 'you are not a participant of this conversation');
+export const notAdmin = (): AppError =>
+  new AppError('NOT_ADMIN', 'only a group admin can do this');

@@ -1,0 +1,75 @@
+// Plain domain records shared by the services and every store; camelCase, no framework types.
+
+export type ConversationType = 'DIRECT' | 'GROUP';
+export type ParticipantRole = 'ADMIN' | 'MEMBER';
+export type MessageType = 'TEXT' | 'IMAGE' | 'VIDEO' | 'MIXED';
+export type MessageStatus = 'SENT' | 'DELIVERED' | 'SEEN';
+export type MediaKind = 'image' | 'video';
+
+export interface MediaItem {
+  url: string;
+  type: MediaKind;
+  thumbnailUrl?: string;
+  width?: number;
+  height?: number;
+  duration?: number;
+}
+
+export interface User {
+  id: string;
+  username: string;
+  avatarUrl: string | null;
+  /** null for users provisioned by an external platform (they never log in here). */
+  passwordHash: string | null;
+  createdAt: Date;
+  lastActiveAt: Date | null;
+}
+
+export interface Conversation {
+  id: string;
+  type: ConversationType;
+  name: string | null;
+  avatarUrl: string | null;
+  createdBy: string | null;
+  createdAt: Date;
+  /** Last activity: creation or the newest message. Orders the conversation list. */
+  updatedAt: Date;
+  lastMessageId: string | null;
+  lastMessageContent: string | null;
+  lastMessageAt: Date | null;
+}
+
+/** A position in a conversation's message order: messages sort by (createdAt, id). */
+export interface Watermark {
+  messageId: string;
+  createdAt: Date;
+}
+
+export interface Participant {
+  conversationId: string;
+  userId: string;
+  role: ParticipantRole;
+  joinedAt: Date;
+  leftAt: Date | null;
+  /** Newest message this user has seen; moves forward only. */
+  seen: Watermark | null;
+  /** Newest message one of this user's devices confirmed; moves forward only. */
+  delivered: Watermark | null;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  senderId: string;
+  content: string | null;
+  type: MessageType;
+  media: MediaItem[];
+  replyToMessageId: string | null;
+  /** Client-chosen idempotency key, scoped to the sender. */
+  tempId: string | null;
+  createdAt: Date;
+  updatedAt: Date | null;
+  deletedAt: Date | null;
+  /** Last time anything about the message changed (creation, edit, deletion); feeds SYNC. */
+  changedAt: Date;
+}

@@ -1,0 +1,111 @@
+// The ports the application needs; adapters implement them, services only see these.
+import type { OrderKey } from './domain/ordering';
+import type {
+  Conversation,
+  Message,
+  Participant,
+  ParticipantRole,
+  User,
+  Watermark,
+} from './domain/types';
+
+/** A conversation-list position: conversations sort by (updatedAt, id) descending. */
+export interface ActivityKey {
+  updatedAt: Date;
+  id: string;
+}
+
+export interface LastMessage {
+  messageId: string;
+  content: string;
+  at: Date;
+}
+
+/**
+ * Persistence. Every method returns plain objects (never driver documents). Inserts that can
+ * collide return false instead of throwing, and collide on `_id` only: ids of naturally unique
+ * records are derived from their key (see domain/ids.ts), so no unique secondary index and no
+ * multi-document transaction is needed for correctness.
+ */
+export interface Store {
+  /** Inserts a user; false when the id (hence the username) is taken. */
+  insertUser(user: User): Promise<boolean>;
+  findUserById(id: string): Promise<User | null>;
+  findUsersByIds(ids: readonly string[]): Promise<User[]>;
+  /** Case-insensitive substring match on username, literal text (no pattern syntax), by username. */
+  searchUsers(text: string, excludeUserId: string, limit: number): Promise<User[]>;
+  setUserLastActive(id: string, at: Date): Promise<void>;
+
+  /** Inserts a conversation; false when the id exists (a DIRECT pair created twice). */
+  insertConversation(conversation: Conversation): Promise<boolean>;
+  findConversation(id: string): Promise<Conversation | null>;
+  /** Sets the last-message preview and activity time unless a newer message already did. */
+  recordLastMessage(conversationId: string, last: LastMessage): Promise<void>;
+  /** Replaces the preview text when `messageId` is still the conversation's last message. */
+  replaceLastMessagePreview(conversationId: string, messageId: string, content: string): Promise<void>;
+  /** Conversations the user currently takes part in, newest activity first, after `before`. */
+  listConversationsOfUser(
+    userId: string,
+    before: ActivityKey | null,
+    limit: number,
+  ): Promise<Conversation[]>;
+
+  /**
+   * Adds a participant, or re-joins one who left (role, joinedAt and watermarks are reset to the
+   * given values). A current participant is left unchanged. Returns true when it changed anything.
+   */
+  upsertParticipant(participant: Participant): Promise<boolean>;
+  findParticipant(conversationId: string, userId: string): Promise<Participant | null>;
+  /** Every participant record of the conversation, including those who left, by joinedAt. */
+  listParticipants(conversationId: string): Promise<Participant[]>;
+  /** Marks a current participant as left; false when they were not a current participant. */
+  markParticipantLeft(conversationId: string, userId: string, at: Date): Promise<boolean>;
+  setParticipantRole(conversationId: string, userId: string, role: ParticipantRole): Promise<void>;
+  /** Moves a watermark forward only (atomically); true when it moved. */
+  advanceWatermark(
+    conversationId: string,
+    userId: string,
+    kind: 'seen' | 'delivered',
+    to: Watermark,
+  ): Promise<boolean>;
+
+  /** Inserts a message with its `message.sent` event pending; false when the id exists. */
+  insertMessage(message: Message): Promise<boolean>;
+  findMessage(id: string): Promise<Message | null>;
+  /** Up to `limit` messages strictly before `before` (or the newest), newest first. */
+  listMessagesBefore(conversationId: string, before: OrderKey | null, limit: number): Promise<Message[]>;
+  /** Messages strictly after `after` not sent by `excludeSenderId` and not deleted. */
+  countMessagesAfter(
+    conversationId: string,
+    after: OrderKey | null,
+    excludeSenderId: string,
+  ): Promise<number>;
+  /** Applies an edit or a soft delete and bumps changedAt; returns the message after it. */
+  updateMessage(
+    id: string,
+    patch: { content?: string | null; media?: Message['media']; updatedAt?: Date; deletedAt?: Date; changedAt: Date },
+  ): Promise<Message | null>;
+  /** Messages of these conversations changed strictly after `after` (changedAt, id), oldest first. */
+  listMessagesChangedSince(
+    conversationIds: readonly string[],
+    after: OrderKey | null,
+    limit: number,
+  ): Promise<Message[]>;
+
+  /** Messages whose `message.sent` event is still pending and was created before `createdBefore`. */
+  listPendingMessageEvents(createdBefore: Date, limit: number): Promise<Message[]>;
+  /** Records that the message's `message.sent` event reached the broker. */
+  clearPendingMessageEvent(messageId: string): Promise<void>;
+
+  /** Checks the store answers (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Hashes and checks passwords with a slow KDF. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(hash: string, password: string): Promise<boolean>;
+}
+
+export type Clock = () => Date;

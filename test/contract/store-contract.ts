@@ -1,0 +1,257 @@
+// The store contract: every Store adapter must pass this same suite.
+import { newObjectId } from '../../src/domain/ids';
+import type { Message } from '../../src/domain/types';
+import type { Store } from '../../src/ports';
+import { aConversation, aMessage, aParticipant, aUser, uniqueName } from '../support/factories';
+
+export function describeStoreContract(name: string, openStore: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeAll(async () => {
+      store = await openStore();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    describe('users', () => {
+      it('inserts once per id and reads back plain records', async () => {
+        const user = aUser({ avatarUrl: 'https://x.test/a.png', passwordHash: 'h' });
+        expect(await store.insertUser(user)).toBe(true);
+        expect(await store.insertUser({ ...user, username: 'other' })).toBe(false);
+        expect(await store.findUserById(user.id)).toEqual(user);
+        expect(await store.findUserById(newObjectId())).toBeNull();
+      });
+
+      it('finds many by id, skipping unknown ones', async () => {
+        const a = aUser();
+        const b = aUser();
+        await store.insertUser(a);
+        await store.insertUser(b);
+        const found = await store.findUsersByIds([a.id, newObjectId(), b.id]);
+        expect(found.map((u) => u.id).sort()).toEqual([a.id, b.id].sort());
+      });
+
+      it('searches case-insensitively, literally, excluding the caller, bounded', async () => {
+        const tag = uniqueName('Srch');
+        const me = aUser({ username: `${tag}_me` });
+        const others = [aUser({ username: `${tag}_Alice` }), aUser({ username: `${tag}_bob` })];
+        const dotted = aUser({ username: `${tag}.x` });
+        const notDotted = aUser({ username: `${tag}zx` });
+        for (const u of [me, ...others, dotted, notDotted]) await store.insertUser(u);
+
+        const found = await store.searchUsers(tag.toUpperCase() + '_', me.id, 10);
+        expect(found.map((u) => u.username).sort()).toEqual(others.map((u) => u.username).sort());
+        expect((await store.searchUsers(`${tag}.`, me.id, 10)).map((u) => u.id)).toEqual([dotted.id]);
+        expect(await store.searchUsers(`${tag}(`, me.id, 10)).toEqual([]);
+        expect(await store.searchUsers(tag, me.id, 2)).toHaveLength(2);
+      });
+
+      it('records last activity', async () => {
+        const user = aUser();
+        await store.insertUser(user);
+        const at = new Date('2030-01-02T03:04:05.678Z');
+        await store.setUserLastActive(user.id, at);
+        expect((await store.findUserById(user.id))?.lastActiveAt).toEqual(at);
+      });
+    });
+
+    describe('conversations', () => {
+      it('inserts once per id', async () => {
+        const c = aConversation({ type: 'DIRECT', name: null });
+        expect(await store.insertConversation(c)).toBe(true);
+        expect(await store.insertConversation({ ...c, name: 'again' })).toBe(false);
+        expect(await store.findConversation(c.id)).toEqual(c);
+        expect(await store.findConversation(newObjectId())).toBeNull();
+      });
+
+      it('keeps the newest last message and moves activity forward', async () => {
+        const c = aConversation({ updatedAt: new Date('2030-01-01T00:00:00Z') });
+        await store.insertConversation(c);
+        const t2 = new Date('2030-01-01T00:00:02Z');
+        const t1 = new Date('2030-01-01T00:00:01Z');
+        const m2 = newObjectId();
+        await store.recordLastMessage(c.id, { messageId: m2, content: 'two', at: t2 });
+        await store.recordLastMessage(c.id, { messageId: newObjectId(), content: 'one', at: t1 });
+        const read = await store.findConversation(c.id);
+        expect(read).toMatchObject({ lastMessageId: m2, lastMessageContent: 'two', lastMessageAt: t2, updatedAt: t2 });
+
+        await store.replaceLastMessagePreview(c.id, newObjectId(), 'not last');
+        await store.replaceLastMessagePreview(c.id, m2, 'edited');
+        expect((await store.findConversation(c.id))?.lastMessageContent).toBe('edited');
+      });
+
+      it("lists a user's current conversations by activity, paginated, without ones they left", async () => {
+        const me = newObjectId();
+        const base = Date.parse('2031-01-01T00:00:00Z');
+        const convs = [0, 1, 2, 3].map((i) => aConversation({ updatedAt: new Date(base + (i < 2 ? 0 : i) * 1000) }));
+        for (const c of convs) {
+          await store.insertConversation(c);
+          await store.upsertParticipant(aParticipant(c.id, me));
+        }
+        const left = aConversation({ updatedAt: new Date(base + 10_000) });
+        await store.insertConversation(left);
+        await store.upsertParticipant(aParticipant(left.id, me));
+        await store.markParticipantLeft(left.id, me, new Date());
+
+        const expected = [...convs].sort(
+          (a, b) => b.updatedAt.getTime() - a.updatedAt.getTime() || (a.id < b.id ? 1 : -1),
+        );
+        const first = await store.listConversationsOfUser(me, null, 3);
+        expect(first.map((c) => c.id)).toEqual(expected.slice(0, 3).map((c) => c.id));
+        const lastOfFirst = first[2]!;
+        const second = await store.listConversationsOfUser(
+          me,
+          { updatedAt: lastOfFirst.updatedAt, id: lastOfFirst.id },
+          3,
+        );
+        expect(second.map((c) => c.id)).toEqual(expected.slice(3).map((c) => c.id));
+      });
+    });
+
+    describe('participants', () => {
+      it('adds, keeps current ones unchanged, and re-joins those who left', async () => {
+        const c = newObjectId();
+        const u = newObjectId();
+        const p = aParticipant(c, u, { role: 'ADMIN', joinedAt: new Date('2030-01-01T00:00:00Z') });
+        expect(await store.upsertParticipant(p)).toBe(true);
+        expect(await store.upsertParticipant({ ...p, role: 'MEMBER' })).toBe(false);
+        expect(await store.findParticipant(c, u)).toEqual(p);
+
+        const leftAt = new Date('2030-01-02T00:00:00Z');
+        expect(await store.markParticipantLeft(c, u, leftAt)).toBe(true);
+        expect(await store.markParticipantLeft(c, u, leftAt)).toBe(false);
+        expect((await store.findParticipant(c, u))?.leftAt).toEqual(leftAt);
+
+        const rejoin = aParticipant(c, u, { joinedAt: new Date('2030-01-03T00:00:00Z') });
+        expect(await store.upsertParticipant(rejoin)).toBe(true);
+        expect(await store.findParticipant(c, u)).toEqual(rejoin);
+        expect(await store.findParticipant(c, newObjectId())).toBeNull();
+      });
+
+      it('lists every participant by join time and changes roles', async () => {
+        const c = newObjectId();
+        const [a, b, d] = [newObjectId(), newObjectId(), newObjectId()];
+        await store.upsertParticipant(aParticipant(c, b, { joinedAt: new Date('2030-01-02T00:00:00Z') }));
+        await store.upsertParticipant(aParticipant(c, a, { joinedAt: new Date('2030-01-01T00:00:00Z') }));
+        await store.upsertParticipant(aParticipant(c, d, { joinedAt: new Date('2030-01-03T00:00:00Z') }));
+        await store.markParticipantLeft(c, d, new Date());
+        await store.setParticipantRole(c, b, 'ADMIN');
+        const all = await store.listParticipants(c);
+        expect(all.map((p) => p.userId)).toEqual([a, b, d]);
+        expect(all[1]?.role).toBe('ADMIN');
+        expect(all[2]?.leftAt).not.toBeNull();
+      });
+
+      it.each(['seen', 'delivered'] as const)('moves the %s watermark forward only', async (kind) => {
+        const c = newObjectId();
+        const u = newObjectId();
+        await store.upsertParticipant(aParticipant(c, u));
+        const t = new Date('2030-01-01T00:00:00.123Z');
+        const [lo, hi] = [newObjectId(), newObjectId()].sort();
+        expect(await store.advanceWatermark(c, u, kind, { messageId: lo!, createdAt: t })).toBe(true);
+        expect(await store.advanceWatermark(c, u, kind, { messageId: hi!, createdAt: t })).toBe(true);
+        expect(await store.advanceWatermark(c, u, kind, { messageId: lo!, createdAt: t })).toBe(false);
+        expect(await store.advanceWatermark(c, u, kind, { messageId: hi!, createdAt: t })).toBe(false);
+        expect(await store.advanceWatermark(c, u, kind, { messageId: 'f'.repeat(24), createdAt: new Date(t.getTime() - 1) })).toBe(false);
+        expect((await store.findParticipant(c, u))?.[kind]).toEqual({ messageId: hi, createdAt: t });
+        const other = kind === 'seen' ? 'delivered' : 'seen';
+        expect((await store.findParticipant(c, u))?.[other]).toBeNull();
+      });
+    });
+
+    describe('messages', () => {
+      it('inserts once per id and reads back', async () => {
+        const m = aMessage(newObjectId(), newObjectId(), {
+          media: [{ url: 'https://x.test/v.mp4', type: 'video', thumbnailUrl: 'https://x.test/t.png', width: 640, height: 480, duration: 1.5 }],
+          type: 'MIXED',
+          tempId: 't-1',
+          replyToMessageId: newObjectId(),
+        });
+        expect(await store.insertMessage(m)).toBe(true);
+        expect(await store.insertMessage({ ...m, content: 'dup' })).toBe(false);
+        expect(await store.findMessage(m.id)).toEqual(m);
+        expect(await store.findMessage(newObjectId())).toBeNull();
+      });
+
+      it('pages newest first without skipping or repeating when hundreds share a millisecond', async () => {
+        const c = newObjectId();
+        const sender = newObjectId();
+        const sameMs = new Date('2030-05-05T05:05:05.555Z');
+        const inserted: Message[] = [];
+        for (let i = 0; i < 250; i++) {
+          const m = aMessage(c, sender, { createdAt: i < 240 ? sameMs : new Date(sameMs.getTime() + i), content: `m${i}` });
+          inserted.push(m);
+        }
+        await Promise.all(inserted.map((m) => store.insertMessage(m)));
+        const seen: string[] = [];
+        let before: { createdAt: Date; id: string } | null = null;
+        for (;;) {
+          const page: Message[] = await store.listMessagesBefore(c, before, 37);
+          if (page.length === 0) break;
+          seen.push(...page.map((m) => m.id));
+          const oldest: Message = page[page.length - 1]!;
+          before = { createdAt: oldest.createdAt, id: oldest.id };
+        }
+        const expected = [...inserted]
+          .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+          .reverse()
+          .map((m) => m.id);
+        expect(seen).toEqual(expected);
+        expect(await store.listMessagesBefore(newObjectId(), null, 10)).toEqual([]);
+      });
+
+      it('counts messages after a watermark, not the reader’s own, not deleted', async () => {
+        const c = newObjectId();
+        const [me, other] = [newObjectId(), newObjectId()];
+        const base = Date.parse('2030-06-01T00:00:00Z');
+        const ms = [
+          aMessage(c, other, { createdAt: new Date(base) }),
+          aMessage(c, other, { createdAt: new Date(base + 1) }),
+          aMessage(c, me, { createdAt: new Date(base + 2) }),
+          aMessage(c, other, { createdAt: new Date(base + 3) }),
+          aMessage(c, other, { createdAt: new Date(base + 4), deletedAt: new Date(base + 5) }),
+        ];
+        for (const m of ms) await store.insertMessage(m);
+        expect(await store.countMessagesAfter(c, null, me)).toBe(3);
+        expect(await store.countMessagesAfter(c, { createdAt: ms[0]!.createdAt, id: ms[0]!.id }, me)).toBe(2);
+        expect(await store.countMessagesAfter(c, { createdAt: ms[3]!.createdAt, id: ms[3]!.id }, me)).toBe(0);
+      });
+
+      it('edits and soft-deletes, bumping changedAt, and lists changes in change order', async () => {
+        const c = newObjectId();
+        const s = newObjectId();
+        const t0 = new Date('2030-07-01T00:00:00Z');
+        const a = aMessage(c, s, { createdAt: t0 });
+        const b = aMessage(c, s, { createdAt: new Date(t0.getTime() + 1) });
+        await store.insertMessage(a);
+        await store.insertMessage(b);
+        const edited = await store.updateMessage(a.id, { content: 'new', updatedAt: new Date(t0.getTime() + 10), changedAt: new Date(t0.getTime() + 10) });
+        expect(edited).toMatchObject({ id: a.id, content: 'new', updatedAt: new Date(t0.getTime() + 10) });
+        const deleted = await store.updateMessage(b.id, { deletedAt: new Date(t0.getTime() + 20), changedAt: new Date(t0.getTime() + 20) });
+        expect(deleted?.deletedAt).toEqual(new Date(t0.getTime() + 20));
+        expect(await store.updateMessage(newObjectId(), { changedAt: t0 })).toBeNull();
+
+        const changes = await store.listMessagesChangedSince([c], null, 10);
+        expect(changes.map((m) => m.id)).toEqual([a.id, b.id]);
+        const after = await store.listMessagesChangedSince([c], { createdAt: changes[0]!.changedAt, id: a.id }, 10);
+        expect(after.map((m) => m.id)).toEqual([b.id]);
+        expect(await store.listMessagesChangedSince([newObjectId()], null, 10)).toEqual([]);
+      });
+
+      it('keeps a pending message.sent event until it is cleared', async () => {
+        const m = aMessage(newObjectId(), newObjectId(), { createdAt: new Date('2001-01-01T00:00:00Z') });
+        await store.insertMessage(m);
+        const pending = await store.listPendingMessageEvents(new Date('2001-01-01T00:00:01Z'), 1000);
+        expect(pending.map((p) => p.id)).toContain(m.id);
+        await store.clearPendingMessageEvent(m.id);
+        const after = await store.listPendingMessageEvents(new Date('2001-01-01T00:00:01Z'), 1000);
+        expect(after.map((p) => p.id)).not.toContain(m.id);
+      });
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

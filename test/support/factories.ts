@@ -1,0 +1,68 @@
+// Builders for domain records with unique ids, so tests never need to wipe a store.
+import { newObjectId } from '../../src/domain/ids';
+import type { Conversation, Message, Participant, User } from '../../src/domain/types';
+
+let seq = 0;
+export const uniqueName = (prefix = 'user'): string =>
+  `${prefix}_${Date.now().toString(36)}_${(seq++).toString(36)}_${Math.random().toString(36).slice(2, 6)}`;
+
+export const aUser = (over: Partial<User> = {}): User => ({
+  id: newObjectId(),
+  username: uniqueName(),
+  avatarUrl: null,
+  passwordHash: null,
+  createdAt: new Date(),
+  lastActiveAt: null,
+  ...over,
+});
+
+export const aConversation = (over: Partial<Conversation> = {}): Conversation => {
+  const now = new Date();
+  return {
+    id: newObjectId(),
+    type: 'GROUP',
+    name: 'group',
+    avatarUrl: null,
+    createdBy: null,
+    createdAt: now,
+    updatedAt: now,
+    lastMessageId: null,
+    lastMessageContent: null,
+    lastMessageAt: null,
+    ...over,
+  };
+};
+
+export const aParticipant = (
+  conversationId: string,
+  userId: string,
+  over: Partial<Participant> = {},
+): Participant => ({
+  conversationId,
+  userId,
+  role: 'MEMBER',
+  joinedAt: new Date(),
+  leftAt: null,
+  seen: null,
+  delivered: null,
+  ...over,
+});
+
+export const aMessage = (conversationId: string, senderId: string, over: Partial<Message> = {}): Message => {
+  const createdAt = over.createdAt ?? new Date();
+  return {
+    id: newObjectId(),
+    conversationId,
+    senderId,
+    content: 'hello',
+    type: 'TEXT',
+    media: [],
+    replyToMessageId: null,
+    tempId: null,
+    createdAt,
+    updatedAt: null,
+    deletedAt: null,
+    changedAt: createdAt,
+    ...over,
+  };
+};
