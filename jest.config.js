@@ -5,4 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   testTimeout: 20000,
+  // One MongoDB-wire server per run (or MONGODB_URL); tests get databases via test/support/mongo-url.ts.
+  globalSetup: '<rootDir>/test/support/mongo-global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/mongo-global-teardown.ts',
 };

@@ -1,4 +1,5 @@
 // The ports the application needs; adapters implement them, services only see these.
+import type { BusEvent } from './protocol/events';
 import type { OrderKey } from './domain/ordering';
 import type {
   Conversation,
@@ -17,7 +18,7 @@ export interface ActivityKey {
 
 export interface LastMessage {
   messageId: string;
-  content: string;
+  content: string | null;
   at: Date;
 }
 
@@ -42,7 +43,11 @@ export interface Store {
   /** Sets the last-message preview and activity time unless a newer message already did. */
   recordLastMessage(conversationId: string, last: LastMessage): Promise<void>;
   /** Replaces the preview text when `messageId` is still the conversation's last message. */
-  replaceLastMessagePreview(conversationId: string, messageId: string, content: string): Promise<void>;
+  replaceLastMessagePreview(
+    conversationId: string,
+    messageId: string,
+    content: string | null,
+  ): Promise<void>;
   /** Conversations the user currently takes part in, newest activity first, after `before`. */
   listConversationsOfUser(
     userId: string,
@@ -73,7 +78,11 @@ export interface Store {
   insertMessage(message: Message): Promise<boolean>;
   findMessage(id: string): Promise<Message | null>;
   /** Up to `limit` messages strictly before `before` (or the newest), newest first. */
-  listMessagesBefore(conversationId: string, before: OrderKey | null, limit: number): Promise<Message[]>;
+  listMessagesBefore(
+    conversationId: string,
+    before: OrderKey | null,
+    limit: number,
+  ): Promise<Message[]>;
   /** Messages strictly after `after` not sent by `excludeSenderId` and not deleted. */
   countMessagesAfter(
     conversationId: string,
@@ -83,7 +92,13 @@ export interface Store {
   /** Applies an edit or a soft delete and bumps changedAt; returns the message after it. */
   updateMessage(
     id: string,
-    patch: { content?: string | null; media?: Message['media']; updatedAt?: Date; deletedAt?: Date; changedAt: Date },
+    patch: {
+      content?: string | null;
+      media?: Message['media'];
+      updatedAt?: Date;
+      deletedAt?: Date;
+      changedAt: Date;
+    },
   ): Promise<Message | null>;
   /** Messages of these conversations changed strictly after `after` (changedAt, id), oldest first. */
   listMessagesChangedSince(
@@ -109,3 +124,19 @@ export interface PasswordHasher {
 }
 
 export type Clock = () => Date;
+
+/**
+ * The event bus. `publish` resolves once the event is durable (broker-confirmed for a broker
+ * bus); `subscribe` registers the one handler this node runs for consumed events — an event
+ * is acknowledged only after the handler resolves.
+ */
+export interface EventBus {
+  publish(event: BusEvent): Promise<void>;
+  subscribe(handler: (event: BusEvent) => Promise<void>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Who is online, as far as the realtime layer knows. */
+export interface PresenceReader {
+  onlineAmong(userIds: readonly string[]): Promise<Set<string>>;
+}

@@ -55,5 +55,4 @@ export const validationError = (message: string, details?: unknown): AppError =>
 export const notFound = (what: string): AppError => new AppError('NOT_FOUND', `${what} not found`);
 export const notParticipant = (): AppError =>
   new AppError('NOT_PARTICIPANT', 'you are not a participant of this conversation');
-export const notAdmin = (): AppError =>
-  new AppError('NOT_ADMIN', 'only a group admin can do this');
+export const notAdmin = (): AppError => new AppError('NOT_ADMIN', 'only a group admin can do this');

@@ -9,6 +9,18 @@ export interface MessageLimits {
   maxMediaItems: number;
 }
 
+/** Length in Unicode code points, so an emoji counts once, not as two UTF-16 units. */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by its low half is one code point.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) i++;
+    count++;
+  }
+  return count;
+}
+
 /** TEXT, IMAGE or VIDEO when only one kind is present; MIXED for text + media or images + videos. */
 export function deriveMessageType(content: string | null, media: MediaItem[]): MessageType {
   const hasText = content !== null && content.length > 0;
@@ -29,7 +41,7 @@ export function checkMessageBody(
   if (!hasText && media.length === 0) {
     throw validationError('a message needs content or media');
   }
-  if (content !== null && [...content].length > limits.maxMessageLength) {
+  if (content !== null && characterCount(content) > limits.maxMessageLength) {
     throw validationError(`content is longer than ${limits.maxMessageLength} characters`);
   }
   if (media.length > limits.maxMediaItems) {
@@ -41,7 +53,7 @@ export function checkMessageBody(
 /** Checks edited content: text is required (media cannot be edited). */
 export function checkEditedContent(content: string, limits: MessageLimits): string {
   if (content.trim().length === 0) throw validationError('content must not be empty');
-  if ([...content].length > limits.maxMessageLength) {
+  if (characterCount(content) > limits.maxMessageLength) {
     throw validationError(`content is longer than ${limits.maxMessageLength} characters`);
   }
   return content;

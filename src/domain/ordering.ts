@@ -13,7 +13,10 @@ export function compareKeys(a: OrderKey, b: OrderKey): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-export const watermarkKey = (w: Watermark): OrderKey => ({ createdAt: w.createdAt, id: w.messageId });
+export const watermarkKey = (w: Watermark): OrderKey => ({
+  createdAt: w.createdAt,
+  id: w.messageId,
+});
 
 /** True when the key is at or before the watermark (a null watermark covers nothing). */
 export const isCoveredBy = (key: OrderKey, watermark: Watermark | null): boolean =>

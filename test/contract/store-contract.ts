@@ -42,7 +42,9 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 
         const found = await store.searchUsers(tag.toUpperCase() + '_', me.id, 10);
         expect(found.map((u) => u.username).sort()).toEqual(others.map((u) => u.username).sort());
-        expect((await store.searchUsers(`${tag}.`, me.id, 10)).map((u) => u.id)).toEqual([dotted.id]);
+        expect((await store.searchUsers(`${tag}.`, me.id, 10)).map((u) => u.id)).toEqual([
+          dotted.id,
+        ]);
         expect(await store.searchUsers(`${tag}(`, me.id, 10)).toEqual([]);
         expect(await store.searchUsers(tag, me.id, 2)).toHaveLength(2);
       });
@@ -74,7 +76,12 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         await store.recordLastMessage(c.id, { messageId: m2, content: 'two', at: t2 });
         await store.recordLastMessage(c.id, { messageId: newObjectId(), content: 'one', at: t1 });
         const read = await store.findConversation(c.id);
-        expect(read).toMatchObject({ lastMessageId: m2, lastMessageContent: 'two', lastMessageAt: t2, updatedAt: t2 });
+        expect(read).toMatchObject({
+          lastMessageId: m2,
+          lastMessageContent: 'two',
+          lastMessageAt: t2,
+          updatedAt: t2,
+        });
 
         await store.replaceLastMessagePreview(c.id, newObjectId(), 'not last');
         await store.replaceLastMessagePreview(c.id, m2, 'edited');
@@ -84,7 +91,9 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       it("lists a user's current conversations by activity, paginated, without ones they left", async () => {
         const me = newObjectId();
         const base = Date.parse('2031-01-01T00:00:00Z');
-        const convs = [0, 1, 2, 3].map((i) => aConversation({ updatedAt: new Date(base + (i < 2 ? 0 : i) * 1000) }));
+        const convs = [0, 1, 2, 3].map((i) =>
+          aConversation({ updatedAt: new Date(base + (i < 2 ? 0 : i) * 1000) }),
+        );
         for (const c of convs) {
           await store.insertConversation(c);
           await store.upsertParticipant(aParticipant(c.id, me));
@@ -132,9 +141,15 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       it('lists every participant by join time and changes roles', async () => {
         const c = newObjectId();
         const [a, b, d] = [newObjectId(), newObjectId(), newObjectId()];
-        await store.upsertParticipant(aParticipant(c, b, { joinedAt: new Date('2030-01-02T00:00:00Z') }));
-        await store.upsertParticipant(aParticipant(c, a, { joinedAt: new Date('2030-01-01T00:00:00Z') }));
-        await store.upsertParticipant(aParticipant(c, d, { joinedAt: new Date('2030-01-03T00:00:00Z') }));
+        await store.upsertParticipant(
+          aParticipant(c, b, { joinedAt: new Date('2030-01-02T00:00:00Z') }),
+        );
+        await store.upsertParticipant(
+          aParticipant(c, a, { joinedAt: new Date('2030-01-01T00:00:00Z') }),
+        );
+        await store.upsertParticipant(
+          aParticipant(c, d, { joinedAt: new Date('2030-01-03T00:00:00Z') }),
+        );
         await store.markParticipantLeft(c, d, new Date());
         await store.setParticipantRole(c, b, 'ADMIN');
         const all = await store.listParticipants(c);
@@ -143,27 +158,55 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(all[2]?.leftAt).not.toBeNull();
       });
 
-      it.each(['seen', 'delivered'] as const)('moves the %s watermark forward only', async (kind) => {
-        const c = newObjectId();
-        const u = newObjectId();
-        await store.upsertParticipant(aParticipant(c, u));
-        const t = new Date('2030-01-01T00:00:00.123Z');
-        const [lo, hi] = [newObjectId(), newObjectId()].sort();
-        expect(await store.advanceWatermark(c, u, kind, { messageId: lo!, createdAt: t })).toBe(true);
-        expect(await store.advanceWatermark(c, u, kind, { messageId: hi!, createdAt: t })).toBe(true);
-        expect(await store.advanceWatermark(c, u, kind, { messageId: lo!, createdAt: t })).toBe(false);
-        expect(await store.advanceWatermark(c, u, kind, { messageId: hi!, createdAt: t })).toBe(false);
-        expect(await store.advanceWatermark(c, u, kind, { messageId: 'f'.repeat(24), createdAt: new Date(t.getTime() - 1) })).toBe(false);
-        expect((await store.findParticipant(c, u))?.[kind]).toEqual({ messageId: hi, createdAt: t });
-        const other = kind === 'seen' ? 'delivered' : 'seen';
-        expect((await store.findParticipant(c, u))?.[other]).toBeNull();
-      });
+      it.each(['seen', 'delivered'] as const)(
+        'moves the %s watermark forward only',
+        async (kind) => {
+          const c = newObjectId();
+          const u = newObjectId();
+          await store.upsertParticipant(aParticipant(c, u));
+          const t = new Date('2030-01-01T00:00:00.123Z');
+          const [lo, hi] = [newObjectId(), newObjectId()].sort();
+          expect(await store.advanceWatermark(c, u, kind, { messageId: lo!, createdAt: t })).toBe(
+            true,
+          );
+          expect(await store.advanceWatermark(c, u, kind, { messageId: hi!, createdAt: t })).toBe(
+            true,
+          );
+          expect(await store.advanceWatermark(c, u, kind, { messageId: lo!, createdAt: t })).toBe(
+            false,
+          );
+          expect(await store.advanceWatermark(c, u, kind, { messageId: hi!, createdAt: t })).toBe(
+            false,
+          );
+          expect(
+            await store.advanceWatermark(c, u, kind, {
+              messageId: 'f'.repeat(24),
+              createdAt: new Date(t.getTime() - 1),
+            }),
+          ).toBe(false);
+          expect((await store.findParticipant(c, u))?.[kind]).toEqual({
+            messageId: hi,
+            createdAt: t,
+          });
+          const other = kind === 'seen' ? 'delivered' : 'seen';
+          expect((await store.findParticipant(c, u))?.[other]).toBeNull();
+        },
+      );
     });
 
     describe('messages', () => {
       it('inserts once per id and reads back', async () => {
         const m = aMessage(newObjectId(), newObjectId(), {
-          media: [{ url: 'https://x.test/v.mp4', type: 'video', thumbnailUrl: 'https://x.test/t.png', width: 640, height: 480, duration: 1.5 }],
+          media: [
+            {
+              url: 'https://x.test/v.mp4',
+              type: 'video',
+              thumbnailUrl: 'https://x.test/t.png',
+              width: 640,
+              height: 480,
+              duration: 1.5,
+            },
+          ],
           type: 'MIXED',
           tempId: 't-1',
           replyToMessageId: newObjectId(),
@@ -180,7 +223,10 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         const sameMs = new Date('2030-05-05T05:05:05.555Z');
         const inserted: Message[] = [];
         for (let i = 0; i < 250; i++) {
-          const m = aMessage(c, sender, { createdAt: i < 240 ? sameMs : new Date(sameMs.getTime() + i), content: `m${i}` });
+          const m = aMessage(c, sender, {
+            createdAt: i < 240 ? sameMs : new Date(sameMs.getTime() + i),
+            content: `m${i}`,
+          });
           inserted.push(m);
         }
         await Promise.all(inserted.map((m) => store.insertMessage(m)));
@@ -214,8 +260,12 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         ];
         for (const m of ms) await store.insertMessage(m);
         expect(await store.countMessagesAfter(c, null, me)).toBe(3);
-        expect(await store.countMessagesAfter(c, { createdAt: ms[0]!.createdAt, id: ms[0]!.id }, me)).toBe(2);
-        expect(await store.countMessagesAfter(c, { createdAt: ms[3]!.createdAt, id: ms[3]!.id }, me)).toBe(0);
+        expect(
+          await store.countMessagesAfter(c, { createdAt: ms[0]!.createdAt, id: ms[0]!.id }, me),
+        ).toBe(2);
+        expect(
+          await store.countMessagesAfter(c, { createdAt: ms[3]!.createdAt, id: ms[3]!.id }, me),
+        ).toBe(0);
       });
 
       it('edits and soft-deletes, bumping changedAt, and lists changes in change order', async () => {
@@ -226,23 +276,43 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         const b = aMessage(c, s, { createdAt: new Date(t0.getTime() + 1) });
         await store.insertMessage(a);
         await store.insertMessage(b);
-        const edited = await store.updateMessage(a.id, { content: 'new', updatedAt: new Date(t0.getTime() + 10), changedAt: new Date(t0.getTime() + 10) });
-        expect(edited).toMatchObject({ id: a.id, content: 'new', updatedAt: new Date(t0.getTime() + 10) });
-        const deleted = await store.updateMessage(b.id, { deletedAt: new Date(t0.getTime() + 20), changedAt: new Date(t0.getTime() + 20) });
+        const edited = await store.updateMessage(a.id, {
+          content: 'new',
+          updatedAt: new Date(t0.getTime() + 10),
+          changedAt: new Date(t0.getTime() + 10),
+        });
+        expect(edited).toMatchObject({
+          id: a.id,
+          content: 'new',
+          updatedAt: new Date(t0.getTime() + 10),
+        });
+        const deleted = await store.updateMessage(b.id, {
+          deletedAt: new Date(t0.getTime() + 20),
+          changedAt: new Date(t0.getTime() + 20),
+        });
         expect(deleted?.deletedAt).toEqual(new Date(t0.getTime() + 20));
         expect(await store.updateMessage(newObjectId(), { changedAt: t0 })).toBeNull();
 
         const changes = await store.listMessagesChangedSince([c], null, 10);
         expect(changes.map((m) => m.id)).toEqual([a.id, b.id]);
-        const after = await store.listMessagesChangedSince([c], { createdAt: changes[0]!.changedAt, id: a.id }, 10);
+        const after = await store.listMessagesChangedSince(
+          [c],
+          { createdAt: changes[0]!.changedAt, id: a.id },
+          10,
+        );
         expect(after.map((m) => m.id)).toEqual([b.id]);
         expect(await store.listMessagesChangedSince([newObjectId()], null, 10)).toEqual([]);
       });
 
       it('keeps a pending message.sent event until it is cleared', async () => {
-        const m = aMessage(newObjectId(), newObjectId(), { createdAt: new Date('2001-01-01T00:00:00Z') });
+        const m = aMessage(newObjectId(), newObjectId(), {
+          createdAt: new Date('2001-01-01T00:00:00Z'),
+        });
         await store.insertMessage(m);
-        const pending = await store.listPendingMessageEvents(new Date('2001-01-01T00:00:01Z'), 1000);
+        const pending = await store.listPendingMessageEvents(
+          new Date('2001-01-01T00:00:01Z'),
+          1000,
+        );
         expect(pending.map((p) => p.id)).toContain(m.id);
         await store.clearPendingMessageEvent(m.id);
         const after = await store.listPendingMessageEvents(new Date('2001-01-01T00:00:01Z'), 1000);

@@ -48,7 +48,11 @@ export const aParticipant = (
   ...over,
 });
 
-export const aMessage = (conversationId: string, senderId: string, over: Partial<Message> = {}): Message => {
+export const aMessage = (
+  conversationId: string,
+  senderId: string,
+  over: Partial<Message> = {},
+): Message => {
   const createdAt = over.createdAt ?? new Date();
   return {
     id: newObjectId(),

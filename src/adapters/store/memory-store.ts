@@ -85,7 +85,11 @@ export class MemoryStore implements Store {
     return Promise.resolve();
   }
 
-  replaceLastMessagePreview(conversationId: string, messageId: string, content: string): Promise<void> {
+  replaceLastMessagePreview(
+    conversationId: string,
+    messageId: string,
+    content: string | null,
+  ): Promise<void> {
     const c = this.conversations.get(conversationId);
     if (c && c.lastMessageId === messageId) c.lastMessageContent = content;
     return Promise.resolve();
@@ -133,8 +137,7 @@ export class MemoryStore implements Store {
   listParticipants(conversationId: string): Promise<Participant[]> {
     const all = [...(this.participants.get(conversationId)?.values() ?? [])];
     all.sort(
-      (a, b) =>
-        a.joinedAt.getTime() - b.joinedAt.getTime() || (a.userId < b.userId ? -1 : 1),
+      (a, b) => a.joinedAt.getTime() - b.joinedAt.getTime() || (a.userId < b.userId ? -1 : 1),
     );
     return Promise.resolve(all.map(copy));
   }
@@ -162,7 +165,10 @@ export class MemoryStore implements Store {
     if (!p) return Promise.resolve(false);
     const current = p[kind];
     const target = { createdAt: to.createdAt, id: to.messageId };
-    if (current && compareKeys(target, { createdAt: current.createdAt, id: current.messageId }) <= 0) {
+    if (
+      current &&
+      compareKeys(target, { createdAt: current.createdAt, id: current.messageId }) <= 0
+    ) {
       return Promise.resolve(false);
     }
     p[kind] = copy(to);
@@ -188,7 +194,11 @@ export class MemoryStore implements Store {
     return Promise.resolve(m ? copy(m) : null);
   }
 
-  listMessagesBefore(conversationId: string, before: OrderKey | null, limit: number): Promise<Message[]> {
+  listMessagesBefore(
+    conversationId: string,
+    before: OrderKey | null,
+    limit: number,
+  ): Promise<Message[]> {
     const timeline = this.timelines.get(conversationId) ?? [];
     const end = before === null ? timeline.length : this.indexBefore(timeline, before);
     const page = timeline.slice(Math.max(0, end - limit), end).reverse();
@@ -247,7 +257,9 @@ export class MemoryStore implements Store {
   listPendingMessageEvents(createdBefore: Date, limit: number): Promise<Message[]> {
     const pending = [...this.pendingEvents]
       .map((id) => this.messages.get(id))
-      .filter((m): m is Message => m !== undefined && m.createdAt.getTime() < createdBefore.getTime())
+      .filter(
+        (m): m is Message => m !== undefined && m.createdAt.getTime() < createdBefore.getTime(),
+      )
       .sort((a, b) => compareKeys(messageKey(a), messageKey(b)))
       .slice(0, limit);
     return Promise.resolve(pending.map(copy));

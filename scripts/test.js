@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// `npm test`: make sure the services the tests talk to are up, then run jest.
+// Redis and RabbitMQ are started when they are installed but not running; when one is
+// missing the run stops with one line saying what is missing. MongoDB is provided in-process
+// (a MongoDB-wire server) unless MONGODB_URL points at a real one.
+'use strict';
+const { spawnSync, execFileSync } = require('node:child_process');
+const net = require('node:net');
+
+function reachable(port, host = '127.0.0.1', timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function hasCommand(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+async function waitFor(port, seconds) {
+  for (let i = 0; i < seconds * 4; i++) {
+    if (await reachable(port)) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+const services = [
+  {
+    name: 'Redis',
+    port: 6379,
+    command: 'redis-server',
+    start: () =>
+      execFileSync(
+        'redis-server',
+        [
+          '--daemonize',
+          'yes',
+          '--bind',
+          '127.0.0.1',
+          '--port',
+          '6379',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+        ],
+        { stdio: 'ignore' },
+      ),
+    wait: 10,
+    hint: 'install redis-server or point REDIS_URL-based tests at a running Redis on 127.0.0.1:6379',
+  },
+  {
+    name: 'RabbitMQ',
+    port: 5672,
+    command: 'rabbitmq-server',
+    start: () => execFileSync('rabbitmq-server', ['-detached'], { stdio: 'ignore' }),
+    wait: 90,
+    hint: 'install rabbitmq-server (guest/guest on 127.0.0.1:5672)',
+  },
+];
+
+async function main() {
+  const needed = (process.env.PARLEY_TEST_SERVICES ?? services.map((s) => s.name).join(',')).split(
+    ',',
+  );
+  for (const service of services.filter((s) => needed.includes(s.name))) {
+    if (await reachable(service.port)) continue;
+    if (!hasCommand(service.command)) {
+      process.stderr.write(
+        `npm test: ${service.name} is not running on 127.0.0.1:${service.port} and ${service.command} is not installed: ${service.hint}\n`,
+      );
+      process.exit(1);
+    }
+    process.stderr.write(`npm test: starting ${service.name}...\n`);
+    try {
+      service.start();
+    } catch {
+      // reported below if it never answers
+    }
+    if (!(await waitFor(service.port, service.wait))) {
+      process.stderr.write(
+        `npm test: ${service.name} did not come up on 127.0.0.1:${service.port}: ${service.hint}\n`,
+      );
+      process.exit(1);
+    }
+  }
+  const jest = require.resolve('jest/bin/jest');
+  const result = spawnSync(process.execPath, [jest, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  process.exit(result.status ?? 1);
+}
+
+main().catch((err) => {
+  process.stderr.write(`npm test: ${err.message}\n`);
+  process.exit(1);
+});

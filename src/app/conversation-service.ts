@@ -1,0 +1,351 @@
+// Conversations: creating DIRECT and GROUP chats, listing them, and managing group membership.
+import { decodeCursor, encodeCursor } from '../domain/cursor';
+import { AppError, notAdmin, notFound, validationError } from '../domain/errors';
+import { directConversationId, newObjectId } from '../domain/ids';
+import { aggregateStatus } from '../domain/receipts';
+import type { Conversation, Participant, User, Watermark } from '../domain/types';
+import type { ConversationDetail, ConversationSummary, PageOf } from '../protocol/rest';
+import type { Clock, EventBus, PresenceReader, Store } from '../ports';
+import { requireMembership } from './access';
+import { iso, isoOrNull, toMessagePublic } from './views';
+
+export interface CreateConversationInput {
+  type: 'DIRECT' | 'GROUP';
+  participantIds: string[];
+  name?: string | null;
+  avatarUrl?: string | null;
+}
+
+export interface ConversationServiceDeps {
+  store: Store;
+  bus: EventBus;
+  presence: PresenceReader;
+  clock: Clock;
+}
+
+export class ConversationService {
+  constructor(private readonly deps: ConversationServiceDeps) {}
+
+  /** Creates a conversation; a DIRECT one that exists is returned as it is (`created: false`). */
+  async create(
+    callerId: string,
+    input: CreateConversationInput,
+  ): Promise<{ conversation: ConversationDetail; created: boolean }> {
+    if (input.type === 'DIRECT') {
+      const others = [...new Set(input.participantIds)].filter((id) => id !== callerId);
+      if (others.length === 0) throw validationError('a direct conversation needs another user');
+      if (others.length > 1)
+        throw validationError('a direct conversation has exactly one other user');
+      return this.getOrCreateDirect(callerId, others[0] as string);
+    }
+    const name = input.name?.trim();
+    if (!name) throw validationError('a group needs a name');
+    const memberIds = [...new Set(input.participantIds)].filter((id) => id !== callerId);
+    await this.requireUsers(memberIds);
+    const now = this.deps.clock();
+    const conversation: Conversation = {
+      id: newObjectId(now),
+      type: 'GROUP',
+      name,
+      avatarUrl: input.avatarUrl ?? null,
+      createdBy: callerId,
+      createdAt: now,
+      updatedAt: now,
+      lastMessageId: null,
+      lastMessageContent: null,
+      lastMessageAt: null,
+    };
+    await this.deps.store.insertConversation(conversation);
+    // The creator is written first so "oldest member" succession is well-defined.
+    await this.deps.store.upsertParticipant(
+      this.newParticipant(conversation.id, callerId, 'ADMIN', now, null),
+    );
+    const joinedAt = new Date(now.getTime() + 1);
+    await Promise.all(
+      memberIds.map((id) =>
+        this.deps.store.upsertParticipant(
+          this.newParticipant(conversation.id, id, 'MEMBER', joinedAt, null),
+        ),
+      ),
+    );
+    return { conversation: await this.detail(callerId, conversation.id), created: true };
+  }
+
+  /** The one DIRECT conversation of a pair: its id is derived from the pair, so racing creators converge. */
+  async getOrCreateDirect(
+    callerId: string,
+    otherUserId: string,
+  ): Promise<{ conversation: ConversationDetail; created: boolean }> {
+    if (otherUserId === callerId)
+      throw validationError('you cannot start a direct conversation with yourself');
+    await this.requireUsers([otherUserId]);
+    const id = directConversationId(callerId, otherUserId);
+    const now = this.deps.clock();
+    const created = await this.deps.store.insertConversation({
+      id,
+      type: 'DIRECT',
+      name: null,
+      avatarUrl: null,
+      createdBy: callerId,
+      createdAt: now,
+      updatedAt: now,
+      lastMessageId: null,
+      lastMessageContent: null,
+      lastMessageAt: null,
+    });
+    // Idempotent: a racing creator or a crash between the inserts is repaired by the next call.
+    await Promise.all(
+      [callerId, otherUserId].map((userId) =>
+        this.deps.store.upsertParticipant(this.newParticipant(id, userId, 'MEMBER', now, null)),
+      ),
+    );
+    return { conversation: await this.detail(callerId, id), created };
+  }
+
+  async list(
+    callerId: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<PageOf<ConversationSummary>> {
+    const before = cursor === undefined ? null : decodeCursor(cursor);
+    const rows = await this.deps.store.listConversationsOfUser(
+      callerId,
+      before && { updatedAt: before.createdAt, id: before.id },
+      limit + 1,
+    );
+    const hasMore = rows.length > limit;
+    const page = rows.slice(0, limit);
+    const items = await this.summaries(callerId, page);
+    const last = page[page.length - 1];
+    return {
+      items,
+      hasMore,
+      nextCursor: hasMore && last ? encodeCursor({ createdAt: last.updatedAt, id: last.id }) : null,
+    };
+  }
+
+  async get(callerId: string, conversationId: string): Promise<ConversationDetail> {
+    await requireMembership(this.deps.store, conversationId, callerId);
+    return this.detail(callerId, conversationId);
+  }
+
+  /** ADMIN of a GROUP adds users (re-adding those who left); returns the conversation after it. */
+  async addParticipants(
+    callerId: string,
+    conversationId: string,
+    userIds: string[],
+  ): Promise<ConversationDetail> {
+    const { conversation, participant } = await requireMembership(
+      this.deps.store,
+      conversationId,
+      callerId,
+    );
+    if (conversation.type !== 'GROUP')
+      throw validationError('participants can only be added to a group');
+    if (participant.role !== 'ADMIN') throw notAdmin();
+    const wanted = [...new Set(userIds)];
+    await this.requireUsers(wanted);
+    const now = this.deps.clock();
+    const latest = await this.latestWatermark(conversationId);
+    const changed = await Promise.all(
+      wanted.map((id) =>
+        this.deps.store.upsertParticipant(
+          this.newParticipant(conversationId, id, 'MEMBER', now, latest),
+        ),
+      ),
+    );
+    const added = wanted.filter((_, i) => changed[i]);
+    if (added.length > 0) await this.publishMembership(conversationId, callerId, added, []);
+    return this.detail(callerId, conversationId);
+  }
+
+  /** ADMIN removes anyone; a MEMBER only themself. The last ADMIN leaving promotes the oldest member. */
+  async removeParticipant(
+    callerId: string,
+    conversationId: string,
+    userId: string,
+  ): Promise<{ conversation_id: string; user_id: string; left_at: string }> {
+    const { conversation, participant } = await requireMembership(
+      this.deps.store,
+      conversationId,
+      callerId,
+    );
+    if (conversation.type !== 'GROUP')
+      throw validationError('nobody can leave a direct conversation');
+    if (userId !== callerId && participant.role !== 'ADMIN') throw notAdmin();
+    const now = this.deps.clock();
+    const removed = await this.deps.store.markParticipantLeft(conversationId, userId, now);
+    if (!removed) throw notFound('participant');
+    await this.ensureAnAdmin(conversationId);
+    await this.publishMembership(conversationId, callerId, [], [userId]);
+    return { conversation_id: conversationId, user_id: userId, left_at: iso(now) };
+  }
+
+  /** The full view of a conversation as `callerId` sees it. */
+  async detail(callerId: string, conversationId: string): Promise<ConversationDetail> {
+    const { store, presence } = this.deps;
+    const [conversation, participants] = await Promise.all([
+      store.findConversation(conversationId),
+      store.listParticipants(conversationId),
+    ]);
+    if (!conversation) throw notFound('conversation');
+    const current = participants.filter((p) => p.leftAt === null);
+    const me = participants.find((p) => p.userId === callerId);
+    const lastMessage = conversation.lastMessageId
+      ? await store.findMessage(conversation.lastMessageId)
+      : null;
+    const userIds = [
+      ...new Set([...current.map((p) => p.userId), ...(lastMessage ? [lastMessage.senderId] : [])]),
+    ];
+    const [users, online, unread] = await Promise.all([
+      store.findUsersByIds(userIds),
+      presence.onlineAmong(current.map((p) => p.userId)),
+      me ? this.unreadCount(me) : Promise.resolve(0),
+    ]);
+    const byId = new Map(users.map((u) => [u.id, u]));
+    const other =
+      conversation.type === 'DIRECT' ? current.find((p) => p.userId !== callerId) : undefined;
+    const otherUser = other ? byId.get(other.userId) : undefined;
+    return {
+      id: conversation.id,
+      type: conversation.type,
+      name: conversation.type === 'DIRECT' ? (otherUser?.username ?? null) : conversation.name,
+      avatar_url:
+        conversation.type === 'DIRECT' ? (otherUser?.avatarUrl ?? null) : conversation.avatarUrl,
+      created_by: conversation.createdBy,
+      participants: current.map((p) => ({
+        user_id: p.userId,
+        username: byId.get(p.userId)?.username ?? null,
+        avatar_url: byId.get(p.userId)?.avatarUrl ?? null,
+        role: p.role,
+        is_online: online.has(p.userId),
+        joined_at: iso(p.joinedAt),
+      })),
+      last_message: lastMessage
+        ? toMessagePublic(
+            lastMessage,
+            byId.get(lastMessage.senderId),
+            aggregateStatus(lastMessage, participants),
+          )
+        : null,
+      unread_count: unread,
+      created_at: iso(conversation.createdAt),
+      updated_at: iso(conversation.updatedAt),
+    };
+  }
+
+  private async summaries(
+    callerId: string,
+    conversations: Conversation[],
+  ): Promise<ConversationSummary[]> {
+    const { store, presence } = this.deps;
+    const rows = await Promise.all(
+      conversations.map(async (c) => {
+        const participants = await store.listParticipants(c.id);
+        const me = participants.find((p) => p.userId === callerId);
+        const other =
+          c.type === 'DIRECT'
+            ? (participants.find((p) => p.userId !== callerId)?.userId ?? null)
+            : null;
+        return { c, other, unread: me ? await this.unreadCount(me) : 0 };
+      }),
+    );
+    const otherIds = rows.map((r) => r.other).filter((id): id is string => id !== null);
+    const [users, online] = await Promise.all([
+      store.findUsersByIds(otherIds),
+      presence.onlineAmong(otherIds),
+    ]);
+    const byId = new Map<string, User>(users.map((u) => [u.id, u]));
+    return rows.map(({ c, other, unread }) => {
+      const otherUser = other ? byId.get(other) : undefined;
+      return {
+        id: c.id,
+        type: c.type,
+        name: c.type === 'DIRECT' ? (otherUser?.username ?? null) : c.name,
+        avatar_url: c.type === 'DIRECT' ? (otherUser?.avatarUrl ?? null) : c.avatarUrl,
+        last_message_content: c.lastMessageContent,
+        last_message_at: isoOrNull(c.lastMessageAt),
+        unread_count: unread,
+        is_online: other !== null && online.has(other),
+        last_active_at: otherUser ? isoOrNull(otherUser.lastActiveAt) : null,
+        other_user_id: other,
+        updated_at: iso(c.updatedAt),
+      };
+    });
+  }
+
+  /** Unread = other users' live messages after the seen watermark; derived, so always exact. */
+  unreadCount(participant: Participant): Promise<number> {
+    const after = participant.seen && {
+      createdAt: participant.seen.createdAt,
+      id: participant.seen.messageId,
+    };
+    return this.deps.store.countMessagesAfter(
+      participant.conversationId,
+      after,
+      participant.userId,
+    );
+  }
+
+  private async ensureAnAdmin(conversationId: string): Promise<void> {
+    const current = (await this.deps.store.listParticipants(conversationId)).filter(
+      (p) => p.leftAt === null,
+    );
+    if (current.length === 0 || current.some((p) => p.role === 'ADMIN')) return;
+    const oldest = current[0] as Participant; // listParticipants orders by joinedAt
+    await this.deps.store.setParticipantRole(conversationId, oldest.userId, 'ADMIN');
+  }
+
+  private async latestWatermark(conversationId: string): Promise<Watermark | null> {
+    const [latest] = await this.deps.store.listMessagesBefore(conversationId, null, 1);
+    return latest ? { messageId: latest.id, createdAt: latest.createdAt } : null;
+  }
+
+  private newParticipant(
+    conversationId: string,
+    userId: string,
+    role: Participant['role'],
+    joinedAt: Date,
+    watermark: Watermark | null,
+  ): Participant {
+    return {
+      conversationId,
+      userId,
+      role,
+      joinedAt,
+      leftAt: null,
+      seen: watermark,
+      delivered: watermark,
+    };
+  }
+
+  private async requireUsers(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const found = await this.deps.store.findUsersByIds(ids);
+    if (found.length !== ids.length) {
+      const known = new Set(found.map((u) => u.id));
+      throw new AppError(
+        'NOT_FOUND',
+        `user not found: ${ids.filter((id) => !known.has(id)).join(', ')}`,
+      );
+    }
+  }
+
+  private publishMembership(
+    conversationId: string,
+    userId: string,
+    added: string[],
+    removed: string[],
+  ): Promise<void> {
+    return this.deps.bus.publish({
+      key: 'message.participants',
+      payload: {
+        conversation_id: conversationId,
+        user_id: userId,
+        added,
+        removed,
+        timestamp: iso(this.deps.clock()),
+      },
+    });
+  }
+}

@@ -1,0 +1,309 @@
+// Messages: send (idempotent per sender+tempId, outbox-backed), read, edit, delete, receipts.
+import { decodeCursor, encodeCursor } from '../domain/cursor';
+import { AppError, notFound, validationError } from '../domain/errors';
+import { idempotentMessageId, newObjectId } from '../domain/ids';
+import {
+  checkEditedContent,
+  checkMessageBody,
+  deriveMessageType,
+  previewOf,
+  type MessageLimits,
+} from '../domain/message-rules';
+import { aggregateStatus } from '../domain/receipts';
+import type { MediaItem, Message, User } from '../domain/types';
+import type { MessagePublic, PageOf, SeenResult } from '../protocol/rest';
+import type { Clock, EventBus, Store } from '../ports';
+import { requireMembership, requireMessageIn } from './access';
+import { iso, toMessagePublic } from './views';
+import type { Logger } from '../observability/logger';
+
+export interface SendMessageInput {
+  content?: string | null;
+  media?: MediaItem[] | null;
+  replyToMessageId?: string | null;
+  tempId?: string | null;
+}
+
+/** Decides whether a user may send one more message now. */
+export interface SendLimiter {
+  take(userId: string): boolean;
+}
+
+export interface MessageServiceDeps {
+  store: Store;
+  bus: EventBus;
+  clock: Clock;
+  limits: MessageLimits;
+  sendLimiter: SendLimiter;
+  logger: Logger;
+}
+
+export interface SendResult {
+  message: MessagePublic;
+  /** False when a retried tempId returned the original message. */
+  created: boolean;
+}
+
+export class MessageService {
+  constructor(private readonly deps: MessageServiceDeps) {}
+
+  async send(
+    senderId: string,
+    conversationId: string,
+    input: SendMessageInput,
+  ): Promise<SendResult> {
+    const { store, clock, limits } = this.deps;
+    const tempId = input.tempId ?? null;
+    // A retry is answered before any other check, so it succeeds even after the rate limit bites.
+    const retried = tempId === null ? null : await this.findRetry(senderId, conversationId, tempId);
+    if (retried) return { message: await this.view(retried), created: false };
+
+    const { conversation } = await requireMembership(store, conversationId, senderId);
+    const body = checkMessageBody(input.content, input.media ?? [], limits);
+    if (input.replyToMessageId) {
+      await requireMessageIn(store, conversation.id, input.replyToMessageId, 'invalid');
+    }
+    if (!this.deps.sendLimiter.take(senderId)) {
+      throw new AppError('RATE_LIMITED', 'too many messages; slow down');
+    }
+    const now = clock();
+    const message: Message = {
+      id: tempId === null ? newObjectId(now) : idempotentMessageId(senderId, tempId),
+      conversationId,
+      senderId,
+      content: body.content,
+      type: deriveMessageType(body.content, body.media),
+      media: body.media,
+      replyToMessageId: input.replyToMessageId ?? null,
+      tempId,
+      createdAt: now,
+      updatedAt: null,
+      deletedAt: null,
+      changedAt: now,
+    };
+    // The insert records the pending message.sent event in the same document (the outbox).
+    if (!(await store.insertMessage(message))) {
+      const original = await this.findRetry(senderId, conversationId, tempId ?? '');
+      if (!original) throw new AppError('CONFLICT', 'message id collision');
+      return { message: await this.view(original), created: false };
+    }
+    await store.recordLastMessage(conversationId, {
+      messageId: message.id,
+      content: previewOf(message.content, message.type),
+      at: now,
+    });
+    await this.dispatchSent(message);
+    return { message: await this.view(message), created: true };
+  }
+
+  /**
+   * Publishes a stored message's `message.sent` event and clears its outbox mark. A failure is
+   * logged, not thrown: the message is durable and the outbox relay publishes it later.
+   */
+  async dispatchSent(message: Message): Promise<void> {
+    try {
+      await this.deps.bus.publish({
+        key: 'message.sent',
+        payload: {
+          message_id: message.id,
+          conversation_id: message.conversationId,
+          sender_id: message.senderId,
+          temp_id: message.tempId,
+          timestamp: iso(this.deps.clock()),
+        },
+      });
+      await this.deps.store.clearPendingMessageEvent(message.id);
+    } catch (err) {
+      this.deps.logger.warn(
+        { err, messageId: message.id },
+        'message.sent publish deferred to the outbox relay',
+      );
+    }
+  }
+
+  async list(
+    userId: string,
+    conversationId: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<PageOf<MessagePublic>> {
+    const before = cursor === undefined ? null : decodeCursor(cursor);
+    await requireMembership(this.deps.store, conversationId, userId);
+    const rows = await this.deps.store.listMessagesBefore(conversationId, before, limit + 1);
+    const hasMore = rows.length > limit;
+    const page = rows.slice(0, limit);
+    const oldest = page[page.length - 1];
+    const items = (await this.views(conversationId, page)).reverse();
+    return {
+      items,
+      hasMore,
+      nextCursor:
+        hasMore && oldest ? encodeCursor({ createdAt: oldest.createdAt, id: oldest.id }) : null,
+    };
+  }
+
+  /** Sender only. */
+  async edit(
+    userId: string,
+    conversationId: string,
+    messageId: string,
+    content: string,
+  ): Promise<MessagePublic> {
+    const { store, clock, limits } = this.deps;
+    await requireMembership(store, conversationId, userId);
+    const message = await requireMessageIn(store, conversationId, messageId, 'not-found');
+    if (message.senderId !== userId)
+      throw new AppError('FORBIDDEN', 'only the sender can edit a message');
+    if (message.deletedAt !== null) throw validationError('a deleted message cannot be edited');
+    const text = checkEditedContent(content, limits);
+    const now = clock();
+    const updated = await store.updateMessage(messageId, {
+      content: text,
+      updatedAt: now,
+      changedAt: now,
+    });
+    if (!updated) throw notFound('message');
+    await store.replaceLastMessagePreview(conversationId, messageId, previewOf(text, updated.type));
+    await this.publishChange('message.updated', updated, userId);
+    return this.view(updated);
+  }
+
+  /** Sender, or an admin of a GROUP: soft delete; reads keep the message but hide its content. */
+  async remove(userId: string, conversationId: string, messageId: string): Promise<MessagePublic> {
+    const { store, clock } = this.deps;
+    const { conversation, participant } = await requireMembership(store, conversationId, userId);
+    const message = await requireMessageIn(store, conversationId, messageId, 'not-found');
+    const isGroupAdmin = conversation.type === 'GROUP' && participant.role === 'ADMIN';
+    if (message.senderId !== userId && !isGroupAdmin) {
+      throw new AppError('FORBIDDEN', 'only the sender or a group admin can delete a message');
+    }
+    if (message.deletedAt !== null) return this.view(message);
+    const now = clock();
+    const deleted = await store.updateMessage(messageId, {
+      content: null,
+      media: [],
+      deletedAt: now,
+      changedAt: now,
+    });
+    if (!deleted) throw notFound('message');
+    await store.replaceLastMessagePreview(conversationId, messageId, null);
+    await this.publishChange('message.deleted', deleted, userId);
+    return this.view(deleted);
+  }
+
+  /**
+   * Moves the reader's seen watermark forward (an older id is a no-op) and delivered with it.
+   * Without a message id, the conversation's latest message is meant.
+   */
+  async markSeen(
+    userId: string,
+    conversationId: string,
+    messageId: string | undefined,
+  ): Promise<SeenResult> {
+    const { store } = this.deps;
+    await requireMembership(store, conversationId, userId);
+    const target = messageId
+      ? await requireMessageIn(store, conversationId, messageId, 'invalid')
+      : (await store.listMessagesBefore(conversationId, null, 1))[0];
+    let moved = false;
+    if (target) {
+      const mark = { messageId: target.id, createdAt: target.createdAt };
+      moved = await store.advanceWatermark(conversationId, userId, 'seen', mark);
+      await store.advanceWatermark(conversationId, userId, 'delivered', mark);
+    }
+    const participant = await store.findParticipant(conversationId, userId);
+    const seen = participant?.seen ?? null;
+    const unread = await store.countMessagesAfter(
+      conversationId,
+      seen && { createdAt: seen.createdAt, id: seen.messageId },
+      userId,
+    );
+    if (moved && seen) {
+      await this.deps.bus.publish({
+        key: 'message.seen',
+        payload: {
+          conversation_id: conversationId,
+          user_id: userId,
+          message_id: seen.messageId,
+          timestamp: iso(this.deps.clock()),
+        },
+      });
+    }
+    return {
+      conversation_id: conversationId,
+      last_seen_message_id: seen?.messageId ?? null,
+      unread_count: unread,
+    };
+  }
+
+  /** A device of `userId` confirmed it has the message; true when the watermark moved. */
+  async markDelivered(userId: string, conversationId: string, messageId: string): Promise<boolean> {
+    const { store } = this.deps;
+    await requireMembership(store, conversationId, userId);
+    const target = await requireMessageIn(store, conversationId, messageId, 'invalid');
+    const moved = await store.advanceWatermark(conversationId, userId, 'delivered', {
+      messageId: target.id,
+      createdAt: target.createdAt,
+    });
+    if (moved) {
+      await this.deps.bus.publish({
+        key: 'message.delivered',
+        payload: {
+          conversation_id: conversationId,
+          user_id: userId,
+          message_id: target.id,
+          timestamp: iso(this.deps.clock()),
+        },
+      });
+    }
+    return moved;
+  }
+
+  /** A message as the wire shows it, with its current aggregate status. */
+  async view(message: Message): Promise<MessagePublic> {
+    const [view] = await this.views(message.conversationId, [message]);
+    return view as MessagePublic;
+  }
+
+  private async views(conversationId: string, messages: Message[]): Promise<MessagePublic[]> {
+    if (messages.length === 0) return [];
+    const { store } = this.deps;
+    const [participants, users] = await Promise.all([
+      store.listParticipants(conversationId),
+      store.findUsersByIds([...new Set(messages.map((m) => m.senderId))]),
+    ]);
+    const byId = new Map<string, User>(users.map((u) => [u.id, u]));
+    return messages.map((m) =>
+      toMessagePublic(m, byId.get(m.senderId), aggregateStatus(m, participants)),
+    );
+  }
+
+  private async findRetry(
+    senderId: string,
+    conversationId: string,
+    tempId: string,
+  ): Promise<Message | null> {
+    const existing = await this.deps.store.findMessage(idempotentMessageId(senderId, tempId));
+    if (!existing) return null;
+    if (existing.conversationId !== conversationId || existing.senderId !== senderId) {
+      throw new AppError('CONFLICT', 'this tempId was already used for another message');
+    }
+    return existing;
+  }
+
+  private publishChange(
+    key: 'message.updated' | 'message.deleted',
+    m: Message,
+    userId: string,
+  ): Promise<void> {
+    return this.deps.bus.publish({
+      key,
+      payload: {
+        message_id: m.id,
+        conversation_id: m.conversationId,
+        user_id: userId,
+        timestamp: iso(this.deps.clock()),
+      },
+    });
+  }
+}

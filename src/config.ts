@@ -1,0 +1,140 @@
+// The only reader of process.env: a zod schema turns the environment into a typed Config.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)), {
+      message: `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+    });
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  HOST: z.string().default('0.0.0.0'),
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .optional(),
+  MONGODB_URL: optionalUrl(['mongodb', 'mongodb+srv']),
+  RABBITMQ_URL: optionalUrl(['amqp', 'amqps']),
+  REDIS_URL: optionalUrl(['redis', 'rediss']),
+  JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  JWT_PUBLIC_KEY: z
+    .string()
+    .includes('-----BEGIN', { message: 'must be a PEM public key' })
+    .optional(),
+  JWT_PRIVATE_KEY: z
+    .string()
+    .includes('-----BEGIN', { message: 'must be a PEM private key' })
+    .optional(),
+  JWT_EXPIRES_IN_SECONDS: positiveInt(7 * 24 * 3600),
+  CORS_ORIGINS: z.string().default('*'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  MAX_MESSAGE_LENGTH: positiveInt(4000),
+  MAX_MEDIA_ITEMS: positiveInt(10),
+  MAX_FRAME_BYTES: positiveInt(65536),
+  MAX_BODY_BYTES: positiveInt(1024 * 1024),
+  RATE_LIMIT_MESSAGES_PER_SECOND: positiveInt(20),
+  RATE_LIMIT_MESSAGES_BURST: positiveInt(100),
+  RATE_LIMIT_IP_PER_SECOND: positiveInt(500),
+  RATE_LIMIT_IP_BURST: positiveInt(1000),
+  TRUST_PROXY: z.string().default('loopback'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  nodeId: string;
+  mongodbUrl: string | undefined;
+  rabbitmqUrl: string | undefined;
+  redisUrl: string | undefined;
+  jwt: {
+    /** HS256 secret Parley signs its own tokens with (and verifies HS256 tokens with). */
+    secret: string | undefined;
+    /** PEM key for RS256/ES256 tokens minted by an existing platform. */
+    publicKey: string | undefined;
+    /** PEM key to sign with instead of the secret (RS256/ES256 deployments). */
+    privateKey: string | undefined;
+    expiresInSeconds: number;
+    /** True when the secret was generated at start (embedded mode only). */
+    generated: boolean;
+  };
+  corsOrigins: '*' | string[];
+  logLevel: (typeof LOG_LEVELS)[number];
+  limits: {
+    maxMessageLength: number;
+    maxMediaItems: number;
+    maxFrameBytes: number;
+    maxBodyBytes: number;
+    messagesPerSecond: number;
+    messagesBurst: number;
+    ipRequestsPerSecond: number;
+    ipRequestsBurst: number;
+  };
+  trustProxy: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  if (!e.JWT_SECRET && !e.JWT_PUBLIC_KEY && e.MONGODB_URL) {
+    throw new ConfigError([
+      'JWT_SECRET: required when MONGODB_URL is set (or set JWT_PUBLIC_KEY for platform tokens)',
+    ]);
+  }
+  const generated = !e.JWT_SECRET && !e.JWT_PUBLIC_KEY;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    nodeId: e.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
+    mongodbUrl: e.MONGODB_URL,
+    rabbitmqUrl: e.RABBITMQ_URL,
+    redisUrl: e.REDIS_URL,
+    jwt: {
+      secret: generated ? randomBytes(32).toString('hex') : e.JWT_SECRET,
+      publicKey: e.JWT_PUBLIC_KEY,
+      privateKey: e.JWT_PRIVATE_KEY,
+      expiresInSeconds: e.JWT_EXPIRES_IN_SECONDS,
+      generated,
+    },
+    corsOrigins:
+      e.CORS_ORIGINS.trim() === '*'
+        ? '*'
+        : e.CORS_ORIGINS.split(',')
+            .map((o) => o.trim())
+            .filter(Boolean),
+    logLevel: e.LOG_LEVEL,
+    limits: {
+      maxMessageLength: e.MAX_MESSAGE_LENGTH,
+      maxMediaItems: e.MAX_MEDIA_ITEMS,
+      maxFrameBytes: e.MAX_FRAME_BYTES,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      messagesPerSecond: e.RATE_LIMIT_MESSAGES_PER_SECOND,
+      messagesBurst: e.RATE_LIMIT_MESSAGES_BURST,
+      ipRequestsPerSecond: e.RATE_LIMIT_IP_PER_SECOND,
+      ipRequestsBurst: e.RATE_LIMIT_IP_BURST,
+    },
+    trustProxy: e.TRUST_PROXY,
+  };
+}

@@ -1,0 +1,33 @@
+// The one translation of any error into the wire shape; unknown errors become INTERNAL.
+import { AppError, httpStatusOf, type ErrorCode } from '../domain/errors';
+import type { Logger } from '../observability/logger';
+
+export interface WireError {
+  status: number;
+  code: ErrorCode;
+  detail: string;
+}
+
+/** Body-parser and other HTTP-edge errors carry a `type`; map the ones clients can cause. */
+function edgeError(err: unknown): AppError | null {
+  if (typeof err !== 'object' || err === null) return null;
+  const type = (err as { type?: unknown }).type;
+  if (type === 'entity.too.large')
+    return new AppError('PAYLOAD_TOO_LARGE', 'request body is too large');
+  if (type === 'entity.parse.failed')
+    return new AppError('VALIDATION', 'request body is not valid JSON');
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return new AppError('VALIDATION', 'unsupported body encoding');
+  }
+  if (type === 'request.aborted' || type === 'request.size.invalid') {
+    return new AppError('VALIDATION', 'request body was incomplete');
+  }
+  return null;
+}
+
+export function toWireError(err: unknown, logger: Logger): WireError {
+  const known = err instanceof AppError ? err : edgeError(err);
+  if (known) return { status: httpStatusOf[known.code], code: known.code, detail: known.message };
+  logger.error({ err }, 'unhandled error');
+  return { status: 500, code: 'INTERNAL', detail: 'internal server error' };
+}

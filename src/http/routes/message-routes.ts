@@ -1,0 +1,58 @@
+// /api/v1/messages/conversations/{id}/messages and /seen: reading, sending, editing, receipts.
+import { Router } from 'express';
+import type { MessageService } from '../../app/message-service';
+import {
+  conversationIdParams,
+  editMessageBodySchema,
+  listMessagesQuerySchema,
+  messageIdParams,
+  seenBodySchema,
+  seenQuerySchema,
+  sendMessageBodySchema,
+} from '../../protocol/rest';
+import { callerOf } from '../middleware/authenticate';
+import { ok, page } from '../respond';
+import { parseInput } from '../validate';
+
+export function messageRoutes(messages: MessageService): Router {
+  const router = Router();
+
+  router.get('/conversations/:id/messages', async (req, res) => {
+    const { id } = parseInput(conversationIdParams, req.params, 'path');
+    const query = parseInput(listMessagesQuerySchema, req.query, 'query');
+    page(res, await messages.list(callerOf(res).id, id, query.cursor, query.limit));
+  });
+
+  router.post('/conversations/:id/messages', async (req, res) => {
+    const { id } = parseInput(conversationIdParams, req.params, 'path');
+    const body = parseInput(sendMessageBodySchema, req.body, 'body');
+    const result = await messages.send(callerOf(res).id, id, {
+      content: body.content,
+      media: body.media,
+      replyToMessageId: body.reply_to_message_id,
+      tempId: body.temp_id,
+    });
+    // A retried tempId answers exactly as the original send did.
+    ok(res, result.message, 201);
+  });
+
+  router.patch('/conversations/:id/messages/:messageId', async (req, res) => {
+    const { id, messageId } = parseInput(messageIdParams, req.params, 'path');
+    const body = parseInput(editMessageBodySchema, req.body, 'body');
+    ok(res, await messages.edit(callerOf(res).id, id, messageId, body.content));
+  });
+
+  router.delete('/conversations/:id/messages/:messageId', async (req, res) => {
+    const { id, messageId } = parseInput(messageIdParams, req.params, 'path');
+    ok(res, await messages.remove(callerOf(res).id, id, messageId));
+  });
+
+  router.patch('/conversations/:id/seen', async (req, res) => {
+    const { id } = parseInput(conversationIdParams, req.params, 'path');
+    const query = parseInput(seenQuerySchema, req.query, 'query');
+    const body = parseInput(seenBodySchema, req.body, 'body');
+    ok(res, await messages.markSeen(callerOf(res).id, id, query.message_id ?? body?.message_id));
+  });
+
+  return router;
+}

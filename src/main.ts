@@ -1,0 +1,55 @@
+// Entry point: read the config, start a node, stop it cleanly on SIGTERM/SIGINT.
+import { ConfigError, loadConfig, type Config } from './config';
+import { startNode } from './node';
+import { createLogger } from './observability/logger';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`parley: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel, config.nodeId);
+  if (config.jwt.generated) {
+    logger.warn(
+      'JWT_SECRET is not set: generated a throwaway secret for this run (tokens die with the process). Set JWT_SECRET in production.',
+    );
+  }
+  if (!config.mongodbUrl) {
+    logger.warn('embedded mode: data lives in memory and is lost when the process stops');
+  }
+  const node = await startNode(config, logger);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => process.exit(1), 10_000);
+    timer.unref();
+    node.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => {
+    stop('SIGTERM');
+  });
+  process.on('SIGINT', () => {
+    stop('SIGINT');
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `parley: failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+// Bus events: what MessageService publishes and the consumer handles (design §6.4, snake_case).
+import { z } from 'zod';
+
+const base = { timestamp: z.string() };
+
+export const messageSentEventSchema = z.object({
+  ...base,
+  message_id: z.string(),
+  conversation_id: z.string(),
+  sender_id: z.string(),
+  temp_id: z.string().nullable(),
+});
+
+export const messageDeliveredEventSchema = z.object({
+  ...base,
+  message_id: z.string(),
+  conversation_id: z.string(),
+  user_id: z.string(),
+});
+
+export const messageSeenEventSchema = z.object({
+  ...base,
+  conversation_id: z.string(),
+  user_id: z.string(),
+  message_id: z.string(),
+});
+
+export const typingEventSchema = z.object({
+  ...base,
+  conversation_id: z.string(),
+  user_id: z.string(),
+});
+
+export const messageUpdatedEventSchema = z.object({
+  ...base,
+  message_id: z.string(),
+  conversation_id: z.string(),
+  user_id: z.string(),
+});
+
+export const messageDeletedEventSchema = messageUpdatedEventSchema;
+
+export const participantsChangedEventSchema = z.object({
+  ...base,
+  conversation_id: z.string(),
+  user_id: z.string(),
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+});
+
+/** Routing key → payload schema. Every durable key matches the consumer binding `message.*`. */
+export const busEventSchemas = {
+  'message.sent': messageSentEventSchema,
+  'message.delivered': messageDeliveredEventSchema,
+  'message.seen': messageSeenEventSchema,
+  'message.typing': typingEventSchema,
+  'message.updated': messageUpdatedEventSchema,
+  'message.deleted': messageDeletedEventSchema,
+  'message.participants': participantsChangedEventSchema,
+} as const;
+
+export type RoutingKey = keyof typeof busEventSchemas;
+export type BusPayload<K extends RoutingKey> = z.infer<(typeof busEventSchemas)[K]>;
+export type BusEvent = { [K in RoutingKey]: { key: K; payload: BusPayload<K> } }[RoutingKey];

@@ -1,0 +1,165 @@
+// REST: request schemas (validated at the edge) and response shapes (snake_case on the wire).
+import { z } from 'zod';
+import {
+  httpUrlSchema,
+  mediaListSchema,
+  objectIdSchema,
+  queryCursor,
+  queryLimit,
+  tempIdSchema,
+} from './common';
+
+export const registerBodySchema = z.object({
+  username: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,32}$/, 'must be 3-32 letters, digits, "_", "." or "-"'),
+  password: z.string().min(8, 'must be at least 8 characters').max(256),
+  avatar_url: httpUrlSchema.nullish(),
+});
+
+/** Login never reveals the password policy: any string pair is checked, wrong ones are 401. */
+export const loginBodySchema = z.object({
+  username: z.string().max(256),
+  password: z.string().max(1024),
+});
+
+export const searchUsersQuerySchema = z.object({
+  q: z
+    .string({ invalid_type_error: 'must be given once' })
+    .max(64)
+    .optional()
+    .transform((v) => v ?? ''),
+  limit: queryLimit(1, 20, 10),
+});
+
+export const createConversationBodySchema = z.object({
+  type: z.enum(['DIRECT', 'GROUP']),
+  participant_ids: z.array(objectIdSchema).max(1000),
+  name: z.string().trim().min(1).max(100).nullish(),
+  avatar_url: httpUrlSchema.nullish(),
+});
+
+export const listConversationsQuerySchema = z.object({
+  cursor: queryCursor,
+  limit: queryLimit(1, 50, 20),
+});
+
+export const listMessagesQuerySchema = z.object({
+  cursor: queryCursor,
+  limit: queryLimit(1, 100, 50),
+});
+
+export const sendMessageBodySchema = z.object({
+  content: z.string().nullish(),
+  media: mediaListSchema.nullish(),
+  reply_to_message_id: objectIdSchema.nullish(),
+  temp_id: tempIdSchema.nullish(),
+});
+
+export const editMessageBodySchema = z.object({ content: z.string() });
+
+export const seenQuerySchema = z.object({
+  message_id: objectIdSchema.optional(),
+});
+
+export const seenBodySchema = z.object({ message_id: objectIdSchema.optional() }).optional();
+
+export const addParticipantsBodySchema = z.object({
+  user_ids: z.array(objectIdSchema).min(1, 'must name at least one user').max(1000),
+});
+
+export const conversationIdParams = z.object({ id: objectIdSchema });
+export const messageIdParams = z.object({ id: objectIdSchema, messageId: objectIdSchema });
+export const participantParams = z.object({ id: objectIdSchema, userId: objectIdSchema });
+export const userIdParams = z.object({ userId: objectIdSchema });
+
+// ---- responses ----
+
+export const userPublicSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  avatar_url: z.string().nullable(),
+});
+
+export const mediaItemSchema = z.object({
+  url: z.string(),
+  type: z.enum(['image', 'video']),
+  thumbnail_url: z.string().optional(),
+  width: z.number().optional(),
+  height: z.number().optional(),
+  duration: z.number().optional(),
+});
+
+export const messagePublicSchema = z.object({
+  id: z.string(),
+  conversation_id: z.string(),
+  sender_id: z.string(),
+  sender_username: z.string().nullable(),
+  sender_avatar: z.string().nullable(),
+  content: z.string().nullable(),
+  type: z.enum(['TEXT', 'IMAGE', 'VIDEO', 'MIXED']),
+  media: z.array(mediaItemSchema),
+  status: z.enum(['SENT', 'DELIVERED', 'SEEN']),
+  reply_to_message_id: z.string().nullable(),
+  temp_id: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string().nullable(),
+  deleted_at: z.string().nullable(),
+});
+
+export const conversationSummarySchema = z.object({
+  id: z.string(),
+  type: z.enum(['DIRECT', 'GROUP']),
+  name: z.string().nullable(),
+  avatar_url: z.string().nullable(),
+  last_message_content: z.string().nullable(),
+  last_message_at: z.string().nullable(),
+  unread_count: z.number(),
+  is_online: z.boolean(),
+  last_active_at: z.string().nullable(),
+  other_user_id: z.string().nullable(),
+  updated_at: z.string(),
+});
+
+export const participantPublicSchema = z.object({
+  user_id: z.string(),
+  username: z.string().nullable(),
+  avatar_url: z.string().nullable(),
+  role: z.enum(['ADMIN', 'MEMBER']),
+  is_online: z.boolean(),
+  joined_at: z.string(),
+});
+
+export const conversationDetailSchema = z.object({
+  id: z.string(),
+  type: z.enum(['DIRECT', 'GROUP']),
+  name: z.string().nullable(),
+  avatar_url: z.string().nullable(),
+  created_by: z.string().nullable(),
+  participants: z.array(participantPublicSchema),
+  last_message: messagePublicSchema.nullable(),
+  unread_count: z.number(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export const seenResultSchema = z.object({
+  conversation_id: z.string(),
+  last_seen_message_id: z.string().nullable(),
+  unread_count: z.number(),
+});
+
+export type UserPublic = z.infer<typeof userPublicSchema>;
+export type MediaItemPublic = z.infer<typeof mediaItemSchema>;
+export type MessagePublic = z.infer<typeof messagePublicSchema>;
+export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
+export type ParticipantPublic = z.infer<typeof participantPublicSchema>;
+export type ConversationDetail = z.infer<typeof conversationDetailSchema>;
+export type SeenResult = z.infer<typeof seenResultSchema>;
+
+/** A page of a list endpoint: the array is `data`, the cursor beside it. */
+export interface PageOf<T> {
+  items: T[];
+  nextCursor: string | null;
+  hasMore: boolean;
+}

@@ -1,0 +1,49 @@
+// Configuration: defaults, coercion, and start-up errors that name the variable.
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('config', () => {
+  it('defaults to embedded mode on port 8000 with a generated secret', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(8000);
+    expect(config.mongodbUrl).toBeUndefined();
+    expect(config.jwt.generated).toBe(true);
+    expect(config.jwt.secret).toHaveLength(64);
+    expect(config.limits).toMatchObject({
+      maxMessageLength: 4000,
+      maxMediaItems: 10,
+      maxFrameBytes: 65536,
+      maxBodyBytes: 1048576,
+      messagesPerSecond: 20,
+      messagesBurst: 100,
+      ipRequestsPerSecond: 500,
+    });
+  });
+
+  it('names every bad variable', () => {
+    try {
+      loadConfig({ PORT: 'eighty', REDIS_URL: 'http://x', MAX_MESSAGE_LENGTH: '-1' });
+      throw new Error('should have failed');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/PORT/);
+      expect(problems).toMatch(/REDIS_URL/);
+      expect(problems).toMatch(/MAX_MESSAGE_LENGTH/);
+    }
+  });
+
+  it('requires a JWT secret when MongoDB is configured', () => {
+    expect(() => loadConfig({ MONGODB_URL: 'mongodb://localhost/parley' })).toThrow(/JWT_SECRET/);
+    expect(
+      loadConfig({ MONGODB_URL: 'mongodb://localhost/parley', JWT_SECRET: 'x'.repeat(32) }).jwt
+        .generated,
+    ).toBe(false);
+  });
+
+  it('splits CORS origins', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.test, https://b.test' }).corsOrigins).toEqual([
+      'https://a.test',
+      'https://b.test',
+    ]);
+  });
+});
