@@ -140,3 +140,16 @@ export interface EventBus {
 export interface PresenceReader {
   onlineAmong(userIds: readonly string[]): Promise<Set<string>>;
 }
+
+/**
+ * Presence: the realtime layer records each connected socket of a user. A node that dies without
+ * cleaning up must not leave its users online for long (see RedisPresence's node heartbeat).
+ */
+export interface Presence extends PresenceReader {
+  addSocket(userId: string, socketId: string): Promise<void>;
+  removeSocket(userId: string, socketId: string): Promise<void>;
+  /** Whether the backing service is reachable (readiness). */
+  isReady(): boolean;
+  /** Forgets this node's sockets and stops background work. */
+  close(): Promise<void>;
+}
