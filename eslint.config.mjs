@@ -31,6 +31,9 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       // flags JWT claim names such as `sub` as String.prototype.sub
       '@typescript-eslint/no-deprecated': 'off',
+      '@typescript-eslint/no-confusing-void-expression': 'off',
+      '@typescript-eslint/no-base-to-string': 'off',
+      '@typescript-eslint/no-unnecessary-condition': 'off',
       'no-console': 'off',
     },
   },

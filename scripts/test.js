@@ -67,7 +67,33 @@ const services = [
   },
 ];
 
+/** The multi-process tests run the built server: rebuild when any source is newer than it. */
+function ensureBuild() {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const root = path.resolve(__dirname, '..');
+  const entry = path.join(root, 'dist', 'src', 'main.js');
+  const builtAt = fs.existsSync(entry) ? fs.statSync(entry).mtimeMs : 0;
+  const newest = (dir) =>
+    fs.readdirSync(dir, { withFileTypes: true }).reduce((max, e) => {
+      const p = path.join(dir, e.name);
+      return Math.max(max, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+    }, 0);
+  if (builtAt > newest(path.join(root, 'src'))) return;
+  process.stderr.write('npm test: building the server for the multi-process tests...\n');
+  const result = spawnSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')],
+    { stdio: 'inherit' },
+  );
+  if (result.status !== 0) {
+    process.stderr.write('npm test: the build failed\n');
+    process.exit(1);
+  }
+}
+
 async function main() {
+  ensureBuild();
   const needed = (process.env.PARLEY_TEST_SERVICES ?? services.map((s) => s.name).join(',')).split(
     ',',
   );

@@ -46,6 +46,15 @@ const envSchema = z.object({
   RATE_LIMIT_MESSAGES_BURST: positiveInt(100),
   RATE_LIMIT_IP_PER_SECOND: positiveInt(500),
   RATE_LIMIT_IP_BURST: positiveInt(1000),
+  RATE_LIMIT_FRAMES_PER_SECOND: positiveInt(50),
+  RATE_LIMIT_FRAMES_BURST: positiveInt(200),
+  DELIVERY_ACK_TIMEOUT_MS: positiveInt(30_000),
+  OUTBOX_RELAY_INTERVAL_MS: positiveInt(5000),
+  PRESENCE_TTL_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
+  REDIS_CHANNEL_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
+    .default('socket.io'),
   TRUST_PROXY: z.string().default('loopback'),
 });
 
@@ -78,7 +87,18 @@ export interface Config {
     messagesBurst: number;
     ipRequestsPerSecond: number;
     ipRequestsBurst: number;
+    /** Realtime frames per socket (all types). */
+    framesPerSecond: number;
+    framesBurst: number;
   };
+  /** How long a NEW_MESSAGE waits for Socket.IO acknowledgements (delivery receipts). */
+  deliveryAckTimeoutMs: number;
+  /** How often stuck `message.sent` events are republished (and how old they must be). */
+  outboxRelayIntervalMs: number;
+  /** Lifetime of a node's presence heartbeat: a dead node's users go offline within it. */
+  presenceTtlSeconds: number;
+  /** Channel prefix of the Socket.IO Redis adapter (lets test clusters share one Redis). */
+  redisChannelPrefix: string;
   trustProxy: string;
 }
 
@@ -134,7 +154,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       messagesBurst: e.RATE_LIMIT_MESSAGES_BURST,
       ipRequestsPerSecond: e.RATE_LIMIT_IP_PER_SECOND,
       ipRequestsBurst: e.RATE_LIMIT_IP_BURST,
+      framesPerSecond: e.RATE_LIMIT_FRAMES_PER_SECOND,
+      framesBurst: e.RATE_LIMIT_FRAMES_BURST,
     },
+    deliveryAckTimeoutMs: e.DELIVERY_ACK_TIMEOUT_MS,
+    redisChannelPrefix: e.REDIS_CHANNEL_PREFIX,
+    presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
+    outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
     trustProxy: e.TRUST_PROXY,
   };
 }

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     );
   }
   if (!config.mongodbUrl) {
-    logger.warn('embedded mode: data lives in memory and is lost when the process stops');
+    logger.warn('MONGODB_URL is not set: data lives in memory and is lost when the process stops');
   }
   const node = await startNode(config, logger);
   let stopping = false;

@@ -3,19 +3,27 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthService } from './app/auth-service';
+import { CommandHandler } from './app/command-handler';
 import { ConversationService } from './app/conversation-service';
 import { MessageService } from './app/message-service';
+import { OutboxRelay } from './app/outbox-relay';
+import { SyncService } from './app/sync-service';
 import { TokenService } from './app/token-service';
 import { UserService } from './app/user-service';
-import { MemoryEventBus } from './adapters/bus/memory-event-bus';
 import { Argon2Hasher } from './adapters/password/argon2-hasher';
-import { MemoryPresence } from './adapters/presence/memory-presence';
-import { MemoryStore } from './adapters/store/memory-store';
 import type { Config } from './config';
 import { KeyedRateLimiter } from './domain/token-bucket';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './observability/logger';
-import type { Store } from './ports';
+import { openBackends } from './backends';
+import { createFanOut } from './realtime/fan-out';
+import { attachRawWebSocket } from './realtime/raw-ws-bridge';
+import {
+  attachSocketHandlers,
+  createSocketServer,
+  startAckSweeper,
+} from './realtime/socket-server';
+import { SocketIoSignals } from './realtime/socket-io-signals';
 
 export interface RunningNode {
   /** http://host:port of this node. */
@@ -26,91 +34,122 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
-async function openStore(config: Config, logger: Logger): Promise<Store> {
-  if (!config.mongodbUrl) return new MemoryStore();
-  // Loaded on demand: embedded mode never pays for mongoose.
-  const { MongoStore } = await import('./adapters/store/mongo-store');
-  const store = await MongoStore.connect(config.mongodbUrl);
-  logger.info('store: MongoDB');
-  return store;
-}
-
 export async function startNode(
   config: Config,
   logger: Logger = createLogger(config.logLevel, config.nodeId),
 ): Promise<RunningNode> {
   const clock = (): Date => new Date();
-  const store = await openStore(config, logger);
-  const bus = new MemoryEventBus(logger.child({ component: 'bus' }));
-  const presence = new MemoryPresence();
+  const backends = await openBackends(config, logger);
+  const { store, bus, presence } = backends;
 
-  const tokens = new TokenService(config.jwt);
-  const auth = new AuthService({ store, hasher: new Argon2Hasher(), tokens, clock });
-  const users = new UserService({ store });
-  const conversations = new ConversationService({ store, bus, presence, clock });
-  const sendLimiter = new KeyedRateLimiter({
-    ratePerSecond: config.limits.messagesPerSecond,
-    burst: config.limits.messagesBurst,
-  });
-  const messages = new MessageService({
-    store,
-    bus,
-    clock,
-    limits: config.limits,
-    sendLimiter: { take: (userId) => sendLimiter.take(userId) },
-    logger: logger.child({ component: 'messages' }),
-  });
-
-  const app = createHttpApp({
-    config,
-    logger,
-    auth,
-    users,
-    conversations,
-    messages,
-    health: {
-      readiness: async () => {
-        const storeUp = await store.ping().then(
-          () => true,
-          () => false,
-        );
-        return { ready: storeUp, checks: { store: storeUp } };
-      },
-      redisConnected: () => false,
-      activeConnections: () => 0,
-    },
-  });
-
-  const server: Server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    const tokens = new TokenService(config.jwt);
+    const auth = new AuthService({ store, hasher: new Argon2Hasher(), tokens, clock });
+    const users = new UserService({ store });
+    const conversations = new ConversationService({ store, bus, presence, clock });
+    const sendLimiter = new KeyedRateLimiter({
+      ratePerSecond: config.limits.messagesPerSecond,
+      burst: config.limits.messagesBurst,
     });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  logger.info({ port, mode: config.mongodbUrl ? 'mongodb' : 'embedded' }, 'parley node listening');
+    const messages = new MessageService({
+      store,
+      bus,
+      clock,
+      limits: config.limits,
+      sendLimiter: { take: (userId) => sendLimiter.take(userId) },
+      logger: logger.child({ component: 'messages' }),
+    });
+    const sync = new SyncService({ store, messages });
 
-  let closing: Promise<void> | null = null;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    logger,
-    close: () => {
-      closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => {
-            resolve();
-          });
+    const server: Server = createServer();
+    let activeConnections = (): number => 0;
+    const app = createHttpApp({
+      config,
+      logger,
+      auth,
+      users,
+      conversations,
+      messages,
+      health: {
+        readiness: () => backends.readiness(),
+        redisConnected: () => backends.redisConnected(),
+        activeConnections: () => activeConnections(),
+      },
+    });
+    server.on('request', app);
+
+    const io = createSocketServer(server, config, backends.socketAdapter);
+    const commands = new CommandHandler({
+      store,
+      messages,
+      sync,
+      signals: new SocketIoSignals(io),
+      logger,
+    });
+    attachSocketHandlers(io, {
+      config,
+      auth,
+      commands,
+      presence,
+      store,
+      logger: logger.child({ component: 'socket.io' }),
+    });
+    activeConnections = () => io.of('/').sockets.size;
+    const stopAckSweeper = startAckSweeper(io);
+    const raw = attachRawWebSocket({
+      httpServer: server,
+      io,
+      auth,
+      config,
+      logger: logger.child({ component: 'raw-ws' }),
+    });
+
+    await bus.subscribe(
+      createFanOut({
+        io,
+        store,
+        messages,
+        logger: logger.child({ component: 'fan-out' }),
+        deliveryAckTimeoutMs: config.deliveryAckTimeoutMs,
+      }),
+    );
+    const relay = new OutboxRelay({
+      store,
+      messages,
+      logger: logger.child({ component: 'outbox' }),
+    });
+    relay.start();
+
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (server.address() as AddressInfo).port;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    logger.info({ port, backends: backends.describe() }, 'parley node listening');
+
+    let closing: Promise<void> | null = null;
+    return {
+      url: `http://${host}:${port}`,
+      port,
+      logger,
+      close: () => {
+        closing ??= (async () => {
+          await relay.stop();
+          stopAckSweeper();
+          await raw.close();
           server.closeAllConnections();
-        });
-        await bus.close();
-        await presence.close();
-        await store.close();
-      })();
-      return closing;
-    },
-  };
+          await io.close();
+          await backends.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await backends.close();
+    throw err;
+  }
 }

@@ -10,6 +10,11 @@ import type {
   Watermark,
 } from './domain/types';
 
+export interface WatermarkMove {
+  moved: boolean;
+  previous: Watermark | null;
+}
+
 /** A conversation-list position: conversations sort by (updatedAt, id) descending. */
 export interface ActivityKey {
   updatedAt: Date;
@@ -66,13 +71,16 @@ export interface Store {
   /** Marks a current participant as left; false when they were not a current participant. */
   markParticipantLeft(conversationId: string, userId: string, at: Date): Promise<boolean>;
   setParticipantRole(conversationId: string, userId: string, role: ParticipantRole): Promise<void>;
-  /** Moves a watermark forward only (atomically); true when it moved. */
+  /**
+   * Moves a watermark forward only, atomically. `previous` is where it stood just before this
+   * move (read in the same operation), so concurrent moves report disjoint ranges.
+   */
   advanceWatermark(
     conversationId: string,
     userId: string,
     kind: 'seen' | 'delivered',
     to: Watermark,
-  ): Promise<boolean>;
+  ): Promise<WatermarkMove>;
 
   /** Inserts a message with its `message.sent` event pending; false when the id exists. */
   insertMessage(message: Message): Promise<boolean>;
@@ -152,4 +160,12 @@ export interface Presence extends PresenceReader {
   isReady(): boolean;
   /** Forgets this node's sockets and stops background work. */
   close(): Promise<void>;
+}
+
+/** Ephemeral signals that go straight to users' rooms, never through a durable queue. */
+export interface EphemeralSignals {
+  typing(
+    recipientUserIds: readonly string[],
+    signal: { conversationId: string; userId: string; username: string },
+  ): void;
 }

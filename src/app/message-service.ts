@@ -12,7 +12,7 @@ import {
 import { aggregateStatus } from '../domain/receipts';
 import type { MediaItem, Message, User } from '../domain/types';
 import type { MessagePublic, PageOf, SeenResult } from '../protocol/rest';
-import type { Clock, EventBus, Store } from '../ports';
+import type { Clock, EventBus, Store, WatermarkMove } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
 import { iso, toMessagePublic } from './views';
 import type { Logger } from '../observability/logger';
@@ -22,6 +22,8 @@ export interface SendMessageInput {
   media?: MediaItem[] | null;
   replyToMessageId?: string | null;
   tempId?: string | null;
+  /** The realtime socket that sent it, if any (excluded from the sender's own fan-out). */
+  originSocketId?: string | null;
 }
 
 /** Decides whether a user may send one more message now. */
@@ -92,7 +94,7 @@ export class MessageService {
       content: previewOf(message.content, message.type),
       at: now,
     });
-    await this.dispatchSent(message);
+    await this.dispatchSent(message, input.originSocketId ?? null);
     return { message: await this.view(message), created: true };
   }
 
@@ -100,7 +102,7 @@ export class MessageService {
    * Publishes a stored message's `message.sent` event and clears its outbox mark. A failure is
    * logged, not thrown: the message is durable and the outbox relay publishes it later.
    */
-  async dispatchSent(message: Message): Promise<void> {
+  async dispatchSent(message: Message, originSocketId: string | null = null): Promise<void> {
     try {
       await this.deps.bus.publish({
         key: 'message.sent',
@@ -109,6 +111,7 @@ export class MessageService {
           conversation_id: message.conversationId,
           sender_id: message.senderId,
           temp_id: message.tempId,
+          socket_id: originSocketId,
           timestamp: iso(this.deps.clock()),
         },
       });
@@ -205,10 +208,11 @@ export class MessageService {
     const target = messageId
       ? await requireMessageIn(store, conversationId, messageId, 'invalid')
       : (await store.listMessagesBefore(conversationId, null, 1))[0];
-    let moved = false;
+    let move: WatermarkMove = { moved: false, previous: null };
     if (target) {
       const mark = { messageId: target.id, createdAt: target.createdAt };
-      moved = await store.advanceWatermark(conversationId, userId, 'seen', mark);
+      move = await store.advanceWatermark(conversationId, userId, 'seen', mark);
+      // Seeing a message implies a device has it.
       await store.advanceWatermark(conversationId, userId, 'delivered', mark);
     }
     const participant = await store.findParticipant(conversationId, userId);
@@ -218,13 +222,14 @@ export class MessageService {
       seen && { createdAt: seen.createdAt, id: seen.messageId },
       userId,
     );
-    if (moved && seen) {
+    if (move.moved && seen) {
       await this.deps.bus.publish({
         key: 'message.seen',
         payload: {
           conversation_id: conversationId,
           user_id: userId,
           message_id: seen.messageId,
+          previous_message_id: move.previous?.messageId ?? null,
           timestamp: iso(this.deps.clock()),
         },
       });
@@ -241,7 +246,7 @@ export class MessageService {
     const { store } = this.deps;
     await requireMembership(store, conversationId, userId);
     const target = await requireMessageIn(store, conversationId, messageId, 'invalid');
-    const moved = await store.advanceWatermark(conversationId, userId, 'delivered', {
+    const { moved, previous } = await store.advanceWatermark(conversationId, userId, 'delivered', {
       messageId: target.id,
       createdAt: target.createdAt,
     });
@@ -252,6 +257,7 @@ export class MessageService {
           conversation_id: conversationId,
           user_id: userId,
           message_id: target.id,
+          previous_message_id: previous?.messageId ?? null,
           timestamp: iso(this.deps.clock()),
         },
       });
@@ -265,7 +271,8 @@ export class MessageService {
     return view as MessagePublic;
   }
 
-  private async views(conversationId: string, messages: Message[]): Promise<MessagePublic[]> {
+  /** Wire views of messages of one conversation, statuses computed from one participant read. */
+  async views(conversationId: string, messages: Message[]): Promise<MessagePublic[]> {
     if (messages.length === 0) return [];
     const { store } = this.deps;
     const [participants, users] = await Promise.all([

@@ -1,5 +1,6 @@
 // Presenters: domain records → wire shapes (snake_case, ISO dates, deleted content hidden).
 import type { Message, MessageStatus, User } from '../domain/types';
+import type { ServerPayload } from '../protocol/frames';
 import type { MediaItemPublic, MessagePublic, UserPublic } from '../protocol/rest';
 
 export const iso = (d: Date): string => d.toISOString();
@@ -44,3 +45,21 @@ export function toMessagePublic(
     deleted_at: isoOrNull(m.deletedAt),
   };
 }
+
+/** The realtime shape of a message (design §5.3 NEW_MESSAGE, camelCase). */
+export const toMessageFrame = (m: MessagePublic): ServerPayload<'NEW_MESSAGE'> => ({
+  conversationId: m.conversation_id,
+  messageId: m.id,
+  senderId: m.sender_id,
+  senderUsername: m.sender_username,
+  senderAvatar: m.sender_avatar,
+  content: m.content,
+  messageType: m.type,
+  media: m.media,
+  status: m.status,
+  createdAt: m.created_at,
+  replyToMessageId: m.reply_to_message_id,
+  tempId: m.temp_id,
+  updatedAt: m.updated_at,
+  deletedAt: m.deleted_at,
+});

@@ -1,4 +1,5 @@
 // The one translation of any error into the wire shape; unknown errors become INTERNAL.
+import { asKnownError } from '../app/unavailable';
 import { AppError, httpStatusOf, type ErrorCode } from '../domain/errors';
 import type { Logger } from '../observability/logger';
 
@@ -26,7 +27,7 @@ function edgeError(err: unknown): AppError | null {
 }
 
 export function toWireError(err: unknown, logger: Logger): WireError {
-  const known = err instanceof AppError ? err : edgeError(err);
+  const known = asKnownError(err) ?? edgeError(err);
   if (known) return { status: httpStatusOf[known.code], code: known.code, detail: known.message };
   logger.error({ err }, 'unhandled error');
   return { status: 500, code: 'INTERNAL', detail: 'internal server error' };

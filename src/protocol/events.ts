@@ -9,10 +9,16 @@ export const messageSentEventSchema = z.object({
   conversation_id: z.string(),
   sender_id: z.string(),
   temp_id: z.string().nullable(),
+  /** The sending socket, so the sender's other devices get NEW_MESSAGE and that one does not. */
+  socket_id: z.string().nullish(),
 });
+
+/** Where the watermark stood before this move, so consumers know which messages it covers. */
+const previous = { previous_message_id: z.string().nullish() };
 
 export const messageDeliveredEventSchema = z.object({
   ...base,
+  ...previous,
   message_id: z.string(),
   conversation_id: z.string(),
   user_id: z.string(),
@@ -20,6 +26,7 @@ export const messageDeliveredEventSchema = z.object({
 
 export const messageSeenEventSchema = z.object({
   ...base,
+  ...previous,
   conversation_id: z.string(),
   user_id: z.string(),
   message_id: z.string(),

@@ -159,39 +159,61 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       });
 
       it.each(['seen', 'delivered'] as const)(
-        'moves the %s watermark forward only',
+        'moves the %s watermark forward only, reporting where it stood',
         async (kind) => {
           const c = newObjectId();
           const u = newObjectId();
           await store.upsertParticipant(aParticipant(c, u));
           const t = new Date('2030-01-01T00:00:00.123Z');
-          const [lo, hi] = [newObjectId(), newObjectId()].sort();
-          expect(await store.advanceWatermark(c, u, kind, { messageId: lo!, createdAt: t })).toBe(
-            true,
-          );
-          expect(await store.advanceWatermark(c, u, kind, { messageId: hi!, createdAt: t })).toBe(
-            true,
-          );
-          expect(await store.advanceWatermark(c, u, kind, { messageId: lo!, createdAt: t })).toBe(
-            false,
-          );
-          expect(await store.advanceWatermark(c, u, kind, { messageId: hi!, createdAt: t })).toBe(
-            false,
-          );
-          expect(
-            await store.advanceWatermark(c, u, kind, {
-              messageId: 'f'.repeat(24),
-              createdAt: new Date(t.getTime() - 1),
-            }),
-          ).toBe(false);
-          expect((await store.findParticipant(c, u))?.[kind]).toEqual({
-            messageId: hi,
-            createdAt: t,
+          const [lo, hi] = [newObjectId(), newObjectId()].sort() as [string, string];
+          const low = { messageId: lo, createdAt: t };
+          const high = { messageId: hi, createdAt: t };
+          expect(await store.advanceWatermark(c, u, kind, low)).toEqual({
+            moved: true,
+            previous: null,
           });
+          expect(await store.advanceWatermark(c, u, kind, high)).toEqual({
+            moved: true,
+            previous: low,
+          });
+          expect(await store.advanceWatermark(c, u, kind, low)).toEqual({
+            moved: false,
+            previous: high,
+          });
+          expect(await store.advanceWatermark(c, u, kind, high)).toEqual({
+            moved: false,
+            previous: high,
+          });
+          const older = { messageId: 'f'.repeat(24), createdAt: new Date(t.getTime() - 1) };
+          expect((await store.advanceWatermark(c, u, kind, older)).moved).toBe(false);
+          expect((await store.findParticipant(c, u))?.[kind]).toEqual(high);
           const other = kind === 'seen' ? 'delivered' : 'seen';
           expect((await store.findParticipant(c, u))?.[other]).toBeNull();
         },
       );
+
+      it('lets concurrent moves claim disjoint ranges', async () => {
+        const c = newObjectId();
+        const u = newObjectId();
+        await store.upsertParticipant(aParticipant(c, u));
+        const base = Date.parse('2030-02-01T00:00:00Z');
+        const marks = Array.from({ length: 20 }, (_, i) => ({
+          messageId: newObjectId(),
+          createdAt: new Date(base + i),
+        }));
+        const moves = await Promise.all(
+          marks.map((m) => store.advanceWatermark(c, u, 'delivered', m)),
+        );
+        // Each successful move covers (previous, mark]; together they never overlap.
+        const claimed = moves
+          .map((m, i) => ({ ...m, mark: marks[i]! }))
+          .filter((m) => m.moved)
+          .map((m) => [m.previous?.createdAt.getTime() ?? -1, m.mark.createdAt.getTime()] as const)
+          .sort((a, b) => a[0] - b[0]);
+        for (let i = 1; i < claimed.length; i++)
+          expect(claimed[i]![0]).toBeGreaterThanOrEqual(claimed[i - 1]![1]);
+        expect((await store.findParticipant(c, u))?.delivered).toEqual(marks[19]);
+      });
     });
 
     describe('messages', () => {

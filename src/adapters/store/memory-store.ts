@@ -8,7 +8,7 @@ import type {
   User,
   Watermark,
 } from '../../domain/types';
-import type { ActivityKey, LastMessage, Store } from '../../ports';
+import type { ActivityKey, LastMessage, Store, WatermarkMove } from '../../ports';
 
 /** Records are copied in and out so callers can never mutate stored state by accident. */
 const copy = <T>(value: T): T => structuredClone(value);
@@ -160,19 +160,19 @@ export class MemoryStore implements Store {
     userId: string,
     kind: 'seen' | 'delivered',
     to: Watermark,
-  ): Promise<boolean> {
+  ): Promise<WatermarkMove> {
     const p = this.participants.get(conversationId)?.get(userId);
-    if (!p) return Promise.resolve(false);
+    if (!p) return Promise.resolve({ moved: false, previous: null });
     const current = p[kind];
     const target = { createdAt: to.createdAt, id: to.messageId };
     if (
       current &&
       compareKeys(target, { createdAt: current.createdAt, id: current.messageId }) <= 0
     ) {
-      return Promise.resolve(false);
+      return Promise.resolve({ moved: false, previous: copy(current) });
     }
     p[kind] = copy(to);
-    return Promise.resolve(true);
+    return Promise.resolve({ moved: true, previous: current ? copy(current) : null });
   }
 
   insertMessage(message: Message): Promise<boolean> {

@@ -10,7 +10,7 @@ import type {
   User,
   Watermark,
 } from '../../domain/types';
-import type { ActivityKey, LastMessage, Store } from '../../ports';
+import type { ActivityKey, LastMessage, Store, WatermarkMove } from '../../ports';
 import {
   conversationFromDoc,
   conversationToDoc,
@@ -261,23 +261,31 @@ export class MongoStore implements Store {
     userId: string,
     kind: 'seen' | 'delivered',
     to: Watermark,
-  ): Promise<boolean> {
+  ): Promise<WatermarkMove> {
     const [atField, idField] =
       kind === 'seen' ? ['seen_at', 'seen_message_id'] : ['delivered_at', 'delivered_message_id'];
     const messageId = toObjectId(to.messageId);
     // Compare-and-set in one update: ObjectIds order like their hex, so this is (createdAt, id) order.
-    const result = await this.models.participants.updateOne(
-      {
-        _id: participantId(conversationId, userId),
-        $or: [
-          { [atField]: null },
-          { [atField]: { $lt: to.createdAt } },
-          { [atField]: to.createdAt, [idField]: { $lt: messageId } },
-        ],
-      },
-      { $set: { [atField]: to.createdAt, [idField]: messageId } },
-    );
-    return result.matchedCount === 1;
+    // The document as it was before the update gives the previous watermark in the same step.
+    const before = await this.models.participants
+      .findOneAndUpdate(
+        {
+          _id: participantId(conversationId, userId),
+          $or: [
+            { [atField]: null },
+            { [atField]: { $lt: to.createdAt } },
+            { [atField]: to.createdAt, [idField]: { $lt: messageId } },
+          ],
+        },
+        { $set: { [atField]: to.createdAt, [idField]: messageId } },
+        { returnDocument: 'before' },
+      )
+      .lean<ParticipantDoc>();
+    if (before) return { moved: true, previous: participantFromDoc(before)[kind] };
+    const current = await this.models.participants
+      .findById(participantId(conversationId, userId))
+      .lean<ParticipantDoc>();
+    return { moved: false, previous: current ? participantFromDoc(current)[kind] : null };
   }
 
   insertMessage(message: Message): Promise<boolean> {

@@ -1,0 +1,131 @@
+// The one command handler both realtime transports call: a registry of frame type →
+// { schema, handler }. Validation, membership checks and error frames happen here, once.
+import { AppError } from '../domain/errors';
+import { asKnownError } from './unavailable';
+import type { Logger } from '../observability/logger';
+import {
+  clientFrameSchemas,
+  frame,
+  isClientFrameType,
+  type ClientFrameType,
+  type ClientPayload,
+  type ServerFrame,
+} from '../protocol/frames';
+import type { EphemeralSignals, Store } from '../ports';
+import { requireMembership } from './access';
+import type { MessageService } from './message-service';
+import type { SyncService } from './sync-service';
+
+export interface CommandContext {
+  userId: string;
+  username: string;
+  /** The socket the frame came in on. */
+  socketId: string;
+}
+
+/** A handler's reply frame, or null when the command has none (acks then get `OK`). */
+type Handler<K extends ClientFrameType> = (
+  ctx: CommandContext,
+  payload: ClientPayload<K>,
+) => Promise<ServerFrame | null>;
+
+export interface CommandHandlerDeps {
+  store: Store;
+  messages: MessageService;
+  sync: SyncService;
+  signals: EphemeralSignals;
+  logger: Logger;
+}
+
+export class CommandHandler {
+  private readonly handlers: { [K in ClientFrameType]: Handler<K> };
+
+  constructor(private readonly deps: CommandHandlerDeps) {
+    const { messages, sync, signals, store } = deps;
+    this.handlers = {
+      SEND_MESSAGE: async (ctx, p) => {
+        const { message } = await messages.send(ctx.userId, p.conversationId, {
+          content: p.content,
+          media: p.media,
+          tempId: p.tempId,
+          replyToMessageId: p.replyToMessageId,
+          originSocketId: ctx.socketId,
+        });
+        return frame('MESSAGE_ACK', {
+          tempId: p.tempId ?? null,
+          messageId: message.id,
+          status: 'SENT',
+        });
+      },
+      TYPING: async (ctx, p) => {
+        await requireMembership(store, p.conversationId, ctx.userId);
+        const participants = await store.listParticipants(p.conversationId);
+        const recipients = participants
+          .filter((x) => x.leftAt === null && x.userId !== ctx.userId)
+          .map((x) => x.userId);
+        signals.typing(recipients, {
+          conversationId: p.conversationId,
+          userId: ctx.userId,
+          username: ctx.username,
+        });
+        return null;
+      },
+      MARK_SEEN: async (ctx, p) => {
+        await messages.markSeen(ctx.userId, p.conversationId, p.messageId);
+        return null;
+      },
+      MARK_DELIVERED: async (ctx, p) => {
+        await messages.markDelivered(ctx.userId, p.conversationId, p.messageId);
+        return null;
+      },
+      SYNC: async (ctx, p) => frame('SYNC_RESULT', await sync.sync(ctx.userId, p.since, p.limit)),
+      ping: () => Promise.resolve(frame('pong', {})),
+    };
+  }
+
+  /** Runs one frame; every failure becomes an ERROR frame (never a thrown error). */
+  async execute(type: string, payload: unknown, ctx: CommandContext): Promise<ServerFrame | null> {
+    const tempId = tempIdOf(payload);
+    if (!isClientFrameType(type)) {
+      return errorFrame(
+        new AppError('UNKNOWN_TYPE', `unknown frame type: ${type.slice(0, 64)}`),
+        tempId,
+      );
+    }
+    const parsed = clientFrameSchemas[type].safeParse(payload ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+      return errorFrame(
+        new AppError('VALIDATION', `${where}${issue?.message ?? 'invalid frame'}`),
+        tempId,
+      );
+    }
+    try {
+      // The schema and the handler are looked up by the same key, so the payload fits.
+      const handler = this.handlers[type] as (
+        c: CommandContext,
+        p: unknown,
+      ) => Promise<ServerFrame | null>;
+      return await handler(ctx, parsed.data);
+    } catch (err) {
+      const known = asKnownError(err);
+      if (!known) this.deps.logger.error({ err, type, userId: ctx.userId }, 'command failed');
+      return errorFrame(known ?? new AppError('INTERNAL', 'internal server error'), tempId);
+    }
+  }
+}
+
+export function errorFrame(err: AppError, tempId?: string): ServerFrame {
+  return frame('ERROR', {
+    message: err.message,
+    code: err.code,
+    ...(tempId !== undefined && { tempId }),
+  });
+}
+
+function tempIdOf(payload: unknown): string | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const tempId = (payload as { tempId?: unknown }).tempId;
+  return typeof tempId === 'string' ? tempId.slice(0, 128) : undefined;
+}

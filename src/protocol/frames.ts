@@ -1,0 +1,125 @@
+// Realtime frames (camelCase): what clients send and what the server pushes, on both transports.
+// Raw WebSocket: one JSON object with `type`. Socket.IO: event name = type, payload = the rest.
+import { z } from 'zod';
+import { mediaListSchema, objectIdSchema, tempIdSchema } from './common';
+import { mediaItemSchema } from './rest';
+
+// ---- client → server ----
+
+export const clientFrameSchemas = {
+  SEND_MESSAGE: z.object({
+    conversationId: objectIdSchema,
+    content: z.string().nullish(),
+    media: mediaListSchema.nullish(),
+    tempId: tempIdSchema.nullish(),
+    replyToMessageId: objectIdSchema.nullish(),
+  }),
+  TYPING: z.object({ conversationId: objectIdSchema }),
+  MARK_SEEN: z.object({ conversationId: objectIdSchema, messageId: objectIdSchema }),
+  MARK_DELIVERED: z.object({ conversationId: objectIdSchema, messageId: objectIdSchema }),
+  SYNC: z.object({
+    since: z.string().max(200).nullish(),
+    limit: z.number().int().min(1).max(500).optional(),
+  }),
+  ping: z.object({}),
+} as const;
+
+export type ClientFrameType = keyof typeof clientFrameSchemas;
+export type ClientPayload<K extends ClientFrameType> = z.output<(typeof clientFrameSchemas)[K]>;
+export const isClientFrameType = (t: string): t is ClientFrameType =>
+  Object.prototype.hasOwnProperty.call(clientFrameSchemas, t);
+
+// ---- server → client ----
+
+const statusSchema = z.enum(['SENT', 'DELIVERED', 'SEEN']);
+
+export const newMessageFrameSchema = z.object({
+  conversationId: z.string(),
+  messageId: z.string(),
+  senderId: z.string(),
+  senderUsername: z.string().nullable(),
+  senderAvatar: z.string().nullable(),
+  content: z.string().nullable(),
+  messageType: z.enum(['TEXT', 'IMAGE', 'VIDEO', 'MIXED']),
+  media: z.array(mediaItemSchema),
+  status: statusSchema,
+  createdAt: z.string(),
+  replyToMessageId: z.string().nullable(),
+  tempId: z.string().nullable(),
+  updatedAt: z.string().nullable(),
+  deletedAt: z.string().nullable(),
+});
+
+export const serverFrameSchemas = {
+  connected: z.object({ message: z.string(), user_id: z.string() }),
+  pong: z.object({}),
+  NEW_MESSAGE: newMessageFrameSchema,
+  MESSAGE_ACK: z.object({
+    tempId: z.string().nullable(),
+    messageId: z.string(),
+    status: z.literal('SENT'),
+  }),
+  MESSAGE_STATUS: z.object({
+    messageId: z.string(),
+    conversationId: z.string(),
+    status: statusSchema,
+  }),
+  MESSAGE_SEEN: z.object({
+    conversationId: z.string(),
+    userId: z.string(),
+    username: z.string().nullable(),
+    lastSeenMessageId: z.string(),
+  }),
+  TYPING: z.object({ conversationId: z.string(), userId: z.string(), username: z.string() }),
+  ERROR: z.object({ message: z.string(), code: z.string(), tempId: z.string().optional() }),
+  MESSAGE_UPDATED: z.object({
+    conversationId: z.string(),
+    messageId: z.string(),
+    content: z.string().nullable(),
+    updatedAt: z.string().nullable(),
+  }),
+  MESSAGE_DELETED: z.object({
+    conversationId: z.string(),
+    messageId: z.string(),
+    deletedAt: z.string().nullable(),
+  }),
+  PARTICIPANTS_CHANGED: z.object({
+    conversationId: z.string(),
+    added: z.array(z.string()).optional(),
+    removed: z.array(z.string()).optional(),
+  }),
+  SYNC_RESULT: z.object({
+    events: z.array(z.record(z.unknown())),
+    next_cursor: z.string().nullable(),
+    has_more: z.boolean(),
+  }),
+  /** Success reply through a Socket.IO acknowledgement for commands that have no reply frame. */
+  OK: z.object({}),
+} as const;
+
+export type ServerFrameType = keyof typeof serverFrameSchemas;
+export type ServerPayload<K extends ServerFrameType> = z.infer<(typeof serverFrameSchemas)[K]>;
+/** A server frame as a raw WebSocket client sees it. */
+export type ServerFrame = {
+  [K in ServerFrameType]: { type: K } & ServerPayload<K>;
+}[ServerFrameType];
+
+export const frame = <K extends ServerFrameType>(type: K, payload: ServerPayload<K>): ServerFrame =>
+  ({ type, ...payload }) as ServerFrame;
+
+// ---- Socket.IO typed event maps, derived from the same schemas ----
+
+type Ack = (reply: ServerFrame) => void;
+
+export type ClientToServerEvents = {
+  [K in ClientFrameType]: (payload: z.input<(typeof clientFrameSchemas)[K]>, ack?: Ack) => void;
+};
+
+export type ServerToClientEvents = {
+  [K in ServerFrameType]: (payload: ServerPayload<K>, ack?: (...args: unknown[]) => void) => void;
+};
+
+export interface SocketData {
+  userId: string;
+  username: string;
+}

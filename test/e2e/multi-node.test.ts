@@ -1,0 +1,192 @@
+// Two (then three) server processes sharing Redis, RabbitMQ and one MongoDB-wire store: frames
+// cross nodes both ways, a user who left gets nothing, and a SIGKILLed node's users go offline.
+import { newObjectId } from '../../src/domain/ids';
+import { spawnNode, type NodeProcess } from '../support/node-process';
+import { connectClient, type RealtimeClient } from '../support/realtime-client';
+import { clusterEnv, type ModeSetup } from '../support/realtime-modes';
+import { Api, registerUser, type TestUser } from '../support/test-node';
+
+jest.setTimeout(60_000);
+
+describe('a cluster of server processes', () => {
+  let cluster: ModeSetup;
+  let nodeA: NodeProcess;
+  let nodeB: NodeProcess;
+  let alice: TestUser;
+  let bob: TestUser;
+  let carol: TestUser;
+  let dm: string;
+  const clients: RealtimeClient[] = [];
+  const base = '/api/v1/messages';
+
+  beforeAll(async () => {
+    cluster = await clusterEnv();
+    const env = { ...cluster.env, PRESENCE_TTL_SECONDS: '3' };
+    [nodeA, nodeB] = await Promise.all([spawnNode(env, 'node-a'), spawnNode(env, 'node-b')]);
+    const apiA = new Api(nodeA.url);
+    [alice, bob, carol] = await Promise.all([
+      registerUser(apiA, 'alice'),
+      registerUser(apiA, 'bob'),
+      registerUser(apiA, 'carol'),
+    ]);
+    dm = (await alice.api.post(`${base}/direct/${bob.id}`)).body.data.id;
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await Promise.all([nodeA?.stop(), nodeB?.stop()]);
+    await cluster?.teardown();
+  });
+
+  const onA = async (u: TestUser) => {
+    const c = await connectClient(nodeA.url, u.token, 'raw');
+    clients.push(c);
+    return c;
+  };
+  const onB = async (u: TestUser, ackNewMessages = false) => {
+    const c = await connectClient(nodeB.url, u.token, 'socket.io', { ackNewMessages });
+    clients.push(c);
+    return c;
+  };
+
+  it('raw client on A → socket.io client on B: NEW_MESSAGE, one MESSAGE_ACK, DELIVERED, SEEN, TYPING', async () => {
+    const a = await onA(alice);
+    const b = await onB(bob);
+    const tempId = `t-${newObjectId()}`;
+    a.send({ type: 'SEND_MESSAGE', conversationId: dm, content: 'across nodes', tempId });
+    const incoming = await b.waitFor('NEW_MESSAGE', (f) => f.tempId === tempId);
+    expect(incoming).toMatchObject({
+      conversationId: dm,
+      senderId: alice.id,
+      content: 'across nodes',
+    });
+    const ack = await a.waitFor('MESSAGE_ACK', (f) => f.tempId === tempId);
+    expect(ack.messageId).toBe(incoming.messageId);
+
+    b.send({ type: 'MARK_DELIVERED', conversationId: dm, messageId: ack.messageId });
+    await a.waitFor(
+      'MESSAGE_STATUS',
+      (f) => f.messageId === ack.messageId && f.status === 'DELIVERED',
+    );
+    b.send({ type: 'MARK_SEEN', conversationId: dm, messageId: ack.messageId });
+    expect(await a.waitFor('MESSAGE_SEEN')).toMatchObject({
+      conversationId: dm,
+      userId: bob.id,
+      username: bob.username,
+      lastSeenMessageId: ack.messageId,
+    });
+    await a.waitFor('MESSAGE_STATUS', (f) => f.messageId === ack.messageId && f.status === 'SEEN');
+
+    a.send({ type: 'TYPING', conversationId: dm });
+    expect(await b.waitFor('TYPING')).toMatchObject({
+      conversationId: dm,
+      userId: alice.id,
+      username: alice.username,
+    });
+    await a.request({ type: 'ping' });
+    expect(a.all('MESSAGE_ACK', (f) => f.tempId === tempId)).toHaveLength(1);
+  });
+
+  it('socket.io client on B → raw client on A, with delivery by Socket.IO acknowledgement', async () => {
+    const a = await onA(alice);
+    const b = await onB(bob, true);
+    const tempId = `t-${newObjectId()}`;
+    const reply = await b.request({
+      type: 'SEND_MESSAGE',
+      conversationId: dm,
+      content: 'back again',
+      tempId,
+    });
+    expect(reply).toMatchObject({ type: 'MESSAGE_ACK', tempId, status: 'SENT' });
+    const incoming = await a.waitFor('NEW_MESSAGE', (f) => f.messageId === reply.messageId);
+    expect(incoming).toMatchObject({ senderId: bob.id, content: 'back again' });
+    a.send({ type: 'MARK_SEEN', conversationId: dm, messageId: reply.messageId });
+    await b.waitFor('MESSAGE_SEEN', (f) => f.lastSeenMessageId === reply.messageId);
+    await b.waitFor(
+      'MESSAGE_STATUS',
+      (f) => f.messageId === reply.messageId && f.status === 'SEEN',
+    );
+    a.send({ type: 'TYPING', conversationId: dm });
+    await b.waitFor('TYPING', (f) => f.userId === alice.id);
+    expect(b.all('MESSAGE_ACK')).toHaveLength(0);
+
+    // alice (raw) sends; bob's socket.io device acknowledges NEW_MESSAGE → DELIVERED on node A
+    const sent = await a.request({
+      type: 'SEND_MESSAGE',
+      conversationId: dm,
+      content: 'ack this',
+      tempId: `t-${newObjectId()}`,
+    });
+    await a.waitFor(
+      'MESSAGE_STATUS',
+      (f) => f.messageId === sent.messageId && f.status === 'DELIVERED',
+    );
+  });
+
+  it('a user who left a group receives nothing from it, on either node', async () => {
+    const group = (
+      await alice.api.post(`${base}/conversations`, {
+        type: 'GROUP',
+        name: 'x-node',
+        participant_ids: [bob.id, carol.id],
+      })
+    ).body.data.id;
+    const a = await onA(alice);
+    const b = await onB(bob);
+    const cA = await onA(carol);
+    const cB = await onB(carol);
+    expect(
+      (
+        await new Api(nodeB.url, carol.token).delete(
+          `${base}/conversations/${group}/participants/${carol.id}`,
+        )
+      ).status,
+    ).toBe(200);
+    await cA.waitFor('PARTICIPANTS_CHANGED');
+    const sent = await a.request({
+      type: 'SEND_MESSAGE',
+      conversationId: group,
+      content: 'after carol left',
+      tempId: `t-${newObjectId()}`,
+    });
+    await b.waitFor('NEW_MESSAGE', (f) => f.messageId === sent.messageId);
+    b.send({ type: 'TYPING', conversationId: group });
+    await a.waitFor('TYPING', (f) => f.conversationId === group);
+    await Promise.all([cA.request({ type: 'ping' }), cB.request({ type: 'ping' })]);
+    for (const c of [cA, cB]) {
+      expect(c.all('NEW_MESSAGE', (f) => f.conversationId === group)).toHaveLength(0);
+      expect(c.all('TYPING', (f) => f.conversationId === group)).toHaveLength(0);
+    }
+  });
+
+  it('shows the users of a SIGKILLed node offline within the presence TTL', async () => {
+    const nodeC = await spawnNode(
+      { ...cluster.env, PRESENCE_TTL_SECONDS: '3' },
+      `node-c-${newObjectId().slice(-6)}`,
+    );
+    try {
+      const dave = await registerUser(new Api(nodeA.url), 'dave');
+      const conv = (await alice.api.post(`${base}/direct/${dave.id}`)).body.data.id;
+      const d = await connectClient(nodeC.url, dave.token, 'raw');
+      clients.push(d);
+      const isOnline = async () =>
+        (await alice.api.get(`${base}/conversations`)).body.data.find(
+          (c: { id: string }) => c.id === conv,
+        ).is_online as boolean;
+      expect(await isOnline()).toBe(true);
+      const killedAt = Date.now();
+      nodeC.child.kill('SIGKILL');
+      await nodeC.exited;
+      let online = true;
+      while (online && Date.now() - killedAt < 10_000) {
+        await new Promise((r) => setTimeout(r, 250));
+        online = await isOnline();
+      }
+      expect(online).toBe(false);
+      expect(Date.now() - killedAt).toBeLessThan(3_000 + 2_000);
+    } finally {
+      await nodeC.stop();
+    }
+  });
+});

@@ -1,0 +1,437 @@
+// Every frame of SPEC §4 over both transports, on one node per backend mode.
+import type { RunningNode } from '../../src/node';
+import { newObjectId } from '../../src/domain/ids';
+import {
+  connectClient,
+  connectSocketIo,
+  openRaw,
+  rawClient,
+  type RealtimeClient,
+  type Transport,
+} from '../support/realtime-client';
+import { realtimeModes } from '../support/realtime-modes';
+import { Api, registerUser, startTestNode, type TestUser } from '../support/test-node';
+
+const transports: Transport[] = ['socket.io', 'raw'];
+const cases = realtimeModes.flatMap((mode) => transports.map((transport) => ({ mode, transport })));
+
+describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport }) => {
+  let node: RunningNode;
+  let env: Awaited<ReturnType<typeof mode.setup>>;
+  let api: Api;
+  let alice: TestUser;
+  let bob: TestUser;
+  let carol: TestUser;
+  let dm: string;
+  const clients: RealtimeClient[] = [];
+  const base = '/api/v1/messages';
+
+  const connect = async (
+    user: TestUser,
+    t: Transport = transport,
+    ackNewMessages = false,
+  ): Promise<RealtimeClient> => {
+    const c = await connectClient(node.url, user.token, t, { ackNewMessages });
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    env = await mode.setup();
+    node = await startTestNode(env.env);
+    api = new Api(node.url);
+    [alice, bob, carol] = await Promise.all([
+      registerUser(api, 'alice'),
+      registerUser(api, 'bob'),
+      registerUser(api, 'carol'),
+    ]);
+    dm = (await alice.api.post(`${base}/direct/${bob.id}`)).body.data.id;
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await node.close();
+    await env.teardown();
+  });
+
+  it('greets with `connected` and answers ping with pong', async () => {
+    const a = await connect(alice);
+    expect(a.frames[0]).toMatchObject({
+      type: 'connected',
+      user_id: alice.id,
+      message: expect.any(String),
+    });
+    expect(await a.request({ type: 'ping' })).toEqual({ type: 'pong' });
+  });
+
+  it('counts this node’s sockets of both kinds in /api/v1/ws/health', async () => {
+    const before = (await api.get('/api/v1/ws/health')).body.active_connections as number;
+    await connect(alice, 'raw');
+    await connect(alice, 'socket.io');
+    const health = (await api.get('/api/v1/ws/health')).body;
+    expect(health).toEqual({
+      status: 'ok',
+      redis_connected: mode.name === 'cluster',
+      active_connections: before + 2,
+    });
+  });
+
+  it('refuses a bad token', async () => {
+    if (transport === 'raw') {
+      const raw = openRaw(node.url, '?token=garbage');
+      expect(await raw.waitClosed()).toBe(4001);
+      const none = openRaw(node.url, '');
+      expect(await none.waitClosed()).toBe(4001);
+    } else {
+      const socket = connectSocketIo(node.url, {
+        auth: { token: 'garbage' },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+      });
+      const err = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
+      expect(err.message).toBe('unauthorized');
+      socket.close();
+    }
+  });
+
+  it('sends: one MESSAGE_ACK to the sending socket, NEW_MESSAGE to the recipient and the sender’s other devices', async () => {
+    const a1 = await connect(alice);
+    const a2 = await connect(alice, transport === 'raw' ? 'socket.io' : 'raw');
+    const b = await connect(bob);
+    const tempId = `t-${newObjectId()}`;
+    a1.send({ type: 'SEND_MESSAGE', conversationId: dm, content: 'hello bob', tempId });
+    const ack = await a1.waitFor('MESSAGE_ACK', (f) => f.tempId === tempId);
+    expect(ack).toEqual({
+      type: 'MESSAGE_ACK',
+      tempId,
+      messageId: expect.stringMatching(/^[0-9a-f]{24}$/),
+      status: 'SENT',
+    });
+    const incoming = await b.waitFor('NEW_MESSAGE', (f) => f.messageId === ack.messageId);
+    expect(incoming).toMatchObject({
+      type: 'NEW_MESSAGE',
+      conversationId: dm,
+      messageId: ack.messageId,
+      senderId: alice.id,
+      senderUsername: alice.username,
+      senderAvatar: null,
+      content: 'hello bob',
+      messageType: 'TEXT',
+      media: [],
+      status: 'SENT',
+      createdAt: expect.any(String),
+    });
+    await a2.waitFor('NEW_MESSAGE', (f) => f.messageId === ack.messageId);
+    // the retry answers with the original id and fans nothing out again
+    a1.send({ type: 'SEND_MESSAGE', conversationId: dm, content: 'hello bob', tempId });
+    await b.request({ type: 'ping' });
+    const acks = await a1
+      .waitFor('MESSAGE_ACK', (f) => f.tempId === tempId && f !== ack)
+      .catch(() => null);
+    expect(acks?.messageId).toBe(ack.messageId);
+    await a1.request({ type: 'ping' });
+    expect(a1.all('MESSAGE_ACK', (f) => f.tempId === tempId)).toHaveLength(2);
+    expect(a1.all('NEW_MESSAGE', (f) => f.messageId === ack.messageId)).toHaveLength(0);
+    await b.request({ type: 'ping' });
+    expect(b.all('NEW_MESSAGE', (f) => f.messageId === ack.messageId)).toHaveLength(1);
+  });
+
+  it('carries media and replies in NEW_MESSAGE', async () => {
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const first = await a.request({
+      type: 'SEND_MESSAGE',
+      conversationId: dm,
+      content: 'pic',
+      tempId: `t-${newObjectId()}`,
+    });
+    const media = [{ url: 'https://cdn.test/p.png', type: 'image', width: 10, height: 20 }];
+    const reply = await b.request({
+      type: 'SEND_MESSAGE',
+      conversationId: dm,
+      media,
+      replyToMessageId: first.messageId,
+      tempId: `t-${newObjectId()}`,
+    });
+    expect(reply.type).toBe('MESSAGE_ACK');
+    const got = await a.waitFor('NEW_MESSAGE', (f) => f.messageId === reply.messageId);
+    expect(got).toMatchObject({
+      messageType: 'IMAGE',
+      media,
+      replyToMessageId: first.messageId,
+      content: null,
+    });
+  });
+
+  it('reports DELIVERED on MARK_DELIVERED and SEEN on MARK_SEEN, with MESSAGE_SEEN', async () => {
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const ack = await a.request({
+      type: 'SEND_MESSAGE',
+      conversationId: dm,
+      content: 'receipt me',
+      tempId: `t-${newObjectId()}`,
+    });
+    await b.waitFor('NEW_MESSAGE', (f) => f.messageId === ack.messageId);
+    b.send({ type: 'MARK_DELIVERED', conversationId: dm, messageId: ack.messageId });
+    expect(
+      await a.waitFor(
+        'MESSAGE_STATUS',
+        (f) => f.messageId === ack.messageId && f.status === 'DELIVERED',
+      ),
+    ).toEqual({
+      type: 'MESSAGE_STATUS',
+      messageId: ack.messageId,
+      conversationId: dm,
+      status: 'DELIVERED',
+    });
+    b.send({ type: 'MARK_SEEN', conversationId: dm, messageId: ack.messageId });
+    expect(await a.waitFor('MESSAGE_SEEN', (f) => f.lastSeenMessageId === ack.messageId)).toEqual({
+      type: 'MESSAGE_SEEN',
+      conversationId: dm,
+      userId: bob.id,
+      username: bob.username,
+      lastSeenMessageId: ack.messageId,
+    });
+    await a.waitFor('MESSAGE_STATUS', (f) => f.messageId === ack.messageId && f.status === 'SEEN');
+    const unread = (await bob.api.get(`${base}/conversations/${dm}`)).body.data.unread_count;
+    expect(unread).toBe(0);
+  });
+
+  it('relays TYPING to the other participants only, never persisted', async () => {
+    const group = (
+      await alice.api.post(`${base}/conversations`, {
+        type: 'GROUP',
+        name: 'typing',
+        participant_ids: [bob.id],
+      })
+    ).body.data.id;
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const c = await connect(carol);
+    a.send({ type: 'TYPING', conversationId: group });
+    expect(await b.waitFor('TYPING')).toEqual({
+      type: 'TYPING',
+      conversationId: group,
+      userId: alice.id,
+      username: alice.username,
+    });
+    await a.request({ type: 'ping' });
+    await c.request({ type: 'ping' });
+    expect(a.all('TYPING')).toHaveLength(0);
+    expect(c.all('TYPING')).toHaveLength(0);
+    const page = (await alice.api.get(`${base}/conversations/${group}/messages`)).body.data;
+    expect(page).toEqual([]);
+  });
+
+  it.each(['SEND_MESSAGE', 'TYPING', 'MARK_SEEN', 'MARK_DELIVERED'])(
+    'refuses %s from a non-participant',
+    async (type) => {
+      const c = await connect(carol);
+      const messageId = (
+        await alice.api.post(`${base}/conversations/${dm}/messages`, { content: 'private' })
+      ).body.data.id;
+      const reply = await c.request({
+        type,
+        conversationId: dm,
+        messageId,
+        content: 'intrude',
+        tempId: 'x1',
+      });
+      expect(reply).toMatchObject({
+        type: 'ERROR',
+        code: 'NOT_PARTICIPANT',
+        message: expect.any(String),
+      });
+      const unknown = await c.request({
+        type,
+        conversationId: newObjectId(),
+        messageId,
+        content: 'x',
+        tempId: 'x2',
+      });
+      expect(unknown).toMatchObject({ type: 'ERROR', code: 'NOT_FOUND' });
+    },
+  );
+
+  it('answers bad frames with ERROR and keeps the connection open', async () => {
+    const a = await connect(alice);
+    const validation = await a.request({
+      type: 'SEND_MESSAGE',
+      conversationId: 'nope',
+      content: 'x',
+      tempId: 'tv',
+    });
+    expect(validation).toMatchObject({ type: 'ERROR', code: 'VALIDATION', tempId: 'tv' });
+    const empty = await a.request({ type: 'SEND_MESSAGE', conversationId: dm, tempId: 'te' });
+    expect(empty).toMatchObject({ type: 'ERROR', code: 'VALIDATION', tempId: 'te' });
+    const unknown = await a.request({ type: 'LAUNCH_ROCKETS' }, ['ERROR']);
+    expect(unknown).toMatchObject({ type: 'ERROR', code: 'UNKNOWN_TYPE' });
+    const big = await a.request({
+      type: 'SEND_MESSAGE',
+      conversationId: dm,
+      content: 'x'.repeat(70_000),
+      tempId: 'tb',
+    });
+    expect(big).toMatchObject({ type: 'ERROR', code: 'FRAME_TOO_LARGE' });
+    if (transport === 'raw') {
+      const raw = rawClient(a);
+      raw.sendRaw('this is not json');
+      expect(await raw.waitFor('ERROR', (f) => f.code === 'BAD_FRAME')).toMatchObject({
+        message: expect.any(String),
+      });
+      raw.sendRaw('[1,2,3]');
+      raw.sendRaw('{"no":"type"}');
+      raw.sendRaw('{"type":"disconnect"}');
+      await raw.request({ type: 'ping' });
+      expect(raw.all('ERROR', (f) => f.code === 'BAD_FRAME')).toHaveLength(3);
+      expect(raw.all('ERROR', (f) => f.code === 'UNKNOWN_TYPE').length).toBeGreaterThanOrEqual(2);
+    }
+    expect(await a.request({ type: 'ping' })).toEqual({ type: 'pong' });
+  });
+
+  it('delivers edits, deletions and membership changes; a member who left gets nothing more', async () => {
+    const group = (
+      await alice.api.post(`${base}/conversations`, {
+        type: 'GROUP',
+        name: 'events',
+        participant_ids: [bob.id, carol.id],
+      })
+    ).body.data.id;
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const c = await connect(carol);
+    const sent = (
+      await alice.api.post(`${base}/conversations/${group}/messages`, { content: 'draft' })
+    ).body.data;
+    await b.waitFor('NEW_MESSAGE', (f) => f.messageId === sent.id);
+    await alice.api.patch(`${base}/conversations/${group}/messages/${sent.id}`, {
+      content: 'final',
+    });
+    expect(await b.waitFor('MESSAGE_UPDATED')).toMatchObject({
+      conversationId: group,
+      messageId: sent.id,
+      content: 'final',
+      updatedAt: expect.any(String),
+    });
+    await alice.api.delete(`${base}/conversations/${group}/messages/${sent.id}`);
+    expect(await c.waitFor('MESSAGE_DELETED')).toMatchObject({
+      conversationId: group,
+      messageId: sent.id,
+      deletedAt: expect.any(String),
+    });
+
+    await carol.api.delete(`${base}/conversations/${group}/participants/${carol.id}`);
+    expect(await a.waitFor('PARTICIPANTS_CHANGED')).toMatchObject({
+      conversationId: group,
+      removed: [carol.id],
+    });
+    await c.waitFor('PARTICIPANTS_CHANGED');
+    const after = (
+      await alice.api.post(`${base}/conversations/${group}/messages`, { content: 'carol is gone' })
+    ).body.data;
+    await b.waitFor('NEW_MESSAGE', (f) => f.messageId === after.id);
+    b.send({ type: 'TYPING', conversationId: group });
+    await a.waitFor('TYPING', (f) => f.conversationId === group);
+    await c.request({ type: 'ping' });
+    expect(c.all('NEW_MESSAGE', (f) => f.messageId === after.id)).toHaveLength(0);
+    expect(c.all('TYPING')).toHaveLength(0);
+    const refused = await c.request({
+      type: 'SEND_MESSAGE',
+      conversationId: group,
+      content: 'let me in',
+      tempId: 'tl',
+    });
+    expect(refused).toMatchObject({ type: 'ERROR', code: 'NOT_PARTICIPANT' });
+  });
+
+  it('SYNC returns what a client missed, with a cursor', async () => {
+    const a = await connect(alice);
+    const first = await a.request({ type: 'SYNC' });
+    expect(first).toMatchObject({
+      type: 'SYNC_RESULT',
+      events: expect.any(Array),
+      has_more: expect.any(Boolean),
+    });
+    let cursor = first.next_cursor as string | null;
+    while ((await a.request({ type: 'SYNC', since: cursor })).has_more) {
+      cursor = a.all('SYNC_RESULT').at(-1)?.next_cursor ?? null;
+    }
+    cursor = (await a.request({ type: 'SYNC', since: cursor })).next_cursor;
+    const missed = (
+      await bob.api.post(`${base}/conversations/${dm}/messages`, { content: 'while you were away' })
+    ).body.data;
+    const sync = await a.request({ type: 'SYNC', since: cursor });
+    const events = sync.events as Record<string, unknown>[];
+    expect(events.filter((e) => e.type === 'NEW_MESSAGE').map((e) => e.messageId)).toEqual([
+      missed.id,
+    ]);
+    expect(sync.next_cursor).toEqual(expect.any(String));
+    const again = await a.request({ type: 'SYNC', since: sync.next_cursor });
+    expect(
+      (again.events as Record<string, unknown>[]).filter((e) => e.type === 'NEW_MESSAGE'),
+    ).toEqual([]);
+    const bad = await a.request({ type: 'SYNC', since: 'garbage!' });
+    expect(bad).toMatchObject({ type: 'ERROR', code: 'VALIDATION' });
+  });
+
+  it('shows presence in REST while connected', async () => {
+    const b = await connect(bob);
+    const listed = (await alice.api.get(`${base}/conversations`)).body.data.find(
+      (c: { id: string }) => c.id === dm,
+    );
+    expect(listed.is_online).toBe(true);
+    await b.close();
+    const deadline = Date.now() + 5000;
+    let online = true;
+    while (online && Date.now() < deadline) {
+      online = (await alice.api.get(`${base}/conversations`)).body.data.find(
+        (c: { id: string }) => c.id === dm,
+      ).is_online;
+    }
+    expect(online).toBe(false);
+  });
+
+  if (transport === 'socket.io') {
+    it('replies through the acknowledgement callback only', async () => {
+      const a = await connect(alice);
+      const tempId = `t-${newObjectId()}`;
+      const reply = await a.request({
+        type: 'SEND_MESSAGE',
+        conversationId: dm,
+        content: 'acked',
+        tempId,
+      });
+      expect(reply).toEqual({
+        type: 'MESSAGE_ACK',
+        tempId,
+        messageId: expect.any(String),
+        status: 'SENT',
+      });
+      expect(
+        await a.request({ type: 'MARK_SEEN', conversationId: dm, messageId: reply.messageId }),
+      ).toEqual({ type: 'OK' });
+      await a.request({ type: 'ping' });
+      expect(a.all('MESSAGE_ACK')).toHaveLength(0);
+    });
+
+    it('counts a Socket.IO acknowledgement of NEW_MESSAGE as delivery, even beside a raw device', async () => {
+      const a = await connect(alice);
+      await connect(bob, 'raw');
+      await connect(bob, 'socket.io', true);
+      const ack = await a.request({
+        type: 'SEND_MESSAGE',
+        conversationId: dm,
+        content: 'ack me',
+        tempId: `t-${newObjectId()}`,
+      });
+      await a.waitFor(
+        'MESSAGE_STATUS',
+        (f) => f.messageId === ack.messageId && f.status === 'DELIVERED',
+        2000,
+      );
+    });
+  }
+});
