@@ -44,7 +44,7 @@ export async function spawnNode(env: Record<string, string>, nodeId: string): Pr
       () => reject(new Error(`node ${nodeId} did not start:\n${logs.join('\n')}`)),
       30_000,
     );
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       logs.push(line);
       try {
