@@ -15,6 +15,7 @@ import { userRoom, type ParleyServer } from './socket-server';
 
 /** Most messages one receipt event reports MESSAGE_STATUS for (older ones are implied). */
 const MAX_STATUS_UPDATES = 100;
+const FIRST_LOOK_BACK = 9;
 
 export interface FanOutDeps {
   io: ParleyServer;
@@ -80,19 +81,24 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
     const target = await store.findMessage(p.message_id);
     if (!target) return;
     const previous = p.previous_message_id ? await store.findMessage(p.previous_message_id) : null;
-    const earlier = await store.listMessagesBefore(
-      target.conversationId,
-      { createdAt: target.createdAt, id: target.id },
-      MAX_STATUS_UPDATES - 1,
-    );
+    const afterPrevious = (m: Message): boolean =>
+      previous === null ||
+      compareKeys(
+        { createdAt: m.createdAt, id: m.id },
+        { createdAt: previous.createdAt, id: previous.id },
+      ) > 0;
+    // Usually a receipt covers a message or two: look a few back, and further only if needed.
+    const targetKey = { createdAt: target.createdAt, id: target.id };
+    let earlier = await store.listMessagesBefore(target.conversationId, targetKey, FIRST_LOOK_BACK);
+    if (earlier.length === FIRST_LOOK_BACK && earlier.every(afterPrevious)) {
+      earlier = await store.listMessagesBefore(
+        target.conversationId,
+        targetKey,
+        MAX_STATUS_UPDATES - 1,
+      );
+    }
     const covered = [target, ...earlier].filter(
-      (m) =>
-        m.senderId !== p.user_id &&
-        (previous === null ||
-          compareKeys(
-            { createdAt: m.createdAt, id: m.id },
-            { createdAt: previous.createdAt, id: previous.id },
-          ) > 0),
+      (m) => m.senderId !== p.user_id && afterPrevious(m),
     );
     if (covered.length === 0) return;
     const participants = await store.listParticipants(target.conversationId);

@@ -200,6 +200,55 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     expect(unread).toBe(0);
   });
 
+  it('reports a status once for every message a watermark move covers', async () => {
+    const conv = (
+      await alice.api.post(`${base}/conversations`, {
+        type: 'GROUP',
+        name: 'range',
+        participant_ids: [bob.id],
+      })
+    ).body.data.id;
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const ids: string[] = [];
+    for (const content of ['one', 'two', 'three']) {
+      ids.push(
+        (
+          await a.request({
+            type: 'SEND_MESSAGE',
+            conversationId: conv,
+            content,
+            tempId: `t-${newObjectId()}`,
+          })
+        ).messageId,
+      );
+    }
+    const own = await b.request({
+      type: 'SEND_MESSAGE',
+      conversationId: conv,
+      content: 'mine',
+      tempId: `t-${newObjectId()}`,
+    });
+    b.send({ type: 'MARK_SEEN', conversationId: conv, messageId: own.messageId });
+    for (const id of ids)
+      await a.waitFor('MESSAGE_STATUS', (f) => f.messageId === id && f.status === 'SEEN');
+    b.send({ type: 'MARK_DELIVERED', conversationId: conv, messageId: ids[2] });
+    b.send({ type: 'MARK_SEEN', conversationId: conv, messageId: ids[1] });
+    await b.request({ type: 'ping' });
+    await a.request({
+      type: 'SEND_MESSAGE',
+      conversationId: conv,
+      content: 'flush',
+      tempId: `t-${newObjectId()}`,
+    });
+    await b.waitFor('NEW_MESSAGE', (f) => f.content === 'flush');
+    const statuses = a.all('MESSAGE_STATUS', (f) => ids.includes(f.messageId));
+    expect(statuses.map((f) => `${f.messageId}:${f.status}`).sort()).toEqual(
+      ids.map((id) => `${id}:SEEN`).sort(),
+    );
+    expect(b.all('MESSAGE_STATUS')).toHaveLength(0);
+  });
+
   it('relays TYPING to the other participants only, never persisted', async () => {
     const group = (
       await alice.api.post(`${base}/conversations`, {
@@ -434,4 +483,33 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
       );
     });
   }
+});
+
+describe.each(transports)('flood control over %s', (transport) => {
+  let node: RunningNode;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    node = await startTestNode({ RATE_LIMIT_FRAMES_PER_SECOND: '1', RATE_LIMIT_FRAMES_BURST: '5' });
+    user = await registerUser(new Api(node.url), 'flood');
+  });
+  afterAll(() => node.close());
+
+  it('answers RATE_LIMITED, then closes a socket that keeps flooding', async () => {
+    const client = await connectClient(node.url, user.token, transport);
+    const closed =
+      transport === 'raw'
+        ? rawClient(client).waitClosed(10_000)
+        : new Promise<string>((resolve) =>
+            (
+              client as unknown as { socket: { once(e: string, f: (r: string) => void): void } }
+            ).socket.once('disconnect', resolve),
+          );
+    for (let i = 0; i < 80; i++) client.send({ type: 'ping' });
+    await client.waitFor('ERROR', (f) => f.code === 'RATE_LIMITED');
+    await closed;
+    expect(client.all('pong').length).toBeLessThanOrEqual(6);
+    expect(client.all('ERROR', (f) => f.code === 'RATE_LIMITED').length).toBeGreaterThan(0);
+    await client.close();
+  });
 });
