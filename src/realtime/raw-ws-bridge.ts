@@ -8,9 +8,9 @@ import type { AuthService } from '../app/auth-service';
 import { errorFrame } from '../app/command-handler';
 import type { Config } from '../config';
 import { AppError } from '../domain/errors';
-import { TokenBucket } from '../domain/token-bucket';
 import type { Logger } from '../observability/logger';
 import { isClientFrameType, type ServerFrame } from '../protocol/frames';
+import { FrameGate } from './frame-gate';
 import { RawEngineConnection } from './raw-engine-connection';
 import type { ParleyServer } from './socket-server';
 
@@ -27,7 +27,6 @@ export const isRawNoAck = (value: unknown): boolean =>
 const MAX_PENDING_FRAMES = 100;
 /** Unsent bytes after which a client that does not read is cut off (no unbounded buffers). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
-const FLOOD_CLOSE_AFTER = 50;
 const HEARTBEAT_MS = 25_000;
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -80,11 +79,7 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
     let conn: RawEngineConnection | null = null;
     let connected = false;
     let alive = true;
-    let floodStrikes = 0;
-    const bucket = new TokenBucket(
-      { ratePerSecond: config.limits.framesPerSecond, burst: config.limits.framesBurst },
-      Date.now(),
-    );
+    const gate = new FrameGate(config.limits);
 
     const send = (f: ServerFrame): void => {
       if (ws.readyState !== ws.OPEN) return;
@@ -102,22 +97,11 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
         else pending.push(data);
         return;
       }
-      if (!bucket.take(Date.now())) {
-        send(errorFrame(new AppError('RATE_LIMITED', 'too many frames; slow down')));
-        if (++floodStrikes >= FLOOD_CLOSE_AFTER) ws.close(1008, 'flood');
-        return;
-      }
-      floodStrikes = 0;
       const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
-      if (bytes > config.limits.maxFrameBytes) {
-        send(
-          errorFrame(
-            new AppError(
-              'FRAME_TOO_LARGE',
-              `frames are limited to ${config.limits.maxFrameBytes} bytes`,
-            ),
-          ),
-        );
+      const verdict = gate.admit(bytes);
+      if (!verdict.pass) {
+        send(errorFrame(verdict.error));
+        if (verdict.disconnect) ws.close(1008, 'flood');
         return;
       }
       let parsed: unknown;

@@ -6,8 +6,6 @@ import type { Adapter } from 'socket.io-adapter';
 import type { AuthService } from '../app/auth-service';
 import { errorFrame, type CommandHandler } from '../app/command-handler';
 import type { Config } from '../config';
-import { AppError } from '../domain/errors';
-import { TokenBucket } from '../domain/token-bucket';
 import type { Logger } from '../observability/logger';
 import {
   frame,
@@ -17,6 +15,7 @@ import {
   type SocketData,
 } from '../protocol/frames';
 import type { Presence, Store } from '../ports';
+import { FrameGate } from './frame-gate';
 
 export type ParleyServer = Server<
   ClientToServerEvents,
@@ -32,9 +31,6 @@ export type ParleySocket = Socket<
 >;
 
 export const userRoom = (userId: string): string => `user:${userId}`;
-
-/** Consecutive rate-limited frames after which a flooding socket is disconnected. */
-const FLOOD_DISCONNECT_AFTER = 50;
 
 /**
  * Socket.IO keeps a callback per acknowledgement it asked for until the client answers; a client
@@ -122,11 +118,7 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
       user_id: userId,
     });
 
-    const bucket = new TokenBucket(
-      { ratePerSecond: config.limits.framesPerSecond, burst: config.limits.framesBurst },
-      Date.now(),
-    );
-    let floodStrikes = 0;
+    const gate = new FrameGate(config.limits);
 
     socket.onAny((event: string, ...args: unknown[]) => {
       const last = args[args.length - 1];
@@ -137,25 +129,13 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
         if (ack) ack(f);
         else emitFrame(socket, f);
       };
-      if (!bucket.take(Date.now())) {
-        floodStrikes++;
-        reply(errorFrame(new AppError('RATE_LIMITED', 'too many frames; slow down')));
-        if (floodStrikes >= FLOOD_DISCONNECT_AFTER) {
+      const verdict = gate.admit(frameBytes(payload));
+      if (!verdict.pass) {
+        reply(errorFrame(verdict.error));
+        if (verdict.disconnect) {
           log.warn('disconnecting a flooding socket');
           socket.disconnect(true);
         }
-        return;
-      }
-      floodStrikes = 0;
-      if (frameBytes(payload) > config.limits.maxFrameBytes) {
-        reply(
-          errorFrame(
-            new AppError(
-              'FRAME_TOO_LARGE',
-              `frames are limited to ${config.limits.maxFrameBytes} bytes`,
-            ),
-          ),
-        );
         return;
       }
       commands.execute(event, payload, { userId, username, socketId: socket.id }).then(
