@@ -1,5 +1,5 @@
 // MongoStore: the Store port on MongoDB via mongoose — single-document atomic updates, no transactions.
-import mongoose, { type Connection, type Types } from 'mongoose';
+import type { Connection, Types } from 'mongoose';
 import { deriveObjectId } from '../../domain/ids';
 import type { OrderKey } from '../../domain/ordering';
 import type {
@@ -11,103 +11,38 @@ import type {
   Watermark,
 } from '../../domain/types';
 import type { ActivityKey, LastMessage, Store, WatermarkMove } from '../../ports';
+import { openMongoConnection, type MongoStoreOptions } from './mongo-connection';
 import {
   conversationFromDoc,
   conversationToDoc,
-  createModels,
-  mediaToDoc,
-  messageFromDoc,
-  messageToDoc,
   participantFromDoc,
   participantStateToDoc,
   toObjectId,
   userFromDoc,
   userToDoc,
-  type ConversationDoc,
-  type MessageDoc,
-  type MongoModels,
-  type ParticipantDoc,
-  type UserDoc,
-} from './mongo-models';
+} from './mongo-mapping';
+import { MongoMessageStore } from './mongo-message-store';
+import type { ConversationDoc, MongoModels, ParticipantDoc, UserDoc } from './mongo-models';
+import { insertOnce, sortsBefore } from './mongo-queries';
 
-export interface MongoStoreOptions {
-  /**
-   * How long to wait for a reachable server before an operation (and `connect`) fails.
-   * @default 5000
-   */
-  serverSelectionTimeoutMS?: number;
-}
-
-const DUPLICATE_KEY = 11000;
-
-const isDuplicateKey = (error: unknown): boolean =>
-  typeof error === 'object' && error !== null && 'code' in error && error.code === DUPLICATE_KEY;
-
-/** Runs an insert; a collision on _id is an answer (false), anything else is a failure. */
-async function insertOnce(insert: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await insert();
-    return true;
-  } catch (error) {
-    if (isDuplicateKey(error)) return false;
-    throw error;
-  }
-}
-
-/** Credentials never reach error messages or logs. */
-const redactUrl = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
+export type { MongoStoreOptions } from './mongo-connection';
 
 const participantId = (conversationId: string, userId: string): Types.ObjectId =>
   toObjectId(deriveObjectId('participant', conversationId, userId));
 
-/** Strictly before (at, id) in (at, _id) order; `at` is the stored date field. */
-const before = (field: string, key: { at: Date; id: string }) => ({
-  $or: [{ [field]: { $lt: key.at } }, { [field]: key.at, _id: { $lt: toObjectId(key.id) } }],
-});
-
-/** Strictly after (at, id) in (at, _id) order. */
-const after = (field: string, key: { at: Date; id: string }) => ({
-  $or: [{ [field]: { $gt: key.at } }, { [field]: key.at, _id: { $gt: toObjectId(key.id) } }],
-});
-
 export class MongoStore implements Store {
+  private readonly messageStore: MongoMessageStore;
+
   private constructor(
     private readonly connection: Connection,
     private readonly models: MongoModels,
-  ) {}
+  ) {
+    this.messageStore = new MongoMessageStore(models.messages);
+  }
 
   /** Opens a dedicated connection, fails fast when no server answers, and ensures the indexes. */
   static async connect(url: string, options: MongoStoreOptions = {}): Promise<MongoStore> {
-    const connection = mongoose.createConnection(url, {
-      serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5000,
-      autoIndex: false,
-      autoCreate: false,
-      // The store exists only once connected; during an outage an operation should fail after the
-      // server-selection timeout rather than sit in mongoose's own buffer.
-      bufferCommands: false,
-    });
-    try {
-      await connection.asPromise();
-    } catch (error) {
-      await connection.close(true);
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`MongoStore: cannot reach MongoDB at ${redactUrl(url)}: ${reason}`, {
-        cause: error,
-      });
-    }
-    const models = createModels(connection);
-    try {
-      // Explicit and awaited (not autoIndex in the background) so an index problem fails startup.
-      await Promise.all([
-        models.users.createIndexes(),
-        models.conversations.createIndexes(),
-        models.participants.createIndexes(),
-        models.messages.createIndexes(),
-      ]);
-    } catch (error) {
-      await connection.close(true);
-      throw error;
-    }
+    const { connection, models } = await openMongoConnection(url, options);
     return new MongoStore(connection, models);
   }
 
@@ -193,7 +128,7 @@ export class MongoStore implements Store {
     const docs = await this.models.conversations
       .find({
         _id: { $in: memberships.map((m) => m.conversation_id) },
-        ...(beforeKey && before('updated_at', { at: beforeKey.updatedAt, id: beforeKey.id })),
+        ...(beforeKey && sortsBefore('updated_at', { at: beforeKey.updatedAt, id: beforeKey.id })),
       })
       .sort({ updated_at: -1, _id: -1 })
       .limit(limit)
@@ -289,28 +224,19 @@ export class MongoStore implements Store {
   }
 
   insertMessage(message: Message): Promise<boolean> {
-    return insertOnce(() => this.models.messages.insertOne(messageToDoc(message)));
+    return this.messageStore.insertMessage(message);
   }
 
-  async findMessage(id: string): Promise<Message | null> {
-    const doc = await this.models.messages.findById(toObjectId(id)).lean<MessageDoc>();
-    return doc ? messageFromDoc(doc) : null;
+  findMessage(id: string): Promise<Message | null> {
+    return this.messageStore.findMessage(id);
   }
 
-  async listMessagesBefore(
+  listMessagesBefore(
     conversationId: string,
     beforeKey: OrderKey | null,
     limit: number,
   ): Promise<Message[]> {
-    const docs = await this.models.messages
-      .find({
-        conversation_id: toObjectId(conversationId),
-        ...(beforeKey && before('created_at', { at: beforeKey.createdAt, id: beforeKey.id })),
-      })
-      .sort({ created_at: -1, _id: -1 })
-      .limit(limit)
-      .lean<MessageDoc[]>();
-    return docs.map(messageFromDoc);
+    return this.messageStore.listMessagesBefore(conversationId, beforeKey, limit);
   }
 
   countMessagesAfter(
@@ -318,74 +244,27 @@ export class MongoStore implements Store {
     afterKey: OrderKey | null,
     excludeSenderId: string,
   ): Promise<number> {
-    return this.models.messages.countDocuments({
-      conversation_id: toObjectId(conversationId),
-      sender_id: { $ne: toObjectId(excludeSenderId) },
-      deleted_at: null,
-      ...(afterKey && after('created_at', { at: afterKey.createdAt, id: afterKey.id })),
-    });
+    return this.messageStore.countMessagesAfter(conversationId, afterKey, excludeSenderId);
   }
 
-  async updateMessage(
-    id: string,
-    patch: {
-      content?: string | null;
-      media?: Message['media'];
-      updatedAt?: Date;
-      deletedAt?: Date;
-      changedAt: Date;
-    },
-  ): Promise<Message | null> {
-    const doc = await this.models.messages
-      .findOneAndUpdate(
-        { _id: toObjectId(id) },
-        {
-          $set: {
-            ...(patch.content !== undefined && { content: patch.content }),
-            ...(patch.media !== undefined && { media: mediaToDoc(patch.media) }),
-            ...(patch.updatedAt !== undefined && { updated_at: patch.updatedAt }),
-            ...(patch.deletedAt !== undefined && { deleted_at: patch.deletedAt }),
-            changed_at: patch.changedAt,
-          },
-        },
-        { returnDocument: 'after' },
-      )
-      .lean<MessageDoc>();
-    return doc ? messageFromDoc(doc) : null;
+  updateMessage(id: string, patch: Parameters<Store['updateMessage']>[1]): Promise<Message | null> {
+    return this.messageStore.updateMessage(id, patch);
   }
 
-  async listMessagesChangedSince(
+  listMessagesChangedSince(
     conversationIds: readonly string[],
     afterKey: OrderKey | null,
     limit: number,
   ): Promise<Message[]> {
-    if (conversationIds.length === 0) return [];
-    const docs = await this.models.messages
-      .find({
-        conversation_id: { $in: conversationIds.map(toObjectId) },
-        ...(afterKey && after('changed_at', { at: afterKey.createdAt, id: afterKey.id })),
-      })
-      .sort({ changed_at: 1, _id: 1 })
-      .limit(limit)
-      .lean<MessageDoc[]>();
-    return docs.map(messageFromDoc);
+    return this.messageStore.listMessagesChangedSince(conversationIds, afterKey, limit);
   }
 
-  async listPendingMessageEvents(createdBefore: Date, limit: number): Promise<Message[]> {
-    const docs = await this.models.messages
-      .find({ event_pending: true, created_at: { $lt: createdBefore } })
-      .sort({ created_at: 1, _id: 1 })
-      .limit(limit)
-      .lean<MessageDoc[]>();
-    return docs.map(messageFromDoc);
+  listPendingMessageEvents(createdBefore: Date, limit: number): Promise<Message[]> {
+    return this.messageStore.listPendingMessageEvents(createdBefore, limit);
   }
 
-  async clearPendingMessageEvent(messageId: string): Promise<void> {
-    // Unset rather than false, so the message also leaves the partial index.
-    await this.models.messages.updateOne(
-      { _id: toObjectId(messageId) },
-      { $unset: { event_pending: 1 } },
-    );
+  clearPendingMessageEvent(messageId: string): Promise<void> {
+    return this.messageStore.clearPendingMessageEvent(messageId);
   }
 
   async ping(): Promise<void> {
