@@ -5,6 +5,7 @@ import {
   connectClient,
   connectSocketIo,
   openRaw,
+  openRawWithHeaders,
   rawClient,
   type RealtimeClient,
   type Transport,
@@ -75,6 +76,30 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
       redis_connected: mode.name === 'cluster',
       active_connections: before + 2,
     });
+  });
+
+  it('takes the token from the other places clients put it', async () => {
+    if (transport === 'raw') {
+      const viaProtocol = openRaw(node.url, '', ['bearer', alice.token]);
+      expect(await viaProtocol.waitFor('connected')).toMatchObject({ user_id: alice.id });
+      expect(viaProtocol.ws.protocol).toBe('bearer');
+      await viaProtocol.close();
+      const viaHeader = openRawWithHeaders(node.url, { authorization: `Bearer ${alice.token}` });
+      expect(await viaHeader.waitFor('connected')).toMatchObject({ user_id: alice.id });
+      await viaHeader.close();
+    } else {
+      const socket = connectSocketIo(node.url, {
+        query: { token: alice.token },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+      });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+      socket.close();
+    }
   });
 
   it('refuses a bad token', async () => {

@@ -197,4 +197,9 @@ export function openRaw(baseUrl: string, query: string, protocols?: string[]): R
   );
 }
 
+/** Opens a raw socket with extra handshake headers (e.g. Authorization). */
+export function openRawWithHeaders(baseUrl: string, headers: Record<string, string>): RawClient {
+  return new RawClient(new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/v1/ws`, { headers }));
+}
+
 export { connectSocketIo };
