@@ -59,7 +59,7 @@ export async function startNode(
       sendLimiter: { take: (userId) => sendLimiter.take(userId) },
       logger: logger.child({ component: 'messages' }),
     });
-    const sync = new SyncService({ store, messages });
+    const sync = new SyncService({ store, messages, clock });
 
     const server: Server = createServer();
     let activeConnections = (): number => 0;

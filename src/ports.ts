@@ -72,15 +72,23 @@ export interface Store {
   markParticipantLeft(conversationId: string, userId: string, at: Date): Promise<boolean>;
   setParticipantRole(conversationId: string, userId: string, role: ParticipantRole): Promise<void>;
   /**
-   * Moves a watermark forward only, atomically. `previous` is where it stood just before this
-   * move (read in the same operation), so concurrent moves report disjoint ranges.
+   * Moves a watermark forward only, atomically, stamping `receiptsAt` with `at`. `previous` is
+   * where it stood just before this move (read in the same operation), so concurrent moves
+   * report disjoint ranges.
    */
   advanceWatermark(
     conversationId: string,
     userId: string,
     kind: 'seen' | 'delivered',
     to: Watermark,
+    at: Date,
   ): Promise<WatermarkMove>;
+  /** Participants of these conversations whose watermarks moved after `since`, oldest first. */
+  listReceiptsChangedSince(
+    conversationIds: readonly string[],
+    since: Date,
+    limit: number,
+  ): Promise<Participant[]>;
 
   /** Inserts a message with its `message.sent` event pending; false when the id exists. */
   insertMessage(message: Message): Promise<boolean>;

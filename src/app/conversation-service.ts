@@ -224,6 +224,7 @@ export class ConversationService {
       leftAt: null,
       seen: watermark,
       delivered: watermark,
+      receiptsAt: null,
     };
   }
 

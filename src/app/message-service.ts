@@ -211,9 +211,10 @@ export class MessageService {
     let move: WatermarkMove = { moved: false, previous: null };
     if (target) {
       const mark = { messageId: target.id, createdAt: target.createdAt };
-      move = await store.advanceWatermark(conversationId, userId, 'seen', mark);
+      const now = this.deps.clock();
+      move = await store.advanceWatermark(conversationId, userId, 'seen', mark, now);
       // Seeing a message implies a device has it.
-      await store.advanceWatermark(conversationId, userId, 'delivered', mark);
+      await store.advanceWatermark(conversationId, userId, 'delivered', mark, now);
     }
     const participant = await store.findParticipant(conversationId, userId);
     const seen = participant?.seen ?? null;
@@ -246,10 +247,13 @@ export class MessageService {
     const { store } = this.deps;
     await requireMembership(store, conversationId, userId);
     const target = await requireMessageIn(store, conversationId, messageId, 'invalid');
-    const { moved, previous } = await store.advanceWatermark(conversationId, userId, 'delivered', {
-      messageId: target.id,
-      createdAt: target.createdAt,
-    });
+    const { moved, previous } = await store.advanceWatermark(
+      conversationId,
+      userId,
+      'delivered',
+      { messageId: target.id, createdAt: target.createdAt },
+      this.deps.clock(),
+    );
     if (moved) {
       await this.deps.bus.publish({
         key: 'message.delivered',

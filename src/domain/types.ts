@@ -55,6 +55,8 @@ export interface Participant {
   seen: Watermark | null;
   /** Newest message one of this user's devices confirmed; moves forward only. */
   delivered: Watermark | null;
+  /** When either watermark last moved (feeds the receipts part of SYNC). */
+  receiptsAt: Date | null;
 }
 
 export interface Message {

@@ -168,29 +168,58 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
           const [lo, hi] = [newObjectId(), newObjectId()].sort() as [string, string];
           const low = { messageId: lo, createdAt: t };
           const high = { messageId: hi, createdAt: t };
-          expect(await store.advanceWatermark(c, u, kind, low)).toEqual({
+          expect(await store.advanceWatermark(c, u, kind, low, t)).toEqual({
             moved: true,
             previous: null,
           });
-          expect(await store.advanceWatermark(c, u, kind, high)).toEqual({
+          expect(await store.advanceWatermark(c, u, kind, high, t)).toEqual({
             moved: true,
             previous: low,
           });
-          expect(await store.advanceWatermark(c, u, kind, low)).toEqual({
+          expect(await store.advanceWatermark(c, u, kind, low, t)).toEqual({
             moved: false,
             previous: high,
           });
-          expect(await store.advanceWatermark(c, u, kind, high)).toEqual({
+          expect(await store.advanceWatermark(c, u, kind, high, t)).toEqual({
             moved: false,
             previous: high,
           });
           const older = { messageId: 'f'.repeat(24), createdAt: new Date(t.getTime() - 1) };
-          expect((await store.advanceWatermark(c, u, kind, older)).moved).toBe(false);
+          expect((await store.advanceWatermark(c, u, kind, older, t)).moved).toBe(false);
           expect((await store.findParticipant(c, u))?.[kind]).toEqual(high);
           const other = kind === 'seen' ? 'delivered' : 'seen';
           expect((await store.findParticipant(c, u))?.[other]).toBeNull();
         },
       );
+
+      it('stamps receipt changes and lists them by conversation, oldest first', async () => {
+        const [c1, c2, other] = [newObjectId(), newObjectId(), newObjectId()];
+        const [u, v] = [newObjectId(), newObjectId()];
+        for (const [c, x] of [
+          [c1, u],
+          [c1, v],
+          [c2, u],
+          [other, u],
+        ] as const)
+          await store.upsertParticipant(aParticipant(c, x));
+        const t0 = Date.parse('2030-03-01T00:00:00Z');
+        const mark = { messageId: newObjectId(), createdAt: new Date(t0) };
+        await store.advanceWatermark(c1, v, 'seen', mark, new Date(t0 + 20));
+        await store.advanceWatermark(c2, u, 'delivered', mark, new Date(t0 + 10));
+        await store.advanceWatermark(other, u, 'seen', mark, new Date(t0 + 30));
+        expect((await store.findParticipant(c1, v))?.receiptsAt).toEqual(new Date(t0 + 20));
+        const changed = await store.listReceiptsChangedSince([c1, c2], new Date(t0), 10);
+        expect(changed.map((p) => [p.conversationId, p.userId])).toEqual([
+          [c2, u],
+          [c1, v],
+        ]);
+        expect(await store.listReceiptsChangedSince([c1, c2], new Date(t0 + 10), 10)).toHaveLength(
+          1,
+        );
+        // a move that does not advance leaves the stamp alone
+        await store.advanceWatermark(c1, v, 'seen', mark, new Date(t0 + 99));
+        expect((await store.findParticipant(c1, v))?.receiptsAt).toEqual(new Date(t0 + 20));
+      });
 
       it('lets concurrent moves claim disjoint ranges', async () => {
         const c = newObjectId();
@@ -202,7 +231,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
           createdAt: new Date(base + i),
         }));
         const moves = await Promise.all(
-          marks.map((m) => store.advanceWatermark(c, u, 'delivered', m)),
+          marks.map((m) => store.advanceWatermark(c, u, 'delivered', m, m.createdAt)),
         );
         // Each successful move covers (previous, mark]; together they never overlap.
         const claimed = moves

@@ -447,6 +447,28 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     expect(
       (again.events as Record<string, unknown>[]).filter((e) => e.type === 'NEW_MESSAGE'),
     ).toEqual([]);
+    // receipts made while the client was away come back too, with no message changed since
+    const mine = (
+      await alice.api.post(`${base}/conversations/${dm}/messages`, { content: 'seen later' })
+    ).body.data;
+    const upToMine = await a.request({ type: 'SYNC', since: again.next_cursor });
+    await bob.api.patch(`${base}/conversations/${dm}/seen?message_id=${mine.id}`);
+    const receipts = (await a.request({ type: 'SYNC', since: upToMine.next_cursor }))
+      .events as Record<string, unknown>[];
+    expect(receipts.filter((e) => e.type === 'NEW_MESSAGE')).toEqual([]);
+    expect(receipts).toContainEqual({
+      type: 'MESSAGE_SEEN',
+      conversationId: dm,
+      userId: bob.id,
+      username: bob.username,
+      lastSeenMessageId: mine.id,
+    });
+    expect(receipts).toContainEqual({
+      type: 'MESSAGE_STATUS',
+      conversationId: dm,
+      messageId: mine.id,
+      status: 'SEEN',
+    });
     const bad = await a.request({ type: 'SYNC', since: 'garbage!' });
     expect(bad).toMatchObject({ type: 'ERROR', code: 'VALIDATION' });
   });

@@ -45,6 +45,7 @@ export const aParticipant = (
   leftAt: null,
   seen: null,
   delivered: null,
+  receiptsAt: null,
   ...over,
 });
 

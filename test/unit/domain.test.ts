@@ -112,6 +112,7 @@ describe('receipts', () => {
     seen: seen === null ? null : { messageId: 'm'.padEnd(24, '0'), createdAt: t(seen) },
     delivered:
       delivered === null ? null : { messageId: 'm'.padEnd(24, '0'), createdAt: t(delivered) },
+    receiptsAt: null,
   });
   const message = { createdAt: t(10), id: 'm'.padEnd(24, '0'), senderId: 'sender' };
 

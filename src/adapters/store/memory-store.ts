@@ -160,6 +160,7 @@ export class MemoryStore implements Store {
     userId: string,
     kind: 'seen' | 'delivered',
     to: Watermark,
+    at: Date,
   ): Promise<WatermarkMove> {
     const p = this.participants.get(conversationId)?.get(userId);
     if (!p) return Promise.resolve({ moved: false, previous: null });
@@ -172,7 +173,21 @@ export class MemoryStore implements Store {
       return Promise.resolve({ moved: false, previous: copy(current) });
     }
     p[kind] = copy(to);
+    p.receiptsAt = new Date(at);
     return Promise.resolve({ moved: true, previous: current ? copy(current) : null });
+  }
+
+  listReceiptsChangedSince(
+    conversationIds: readonly string[],
+    since: Date,
+    limit: number,
+  ): Promise<Participant[]> {
+    const changed = conversationIds
+      .flatMap((id) => [...(this.participants.get(id)?.values() ?? [])])
+      .filter((p) => p.receiptsAt !== null && p.receiptsAt.getTime() > since.getTime())
+      .sort((a, b) => (a.receiptsAt?.getTime() ?? 0) - (b.receiptsAt?.getTime() ?? 0))
+      .slice(0, limit);
+    return Promise.resolve(changed.map(copy));
   }
 
   insertMessage(message: Message): Promise<boolean> {

@@ -86,6 +86,7 @@ export const participantStateToDoc = (p: Participant) => ({
   seen_at: p.seen?.createdAt ?? null,
   delivered_message_id: toObjectIdOrNull(p.delivered?.messageId ?? null),
   delivered_at: p.delivered?.createdAt ?? null,
+  receipts_at: p.receiptsAt,
 });
 
 const watermarkFromDoc = (
@@ -101,6 +102,7 @@ export const participantFromDoc = (d: ParticipantDoc): Participant => ({
   leftAt: d.left_at ?? null,
   seen: watermarkFromDoc(d.seen_message_id, d.seen_at),
   delivered: watermarkFromDoc(d.delivered_message_id, d.delivered_at),
+  receiptsAt: d.receipts_at ?? null,
 });
 
 /** Optional media fields are written only when set, so they read back absent, not null. */

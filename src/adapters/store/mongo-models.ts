@@ -38,6 +38,7 @@ export interface ParticipantDoc {
   seen_at: Date | null;
   delivered_message_id: Types.ObjectId | null;
   delivered_at: Date | null;
+  receipts_at: Date | null;
 }
 
 export interface MediaDoc {
@@ -116,10 +117,12 @@ const participantSchema = new Schema<ParticipantDoc>(
     seen_at: nullable(Date),
     delivered_message_id: nullable(OBJECT_ID),
     delivered_at: nullable(Date),
+    receipts_at: nullable(Date),
   },
   OPTIONS,
 );
 participantSchema.index({ user_id: 1, left_at: 1 });
+participantSchema.index({ conversation_id: 1, receipts_at: 1 });
 participantSchema.index({ conversation_id: 1, user_id: 1 });
 participantSchema.index({ conversation_id: 1, joined_at: 1 });
 

@@ -196,6 +196,7 @@ export class MongoStore implements Store {
     userId: string,
     kind: 'seen' | 'delivered',
     to: Watermark,
+    at: Date,
   ): Promise<WatermarkMove> {
     const [atField, idField] =
       kind === 'seen' ? ['seen_at', 'seen_message_id'] : ['delivered_at', 'delivered_message_id'];
@@ -212,7 +213,7 @@ export class MongoStore implements Store {
             { [atField]: to.createdAt, [idField]: { $lt: messageId } },
           ],
         },
-        { $set: { [atField]: to.createdAt, [idField]: messageId } },
+        { $set: { [atField]: to.createdAt, [idField]: messageId, receipts_at: at } },
         { returnDocument: 'before' },
       )
       .lean<ParticipantDoc>();
@@ -221,6 +222,22 @@ export class MongoStore implements Store {
       .findById(participantId(conversationId, userId))
       .lean<ParticipantDoc>();
     return { moved: false, previous: current ? participantFromDoc(current)[kind] : null };
+  }
+
+  async listReceiptsChangedSince(
+    conversationIds: readonly string[],
+    since: Date,
+    limit: number,
+  ): Promise<Participant[]> {
+    const docs = await this.models.participants
+      .find({
+        conversation_id: { $in: conversationIds.map(toObjectId) },
+        receipts_at: { $gt: since },
+      })
+      .sort({ receipts_at: 1, _id: 1 })
+      .limit(limit)
+      .lean<ParticipantDoc[]>();
+    return docs.map(participantFromDoc);
   }
 
   insertMessage(message: Message): Promise<boolean> {
