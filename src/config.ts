@@ -26,7 +26,7 @@ const envSchema = z.object({
   MONGODB_URL: optionalUrl(['mongodb', 'mongodb+srv']),
   RABBITMQ_URL: optionalUrl(['amqp', 'amqps']),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
-  JWT_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  JWT_SECRET: z.string().min(1, 'must not be empty').optional(),
   JWT_PUBLIC_KEY: z
     .string()
     .includes('-----BEGIN', { message: 'must be a PEM public key' })
@@ -37,7 +37,12 @@ const envSchema = z.object({
     .optional(),
   JWT_EXPIRES_IN_SECONDS: positiveInt(7 * 24 * 3600),
   CORS_ORIGINS: z.string().default('*'),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  LOG_LEVEL: z
+    .string()
+    .transform((v) => v.trim().toLowerCase())
+    .transform((v) => (v === 'warning' ? 'warn' : v))
+    .pipe(z.enum(LOG_LEVELS))
+    .default('info'),
   MAX_MESSAGE_LENGTH: positiveInt(4000),
   MAX_MEDIA_ITEMS: positiveInt(10),
   MAX_FRAME_BYTES: positiveInt(65536),

@@ -20,6 +20,9 @@ async function main(): Promise<void> {
       'JWT_SECRET is not set: generated a throwaway secret for this run (tokens die with the process). Set JWT_SECRET in production.',
     );
   }
+  if (config.jwt.secret && !config.jwt.generated && config.jwt.secret.length < 32) {
+    logger.warn('JWT_SECRET is shorter than 32 characters: tokens are easier to forge');
+  }
   if (!config.mongodbUrl) {
     logger.warn('MONGODB_URL is not set: data lives in memory and is lost when the process stops');
   }

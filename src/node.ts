@@ -25,6 +25,9 @@ import {
 } from './realtime/socket-server';
 import { SocketIoSignals } from './realtime/socket-io-signals';
 
+/** How long in-flight HTTP requests may take to finish at shutdown. */
+const SHUTDOWN_DRAIN_MS = 5000;
+
 export interface RunningNode {
   /** http://host:port of this node. */
   url: string;
@@ -113,11 +116,10 @@ export async function startNode(
         deliveryAckTimeoutMs: config.deliveryAckTimeoutMs,
       }),
     );
-    const relay = new OutboxRelay({
-      store,
-      messages,
-      logger: logger.child({ component: 'outbox' }),
-    });
+    const relay = new OutboxRelay(
+      { store, messages, logger: logger.child({ component: 'outbox' }) },
+      { intervalMs: config.outboxRelayIntervalMs, graceMs: config.outboxRelayIntervalMs },
+    );
     relay.start();
 
     await new Promise<void>((resolve, reject) => {
@@ -140,8 +142,19 @@ export async function startNode(
         closing ??= (async () => {
           await relay.stop();
           stopAckSweeper();
-          await raw.close();
+          // Stop accepting first; requests in flight get a bounded moment to finish.
+          const drained = new Promise<void>((resolve) => {
+            server.close(() => {
+              resolve();
+            });
+          });
+          server.closeIdleConnections();
+          await Promise.race([
+            drained,
+            new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS).unref()),
+          ]);
           server.closeAllConnections();
+          await raw.close();
           await io.close();
           await backends.close();
         })();

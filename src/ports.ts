@@ -10,6 +10,16 @@ import type {
   Watermark,
 } from './domain/types';
 
+/** An edit or a soft delete; `changedAt` always moves (it feeds SYNC). */
+export interface MessagePatch {
+  content?: string | null;
+  media?: Message['media'];
+  type?: Message['type'];
+  updatedAt?: Date;
+  deletedAt?: Date;
+  changedAt: Date;
+}
+
 export interface WatermarkMove {
   moved: boolean;
   previous: Watermark | null;
@@ -106,16 +116,7 @@ export interface Store {
     excludeSenderId: string,
   ): Promise<number>;
   /** Applies an edit or a soft delete and bumps changedAt; returns the message after it. */
-  updateMessage(
-    id: string,
-    patch: {
-      content?: string | null;
-      media?: Message['media'];
-      updatedAt?: Date;
-      deletedAt?: Date;
-      changedAt: Date;
-    },
-  ): Promise<Message | null>;
+  updateMessage(id: string, patch: MessagePatch): Promise<Message | null>;
   /** Messages of these conversations changed strictly after `after` (changedAt, id), oldest first. */
   listMessagesChangedSince(
     conversationIds: readonly string[],

@@ -20,10 +20,10 @@ export interface AuthServiceDeps {
   clock: Clock;
 }
 
-/** Hash checked when the username is unknown, so a miss costs as much as a wrong password. */
-let decoyHash: Promise<string> | null = null;
-
 export class AuthService {
+  /** Hash checked when the username is unknown, so a miss costs as much as a wrong password. */
+  private decoyHash: Promise<string> | null = null;
+
   constructor(private readonly deps: AuthServiceDeps) {}
 
   async register(
@@ -56,8 +56,11 @@ export class AuthService {
       ? await store.findUserById(userIdForUsername(username))
       : null;
     if (!user?.passwordHash) {
-      decoyHash ??= hasher.hash('decoy password for timing');
-      await hasher.verify(await decoyHash, password);
+      this.decoyHash ??= hasher.hash('decoy password for timing').catch((err: unknown) => {
+        this.decoyHash = null;
+        throw err;
+      });
+      await hasher.verify(await this.decoyHash, password);
       throw wrong;
     }
     if (!(await hasher.verify(user.passwordHash, password))) throw wrong;

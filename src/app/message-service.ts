@@ -10,7 +10,7 @@ import {
   type MessageLimits,
 } from '../domain/message-rules';
 import { aggregateStatus } from '../domain/receipts';
-import type { MediaItem, Message, User } from '../domain/types';
+import type { MediaItem, Message, User, Watermark } from '../domain/types';
 import type { MessagePublic, PageOf, SeenResult } from '../protocol/rest';
 import type { Clock, EventBus, Store, WatermarkMove } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
@@ -56,11 +56,11 @@ export class MessageService {
   ): Promise<SendResult> {
     const { store, clock, limits } = this.deps;
     const tempId = input.tempId ?? null;
-    // A retry is answered before any other check, so it succeeds even after the rate limit bites.
+    const { conversation } = await requireMembership(store, conversationId, senderId);
+    // A retry is answered before the other checks, so it succeeds even after the rate limit bites.
     const retried = tempId === null ? null : await this.findRetry(senderId, conversationId, tempId);
     if (retried) return { message: await this.view(retried), created: false };
 
-    const { conversation } = await requireMembership(store, conversationId, senderId);
     const body = checkMessageBody(input.content, input.media ?? [], limits);
     if (input.replyToMessageId) {
       await requireMessageIn(store, conversation.id, input.replyToMessageId, 'invalid');
@@ -162,6 +162,7 @@ export class MessageService {
     const now = clock();
     const updated = await store.updateMessage(messageId, {
       content: text,
+      type: deriveMessageType(text, message.media),
       updatedAt: now,
       changedAt: now,
     });
@@ -213,8 +214,16 @@ export class MessageService {
       const mark = { messageId: target.id, createdAt: target.createdAt };
       const now = this.deps.clock();
       move = await store.advanceWatermark(conversationId, userId, 'seen', mark, now);
-      // Seeing a message implies a device has it.
-      await store.advanceWatermark(conversationId, userId, 'delivered', mark, now);
+      // Seeing a message implies a device has it; in a group that can make messages DELIVERED.
+      const delivered = await store.advanceWatermark(
+        conversationId,
+        userId,
+        'delivered',
+        mark,
+        now,
+      );
+      if (delivered.moved)
+        await this.publishDelivered(conversationId, userId, target.id, delivered.previous);
     }
     const participant = await store.findParticipant(conversationId, userId);
     const seen = participant?.seen ?? null;
@@ -254,19 +263,26 @@ export class MessageService {
       { messageId: target.id, createdAt: target.createdAt },
       this.deps.clock(),
     );
-    if (moved) {
-      await this.deps.bus.publish({
-        key: 'message.delivered',
-        payload: {
-          conversation_id: conversationId,
-          user_id: userId,
-          message_id: target.id,
-          previous_message_id: previous?.messageId ?? null,
-          timestamp: iso(this.deps.clock()),
-        },
-      });
-    }
+    if (moved) await this.publishDelivered(conversationId, userId, target.id, previous);
     return moved;
+  }
+
+  private publishDelivered(
+    conversationId: string,
+    userId: string,
+    messageId: string,
+    previous: Watermark | null,
+  ): Promise<void> {
+    return this.deps.bus.publish({
+      key: 'message.delivered',
+      payload: {
+        conversation_id: conversationId,
+        user_id: userId,
+        message_id: messageId,
+        previous_message_id: previous?.messageId ?? null,
+        timestamp: iso(this.deps.clock()),
+      },
+    });
   }
 
   /** A message as the wire shows it, with its current aggregate status. */

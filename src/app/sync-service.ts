@@ -59,11 +59,21 @@ export class SyncService {
 
     const last = page[page.length - 1];
     let next: OrderKey | null = last ? { createdAt: last.changedAt, id: last.id } : after;
-    if (!hasMore) {
+    let more = hasMore;
+    // Too many receipts for one answer: stop just before the last one returned, so the next
+    // SYNC picks up the rest (some are sent twice; receipts are idempotent).
+    const lastReceipt =
+      receipts.length >= MAX_RECEIPTS ? receipts[receipts.length - 1]?.receiptsAt : null;
+    if (lastReceipt) {
+      const upTo = { createdAt: new Date(lastReceipt.getTime() - 1), id: LOWEST_ID };
+      if (next === null || compareKeys(upTo, next) < 0) next = upTo;
+      more = true;
+    }
+    if (!more) {
       const now = { createdAt: new Date(startedAt.getTime() - SAFETY_MARGIN_MS), id: LOWEST_ID };
       if (next === null || compareKeys(now, next) > 0) next = now;
     }
-    return { events, next_cursor: next ? encodeCursor(next) : null, has_more: hasMore };
+    return { events, next_cursor: next ? encodeCursor(next) : null, has_more: more };
   }
 
   private async messageEvents(page: Message[]): Promise<SyncEvent[]> {

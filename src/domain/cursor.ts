@@ -21,6 +21,15 @@ export function decodeCursor(cursor: string): OrderKey {
   }
   if (typeof parsed !== 'object' || parsed === null) throw invalid;
   const { t, id } = parsed as { t?: unknown; id?: unknown };
-  if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0 || !isObjectId(id)) throw invalid;
+  // 8.64e15 ms is the largest time a Date can hold.
+  if (
+    typeof t !== 'number' ||
+    !Number.isSafeInteger(t) ||
+    t < 0 ||
+    t > 8.64e15 ||
+    !isObjectId(id)
+  ) {
+    throw invalid;
+  }
   return { createdAt: new Date(t), id };
 }

@@ -23,6 +23,15 @@ function edgeError(err: unknown): AppError | null {
   if (type === 'request.aborted' || type === 'request.size.invalid') {
     return new AppError('VALIDATION', 'request body was incomplete');
   }
+  // Any other client error the HTTP stack flags as safe to expose (a malformed percent-encoding
+  // in the path, an undecodable Content-Encoding...) is bad input, never a 500.
+  const { status, expose } = err as { status?: unknown; expose?: unknown };
+  if (expose === true && typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'request body is too large');
+    return new AppError('VALIDATION', err instanceof Error ? err.message : 'bad request');
+  }
+  if (err instanceof URIError)
+    return new AppError('VALIDATION', 'the URL is not correctly encoded');
   return null;
 }
 

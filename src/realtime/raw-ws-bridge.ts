@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger';
 import { isClientFrameType, type ServerFrame } from '../protocol/frames';
 import { FrameGate } from './frame-gate';
 import { RawEngineConnection } from './raw-engine-connection';
+import { hardFrameLimit } from './socket-server';
 import type { ParleyServer } from './socket-server';
 
 export const RAW_WS_PATH = '/api/v1/ws';
@@ -25,6 +26,10 @@ export const isRawNoAck = (value: unknown): boolean =>
 
 /** Frames accepted before the Socket.IO handshake finishes; more is a misbehaving client. */
 const MAX_PENDING_FRAMES = 100;
+const MAX_PENDING_BYTES = 1024 * 1024;
+
+const frameSize = (data: RawData): number =>
+  Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
 /** Unsent bytes after which a client that does not read is cut off (no unbounded buffers). */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const HEARTBEAT_MS = 25_000;
@@ -58,8 +63,9 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
   const { httpServer, io, auth, config, logger } = deps;
   const wss = new WebSocketServer({
     noServer: true,
-    // Frames up to 4x the limit are read and answered FRAME_TOO_LARGE; bigger ones close (1009).
-    maxPayload: config.limits.maxFrameBytes * 4,
+    // Frames up to this are read and answered FRAME_TOO_LARGE; bigger ones close (1009), the same
+    // hard bound as the Socket.IO transport, so memory per frame stays bounded.
+    maxPayload: hardFrameLimit(config.limits.maxFrameBytes),
     handleProtocols: (protocols) =>
       [...protocols].find((p) => !JWT_SHAPE.test(p)) ?? [...protocols][0] ?? false,
   });
@@ -76,6 +82,7 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
   function accept(ws: WebSocket, req: IncomingMessage): void {
     const log = logger.child({ transport: 'raw-ws' });
     const pending: RawData[] = [];
+    let pendingBytes = 0;
     let conn: RawEngineConnection | null = null;
     let connected = false;
     let alive = true;
@@ -93,12 +100,15 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
 
     const onFrame = (data: RawData): void => {
       if (!connected || !conn) {
-        if (pending.length >= MAX_PENDING_FRAMES) ws.close(1008, 'too many frames before ready');
-        else pending.push(data);
+        pendingBytes += frameSize(data);
+        if (pending.length >= MAX_PENDING_FRAMES || pendingBytes > MAX_PENDING_BYTES) {
+          ws.close(1008, 'too much sent before ready');
+        } else {
+          pending.push(data);
+        }
         return;
       }
-      const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
-      const verdict = gate.admit(bytes);
+      const verdict = gate.admit(frameSize(data));
       if (!verdict.pass) {
         send(errorFrame(verdict.error));
         if (verdict.disconnect) ws.close(1008, 'flood');

@@ -55,6 +55,13 @@ export function startAckSweeper(io: ParleyServer): () => void {
   };
 }
 
+/**
+ * The size beyond which a frame closes its connection instead of getting FRAME_TOO_LARGE, on both
+ * transports: it bounds the memory one frame can take.
+ */
+export const hardFrameLimit = (maxFrameBytes: number): number =>
+  Math.max(1_000_000, maxFrameBytes * 4);
+
 /** Creates the Socket.IO server on the HTTP server; handlers come with attachSocketHandlers. */
 export function createSocketServer(
   httpServer: HttpServer,
@@ -66,7 +73,7 @@ export function createSocketServer(
     cors: { origin: config.corsOrigins === '*' ? '*' : config.corsOrigins },
     // Frames between MAX_FRAME_BYTES and this get FRAME_TOO_LARGE and keep the connection;
     // beyond it the transport closes, so memory per frame stays bounded.
-    maxHttpBufferSize: Math.max(1_000_000, config.limits.maxFrameBytes * 4),
+    maxHttpBufferSize: hardFrameLimit(config.limits.maxFrameBytes),
     // The raw WebSocket endpoint shares the HTTP server; its upgrades are not ours to destroy.
     destroyUpgrade: false,
     ...(adapter && { adapter: adapter as never }),

@@ -149,6 +149,24 @@ describe.each(storeModes)('conversations over HTTP on $name', (mode) => {
       expect(res.body.code).toBe('VALIDATION');
     });
 
+    it('answers a badly encoded URL or body with 400, never 500', async () => {
+      const url = await alice.api.get(`${base}/conversations/%E0%A4%A`);
+      expect(url.status).toBe(400);
+      expect(url.body).toMatchObject({ success: false, code: 'VALIDATION' });
+      const encoded = await alice.api.request(
+        'POST',
+        `${base}/conversations`,
+        'not brotli at all',
+        { 'content-encoding': 'br' },
+      );
+      expect(encoded.status).toBe(400);
+      expect(encoded.body).toMatchObject({ success: false, code: 'VALIDATION' });
+      const farCursor = Buffer.from(JSON.stringify({ t: 9e15, id: 'a'.repeat(24) })).toString(
+        'base64url',
+      );
+      expect((await alice.api.get(`${base}/conversations?cursor=${farCursor}`)).status).toBe(400);
+    });
+
     it('rejects malformed JSON with 400 and oversized bodies with 413', async () => {
       const bad = await alice.api.request('POST', `${base}/conversations`, '{"type": "GROUP",');
       expect(bad.status).toBe(400);

@@ -227,6 +227,31 @@ describe.each(storeModes)('messages over HTTP on $name', (mode) => {
     ).toBe(403);
   });
 
+  it('re-derives the type when text is added to a media message', async () => {
+    const media = [{ url: 'https://cdn.test/only.png', type: 'image' }];
+    const m = (await alice.api.post(msgs(dm), { media })).body.data;
+    expect(m.type).toBe('IMAGE');
+    const edited = await alice.api.patch(`${msgs(dm)}/${m.id}`, { content: 'caption' });
+    expect(edited.body.data).toMatchObject({ type: 'MIXED', content: 'caption', media });
+  });
+
+  it('refuses a tempId retry from someone who has left (403)', async () => {
+    const group = (
+      await alice.api.post(`${base}/conversations`, {
+        type: 'GROUP',
+        name: 'retry-left',
+        participant_ids: [bob.id],
+      })
+    ).body.data.id;
+    expect(
+      (await bob.api.post(msgs(group), { content: 'before leaving', temp_id: 'left-1' })).status,
+    ).toBe(201);
+    await bob.api.delete(`${base}/conversations/${group}/participants/${bob.id}`);
+    const retry = await bob.api.post(msgs(group), { content: 'before leaving', temp_id: 'left-1' });
+    expect(retry.status).toBe(403);
+    expect(retry.body.code).toBe('NOT_PARTICIPANT');
+  });
+
   it('edits: sender only, sets updated_at', async () => {
     const m = (await alice.api.post(msgs(dm), { content: 'tpyo' })).body.data;
     const notMine = await bob.api.patch(`${msgs(dm)}/${m.id}`, { content: 'hack' });

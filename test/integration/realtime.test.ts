@@ -274,6 +274,33 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     expect(b.all('MESSAGE_STATUS')).toHaveLength(0);
   });
 
+  it('tells the sender when a group message becomes DELIVERED because the last recipient read it', async () => {
+    const group = (
+      await alice.api.post(`${base}/conversations`, {
+        type: 'GROUP',
+        name: 'read-implies',
+        participant_ids: [bob.id, carol.id],
+      })
+    ).body.data.id;
+    const a = await connect(alice);
+    const c = await connect(carol);
+    const ack = await a.request({
+      type: 'SEND_MESSAGE',
+      conversationId: group,
+      content: 'hi both',
+      tempId: `t-${newObjectId()}`,
+    });
+    await c.waitFor('NEW_MESSAGE', (f) => f.messageId === ack.messageId);
+    c.send({ type: 'MARK_DELIVERED', conversationId: group, messageId: ack.messageId });
+    await c.request({ type: 'ping' });
+    // bob never confirms delivery; reading it is enough
+    await bob.api.patch(`${base}/conversations/${group}/seen?message_id=${ack.messageId}`);
+    await a.waitFor(
+      'MESSAGE_STATUS',
+      (f) => f.messageId === ack.messageId && f.status === 'DELIVERED',
+    );
+  });
+
   it('relays TYPING to the other participants only, never persisted', async () => {
     const group = (
       await alice.api.post(`${base}/conversations`, {
@@ -350,6 +377,13 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
       tempId: 'tb',
     });
     expect(big).toMatchObject({ type: 'ERROR', code: 'FRAME_TOO_LARGE' });
+    const bigger = await a.request({
+      type: 'SEND_MESSAGE',
+      conversationId: dm,
+      content: 'x'.repeat(600_000),
+      tempId: 'tb2',
+    });
+    expect(bigger).toMatchObject({ type: 'ERROR', code: 'FRAME_TOO_LARGE' });
     if (transport === 'raw') {
       const raw = rawClient(a);
       raw.sendRaw('this is not json');

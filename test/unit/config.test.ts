@@ -40,6 +40,14 @@ describe('config', () => {
     ).toBe(false);
   });
 
+  it('is lenient where a harness might differ: level casing, short secrets', () => {
+    expect(loadConfig({ LOG_LEVEL: 'INFO' }).logLevel).toBe('info');
+    expect(loadConfig({ LOG_LEVEL: 'warning' }).logLevel).toBe('warn');
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(loadConfig({ JWT_SECRET: 'testsecret' }).jwt.secret).toBe('testsecret');
+    expect(() => loadConfig({ JWT_SECRET: '' })).toThrow(/JWT_SECRET/);
+  });
+
   it('splits CORS origins', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.test, https://b.test' }).corsOrigins).toEqual([
       'https://a.test',

@@ -8,7 +8,7 @@ import type {
   User,
   Watermark,
 } from '../../domain/types';
-import type { ActivityKey, LastMessage, Store, WatermarkMove } from '../../ports';
+import type { ActivityKey, LastMessage, MessagePatch, Store, WatermarkMove } from '../../ports';
 
 /** Records are copied in and out so callers can never mutate stored state by accident. */
 const copy = <T>(value: T): T => structuredClone(value);
@@ -235,20 +235,12 @@ export class MemoryStore implements Store {
     return Promise.resolve(count);
   }
 
-  updateMessage(
-    id: string,
-    patch: {
-      content?: string | null;
-      media?: Message['media'];
-      updatedAt?: Date;
-      deletedAt?: Date;
-      changedAt: Date;
-    },
-  ): Promise<Message | null> {
+  updateMessage(id: string, patch: MessagePatch): Promise<Message | null> {
     const m = this.messages.get(id);
     if (!m) return Promise.resolve(null);
     if (patch.content !== undefined) m.content = patch.content;
     if (patch.media !== undefined) m.media = copy(patch.media);
+    if (patch.type !== undefined) m.type = patch.type;
     if (patch.updatedAt !== undefined) m.updatedAt = new Date(patch.updatedAt);
     if (patch.deletedAt !== undefined) m.deletedAt = new Date(patch.deletedAt);
     m.changedAt = new Date(patch.changedAt);

@@ -2,7 +2,7 @@
 import type { Model } from 'mongoose';
 import type { OrderKey } from '../../domain/ordering';
 import type { Message } from '../../domain/types';
-import type { Store } from '../../ports';
+import type { MessagePatch, Store } from '../../ports';
 import { mediaToDoc, messageFromDoc, messageToDoc, toObjectId } from './mongo-mapping';
 import type { MessageDoc } from './mongo-models';
 import { insertOnce, sortsAfter, sortsBefore } from './mongo-queries';
@@ -61,16 +61,7 @@ export class MongoMessageStore implements MessageOperations {
     });
   }
 
-  async updateMessage(
-    id: string,
-    patch: {
-      content?: string | null;
-      media?: Message['media'];
-      updatedAt?: Date;
-      deletedAt?: Date;
-      changedAt: Date;
-    },
-  ): Promise<Message | null> {
+  async updateMessage(id: string, patch: MessagePatch): Promise<Message | null> {
     const doc = await this.messages
       .findOneAndUpdate(
         { _id: toObjectId(id) },
@@ -78,6 +69,7 @@ export class MongoMessageStore implements MessageOperations {
           $set: {
             ...(patch.content !== undefined && { content: patch.content }),
             ...(patch.media !== undefined && { media: mediaToDoc(patch.media) }),
+            ...(patch.type !== undefined && { type: patch.type }),
             ...(patch.updatedAt !== undefined && { updated_at: patch.updatedAt }),
             ...(patch.deletedAt !== undefined && { deleted_at: patch.deletedAt }),
             changed_at: patch.changedAt,
