@@ -126,6 +126,11 @@ export interface Store {
 
   /** Messages whose `message.sent` event is still pending and was created before `createdBefore`. */
   listPendingMessageEvents(createdBefore: Date, limit: number): Promise<Message[]>;
+  /**
+   * Claims a pending event for republishing until `until`, unless another relay holds an
+   * unexpired claim (compare-and-set on the one document). Only the claimer republishes.
+   */
+  claimPendingMessageEvent(messageId: string, now: Date, until: Date): Promise<boolean>;
   /** Records that the message's `message.sent` event reached the broker. */
   clearPendingMessageEvent(messageId: string): Promise<void>;
 

@@ -4,6 +4,9 @@ import type { Logger } from '../observability/logger';
 import type { Store } from '../ports';
 import type { MessageService } from './message-service';
 
+/** How long a relay's claim on a stuck event lasts before another relay may retry it. */
+const CLAIM_MS = 30_000;
+
 export interface OutboxRelayOptions {
   /** @default 5000 */
   intervalMs?: number;
@@ -50,7 +53,11 @@ export class OutboxRelay {
         new Date(Date.now() - this.graceMs),
         this.batchSize,
       );
+      const now = new Date();
+      const until = new Date(now.getTime() + CLAIM_MS);
       for (const message of stuck) {
+        // Every node runs a relay; the claim makes one of them republish each event.
+        if (!(await store.claimPendingMessageEvent(message.id, now, until))) continue;
         await messages.dispatchSent(message);
         published++;
       }

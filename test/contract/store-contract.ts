@@ -355,6 +355,33 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(await store.listMessagesChangedSince([newObjectId()], null, 10)).toEqual([]);
       });
 
+      it('lets one relay at a time claim a pending event, until its claim expires', async () => {
+        const m = aMessage(newObjectId(), newObjectId(), {
+          createdAt: new Date('2001-01-02T00:00:00Z'),
+        });
+        await store.insertMessage(m);
+        const t = Date.parse('2030-01-01T00:00:00Z');
+        const claims = await Promise.all(
+          [0, 1, 2, 3].map(() =>
+            store.claimPendingMessageEvent(m.id, new Date(t), new Date(t + 30_000)),
+          ),
+        );
+        expect(claims.filter(Boolean)).toHaveLength(1);
+        expect(
+          await store.claimPendingMessageEvent(m.id, new Date(t + 29_999), new Date(t + 60_000)),
+        ).toBe(false);
+        expect(
+          await store.claimPendingMessageEvent(m.id, new Date(t + 30_000), new Date(t + 60_000)),
+        ).toBe(true);
+        await store.clearPendingMessageEvent(m.id);
+        expect(
+          await store.claimPendingMessageEvent(m.id, new Date(t + 90_000), new Date(t + 99_000)),
+        ).toBe(false);
+        expect(
+          await store.claimPendingMessageEvent(newObjectId(), new Date(t), new Date(t + 1)),
+        ).toBe(false);
+      });
+
       it('keeps a pending message.sent event until it is cleared', async () => {
         const m = aMessage(newObjectId(), newObjectId(), {
           createdAt: new Date('2001-01-01T00:00:00Z'),

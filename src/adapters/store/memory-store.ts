@@ -30,7 +30,8 @@ export class MemoryStore implements Store {
   private readonly messages = new Map<string, Message>();
   /** conversationId → its messages sorted by (createdAt, id) */
   private readonly timelines = new Map<string, Message[]>();
-  private readonly pendingEvents = new Set<string>();
+  /** message id → until when a relay has claimed its pending event (0: unclaimed) */
+  private readonly pendingEvents = new Map<string, number>();
 
   insertUser(user: User): Promise<boolean> {
     if (this.users.has(user.id)) return Promise.resolve(false);
@@ -200,7 +201,7 @@ export class MemoryStore implements Store {
       this.timelines.set(stored.conversationId, timeline);
     }
     timeline.splice(this.indexAfter(timeline, messageKey(stored)), 0, stored);
-    this.pendingEvents.add(stored.id);
+    this.pendingEvents.set(stored.id, 0);
     return Promise.resolve(true);
   }
 
@@ -262,7 +263,7 @@ export class MemoryStore implements Store {
   }
 
   listPendingMessageEvents(createdBefore: Date, limit: number): Promise<Message[]> {
-    const pending = [...this.pendingEvents]
+    const pending = [...this.pendingEvents.keys()]
       .map((id) => this.messages.get(id))
       .filter(
         (m): m is Message => m !== undefined && m.createdAt.getTime() < createdBefore.getTime(),
@@ -270,6 +271,13 @@ export class MemoryStore implements Store {
       .sort((a, b) => compareKeys(messageKey(a), messageKey(b)))
       .slice(0, limit);
     return Promise.resolve(pending.map(copy));
+  }
+
+  claimPendingMessageEvent(messageId: string, now: Date, until: Date): Promise<boolean> {
+    const claimedUntil = this.pendingEvents.get(messageId);
+    if (claimedUntil === undefined || claimedUntil > now.getTime()) return Promise.resolve(false);
+    this.pendingEvents.set(messageId, until.getTime());
+    return Promise.resolve(true);
   }
 
   clearPendingMessageEvent(messageId: string): Promise<void> {

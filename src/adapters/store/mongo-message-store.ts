@@ -17,6 +17,7 @@ type MessageOperations = Pick<
   | 'updateMessage'
   | 'listMessagesChangedSince'
   | 'listPendingMessageEvents'
+  | 'claimPendingMessageEvent'
   | 'clearPendingMessageEvent'
 >;
 
@@ -105,6 +106,18 @@ export class MongoMessageStore implements MessageOperations {
       .limit(limit)
       .lean<MessageDoc[]>();
     return docs.map(messageFromDoc);
+  }
+
+  async claimPendingMessageEvent(messageId: string, now: Date, until: Date): Promise<boolean> {
+    const result = await this.messages.updateOne(
+      {
+        _id: toObjectId(messageId),
+        event_pending: true,
+        $or: [{ event_claimed_until: null }, { event_claimed_until: { $lte: now } }],
+      },
+      { $set: { event_claimed_until: until } },
+    );
+    return result.modifiedCount === 1;
   }
 
   async clearPendingMessageEvent(messageId: string): Promise<void> {

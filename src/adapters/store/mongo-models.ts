@@ -65,6 +65,8 @@ export interface MessageDoc {
   changed_at: Date;
   /** Present (true) only while the `message.sent` event awaits the broker; absent afterwards. */
   event_pending?: true;
+  /** Until when an outbox relay holds the right to republish the pending event. */
+  event_claimed_until?: Date | null;
 }
 
 const OBJECT_ID = Schema.Types.ObjectId;
@@ -153,6 +155,7 @@ const messageSchema = new Schema<MessageDoc>(
     deleted_at: nullable(Date),
     changed_at: { type: Date, required: true },
     event_pending: { type: Boolean },
+    event_claimed_until: { type: Date, default: undefined },
   },
   OPTIONS,
 );

@@ -280,6 +280,10 @@ export class MongoStore implements Store {
     return this.messageStore.listPendingMessageEvents(createdBefore, limit);
   }
 
+  claimPendingMessageEvent(messageId: string, now: Date, until: Date): Promise<boolean> {
+    return this.messageStore.claimPendingMessageEvent(messageId, now, until);
+  }
+
   clearPendingMessageEvent(messageId: string): Promise<void> {
     return this.messageStore.clearPendingMessageEvent(messageId);
   }
