@@ -68,7 +68,10 @@ export class MessageService {
     if (!this.deps.sendLimiter.take(senderId)) {
       throw new AppError('RATE_LIMITED', 'too many messages; slow down');
     }
-    const now = clock();
+    // Sequential sends to a conversation get strictly increasing times, so the (createdAt, id)
+    // order never puts a later message before an earlier one (derived ids are not monotonic).
+    const lastAt = conversation.lastMessageAt?.getTime() ?? 0;
+    const now = new Date(Math.max(clock().getTime(), lastAt + 1));
     const message: Message = {
       id: tempId === null ? newObjectId(now) : idempotentMessageId(senderId, tempId),
       conversationId,

@@ -4,9 +4,6 @@ import type { Logger } from '../observability/logger';
 import type { Store } from '../ports';
 import type { MessageService } from './message-service';
 
-/** How long a relay's claim on a stuck event lasts before another relay may retry it. */
-const CLAIM_MS = 30_000;
-
 export interface OutboxRelayOptions {
   /** @default 5000 */
   intervalMs?: number;
@@ -54,7 +51,8 @@ export class OutboxRelay {
         this.batchSize,
       );
       const now = new Date();
-      const until = new Date(now.getTime() + CLAIM_MS);
+      // A claim outlives one pass, so a failed publish is retried by some relay on a later one.
+      const until = new Date(now.getTime() + 2 * this.intervalMs);
       for (const message of stuck) {
         // Every node runs a relay; the claim makes one of them republish each event.
         if (!(await store.claimPendingMessageEvent(message.id, now, until))) continue;

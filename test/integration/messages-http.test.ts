@@ -130,6 +130,27 @@ describe.each(storeModes)('messages over HTTP on $name', (mode) => {
     expect(bobs.body.data.id).not.toBe(first.body.data.id);
   });
 
+  it('keeps sequential sends in send order even when tempIds make their ids unordered', async () => {
+    const conv = (
+      await alice.api.post(`${base}/conversations`, {
+        type: 'GROUP',
+        name: 'order',
+        participant_ids: [bob.id],
+      })
+    ).body.data.id;
+    const sent: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      sent.push(
+        (await alice.api.post(msgs(conv), { content: `o${i}`, temp_id: `order-${conv}-${i}` })).body
+          .data.id,
+      );
+    }
+    const page = (await bob.api.get(`${msgs(conv)}?limit=100`)).body.data.map(
+      (m: { id: string }) => m.id,
+    );
+    expect(page).toEqual(sent);
+  });
+
   it('refuses outsiders (403) and unknown conversations (404)', async () => {
     const outsider = await carol.api.post(msgs(dm), { content: 'hi' });
     expect(outsider.status).toBe(403);
