@@ -1,0 +1,37 @@
+// MessageService over MemoryStore with a frozen clock: sequential sends keep their order even
+// when their ids (derived from tempIds) sort randomly within one millisecond.
+import { MemoryEventBus } from '../../src/adapters/bus/memory-event-bus';
+import { MemoryStore } from '../../src/adapters/store/memory-store';
+import { MessageService } from '../../src/app/message-service';
+import { createLogger } from '../../src/observability/logger';
+import { aConversation, aParticipant, aUser } from '../support/factories';
+
+it('stamps each message of a conversation after the previous one', async () => {
+  const store = new MemoryStore();
+  const logger = createLogger('silent', 'test');
+  const frozen = new Date('2030-01-01T00:00:00.000Z');
+  const messages = new MessageService({
+    store,
+    bus: new MemoryEventBus(logger),
+    clock: () => frozen,
+    limits: { maxMessageLength: 100, maxMediaItems: 1 },
+    sendLimiter: { take: () => true },
+    logger,
+  });
+  const user = aUser();
+  const conversation = aConversation();
+  await store.insertUser(user);
+  await store.insertConversation(conversation);
+  await store.upsertParticipant(aParticipant(conversation.id, user.id));
+
+  const sent: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    sent.push(
+      (await messages.send(user.id, conversation.id, { content: `m${i}`, tempId: `t${i}` })).message
+        .id,
+    );
+  }
+  const page = await messages.list(user.id, conversation.id, undefined, 100);
+  expect(page.items.map((m) => m.id)).toEqual(sent);
+  expect(new Set(page.items.map((m) => m.created_at)).size).toBe(40);
+});
