@@ -10,7 +10,7 @@ import {
   type MessageLimits,
 } from '../domain/message-rules';
 import { aggregateStatus } from '../domain/receipts';
-import type { MediaItem, Message, User, Watermark } from '../domain/types';
+import type { MediaItem, Message, Participant, User, Watermark } from '../domain/types';
 import type { MessagePublic, PageOf, SeenResult } from '../protocol/rest';
 import type { Clock, EventBus, Store, WatermarkMove } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
@@ -208,15 +208,18 @@ export class MessageService {
     messageId: string | undefined,
   ): Promise<SeenResult> {
     const { store } = this.deps;
-    await requireMembership(store, conversationId, userId);
+    const { participant } = await requireMembership(store, conversationId, userId);
     const target = messageId
       ? await requireMessageIn(store, conversationId, messageId, 'invalid')
       : (await store.listMessagesBefore(conversationId, null, 1))[0];
-    let move: WatermarkMove = { moved: false, previous: null };
+    let move: WatermarkMove = { moved: false, previous: participant.seen };
+    let seen = participant.seen;
     if (target) {
       const mark = { messageId: target.id, createdAt: target.createdAt };
       const now = this.deps.clock();
       move = await store.advanceWatermark(conversationId, userId, 'seen', mark, now);
+      // Where the watermark stands now, without reading it back.
+      seen = move.moved ? mark : move.previous;
       // Seeing a message implies a device has it; in a group that can make messages DELIVERED.
       const delivered = await store.advanceWatermark(
         conversationId,
@@ -228,8 +231,6 @@ export class MessageService {
       if (delivered.moved)
         await this.publishDelivered(conversationId, userId, target.id, delivered.previous);
     }
-    const participant = await store.findParticipant(conversationId, userId);
-    const seen = participant?.seen ?? null;
     const unread = await store.countMessagesAfter(
       conversationId,
       seen && { createdAt: seen.createdAt, id: seen.messageId },
@@ -289,17 +290,21 @@ export class MessageService {
   }
 
   /** A message as the wire shows it, with its current aggregate status. */
-  async view(message: Message): Promise<MessagePublic> {
-    const [view] = await this.views(message.conversationId, [message]);
+  async view(message: Message, participants?: Participant[]): Promise<MessagePublic> {
+    const [view] = await this.views(message.conversationId, [message], participants);
     return view as MessagePublic;
   }
 
   /** Wire views of messages of one conversation, statuses computed from one participant read. */
-  async views(conversationId: string, messages: Message[]): Promise<MessagePublic[]> {
+  async views(
+    conversationId: string,
+    messages: Message[],
+    knownParticipants?: Participant[],
+  ): Promise<MessagePublic[]> {
     if (messages.length === 0) return [];
     const { store } = this.deps;
     const [participants, users] = await Promise.all([
-      store.listParticipants(conversationId),
+      knownParticipants ?? store.listParticipants(conversationId),
       store.findUsersByIds([...new Set(messages.map((m) => m.senderId))]),
     ]);
     const byId = new Map<string, User>(users.map((u) => [u.id, u]));

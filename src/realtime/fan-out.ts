@@ -139,7 +139,7 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
         const message = await store.findMessage(p.message_id);
         if (!message || message.deletedAt) return;
         const participants = await store.listParticipants(message.conversationId);
-        const payload = toMessageFrame(await messages.view(message));
+        const payload = toMessageFrame(await messages.view(message, participants));
         for (const recipient of current(participants)) {
           if (recipient !== message.senderId) emitWithDeliveryAck(recipient, message, payload);
         }
