@@ -7,6 +7,7 @@ import { CommandHandler } from './app/command-handler';
 import { ConversationService } from './app/conversation-service';
 import { MessageService } from './app/message-service';
 import { OutboxRelay } from './app/outbox-relay';
+import { ReceiptService } from './app/receipt-service';
 import { SyncService } from './app/sync-service';
 import { TokenService } from './app/token-service';
 import { UserService } from './app/user-service';
@@ -62,6 +63,7 @@ export async function startNode(
       sendLimiter: { take: (userId) => sendLimiter.take(userId) },
       logger: logger.child({ component: 'messages' }),
     });
+    const receipts = new ReceiptService({ store, bus, clock });
     const sync = new SyncService({ store, messages, clock });
 
     const server: Server = createServer();
@@ -73,6 +75,7 @@ export async function startNode(
       users,
       conversations,
       messages,
+      receipts,
       health: {
         readiness: () => backends.readiness(),
         redisConnected: () => backends.redisConnected(),
@@ -85,6 +88,7 @@ export async function startNode(
     const commands = new CommandHandler({
       store,
       messages,
+      receipts,
       sync,
       signals: new SocketIoSignals(io),
       logger,
@@ -112,6 +116,7 @@ export async function startNode(
         io,
         store,
         messages,
+        receipts,
         logger: logger.child({ component: 'fan-out' }),
         deliveryAckTimeoutMs: config.deliveryAckTimeoutMs,
       }),

@@ -14,6 +14,7 @@ import {
 import type { EphemeralSignals, Store } from '../ports';
 import { requireMembership } from './access';
 import type { MessageService } from './message-service';
+import type { ReceiptService } from './receipt-service';
 import type { SyncService } from './sync-service';
 
 export interface CommandContext {
@@ -32,6 +33,7 @@ type Handler<K extends ClientFrameType> = (
 export interface CommandHandlerDeps {
   store: Store;
   messages: MessageService;
+  receipts: ReceiptService;
   sync: SyncService;
   signals: EphemeralSignals;
   logger: Logger;
@@ -41,7 +43,7 @@ export class CommandHandler {
   private readonly handlers: { [K in ClientFrameType]: Handler<K> };
 
   constructor(private readonly deps: CommandHandlerDeps) {
-    const { messages, sync, signals, store } = deps;
+    const { messages, receipts, sync, signals, store } = deps;
     this.handlers = {
       SEND_MESSAGE: async (ctx, p) => {
         const { message } = await messages.send(ctx.userId, p.conversationId, {
@@ -71,11 +73,11 @@ export class CommandHandler {
         return null;
       },
       MARK_SEEN: async (ctx, p) => {
-        await messages.markSeen(ctx.userId, p.conversationId, p.messageId);
+        await receipts.markSeen(ctx.userId, p.conversationId, p.messageId);
         return null;
       },
       MARK_DELIVERED: async (ctx, p) => {
-        await messages.markDelivered(ctx.userId, p.conversationId, p.messageId);
+        await receipts.markDelivered(ctx.userId, p.conversationId, p.messageId);
         return null;
       },
       SYNC: async (ctx, p) => frame('SYNC_RESULT', await sync.sync(ctx.userId, p.since, p.limit)),

@@ -3,6 +3,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import type { AuthService } from '../app/auth-service';
 import type { ConversationService } from '../app/conversation-service';
 import type { MessageService } from '../app/message-service';
+import type { ReceiptService } from '../app/receipt-service';
 import type { UserService } from '../app/user-service';
 import type { Config } from '../config';
 import { AppError } from '../domain/errors';
@@ -22,6 +23,7 @@ export interface HttpAppDeps {
   users: UserService;
   conversations: ConversationService;
   messages: MessageService;
+  receipts: ReceiptService;
   health: HealthProbe;
 }
 
@@ -59,7 +61,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const messaging = express.Router();
   messaging.use(authenticate(deps.auth));
   messaging.use(conversationRoutes({ conversations: deps.conversations, users: deps.users }));
-  messaging.use(messageRoutes(deps.messages));
+  messaging.use(messageRoutes(deps.messages, deps.receipts));
   app.use('/api/v1/messages', messaging);
 
   app.use((req, _res, next) => {

@@ -2,6 +2,7 @@
 // the Socket.IO adapter carries them to whichever node holds each socket.
 import { PacketType } from 'socket.io-parser';
 import type { MessageService } from '../app/message-service';
+import type { ReceiptService } from '../app/receipt-service';
 import { toMessageFrame } from '../app/views';
 import { compareKeys } from '../domain/ordering';
 import { aggregateStatus } from '../domain/receipts';
@@ -21,12 +22,13 @@ export interface FanOutDeps {
   io: ParleyServer;
   store: Store;
   messages: MessageService;
+  receipts: ReceiptService;
   logger: Logger;
   deliveryAckTimeoutMs: number;
 }
 
 export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<void> {
-  const { io, store, messages, logger } = deps;
+  const { io, store, messages, receipts, logger } = deps;
 
   const emit = <K extends ServerFrameType>(
     userIds: readonly string[],
@@ -64,7 +66,7 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
       (response: unknown) => {
         if (confirmed || isRawNoAck(response)) return;
         confirmed = true;
-        messages
+        receipts
           .markDelivered(recipientId, message.conversationId, message.id)
           .catch((err: unknown) => {
             logger.warn({ err, messageId: message.id }, 'delivery receipt failed');

@@ -1,6 +1,7 @@
 // /api/v1/messages/conversations/{id}/messages and /seen: reading, sending, editing, receipts.
 import { Router } from 'express';
 import type { MessageService } from '../../app/message-service';
+import type { ReceiptService } from '../../app/receipt-service';
 import {
   conversationIdParams,
   editMessageBodySchema,
@@ -14,7 +15,7 @@ import { callerOf } from '../middleware/authenticate';
 import { ok, page } from '../respond';
 import { parseInput } from '../validate';
 
-export function messageRoutes(messages: MessageService): Router {
+export function messageRoutes(messages: MessageService, receipts: ReceiptService): Router {
   const router = Router();
 
   router.get('/conversations/:id/messages', async (req, res) => {
@@ -51,7 +52,7 @@ export function messageRoutes(messages: MessageService): Router {
     const { id } = parseInput(conversationIdParams, req.params, 'path');
     const query = parseInput(seenQuerySchema, req.query, 'query');
     const body = parseInput(seenBodySchema, req.body, 'body');
-    ok(res, await messages.markSeen(callerOf(res).id, id, query.message_id ?? body?.message_id));
+    ok(res, await receipts.markSeen(callerOf(res).id, id, query.message_id ?? body?.message_id));
   });
 
   return router;
