@@ -119,9 +119,25 @@ async function main() {
     }
   }
   const jest = require.resolve('jest/bin/jest');
-  const result = spawnSync(process.execPath, [jest, ...process.argv.slice(2)], {
-    stdio: 'inherit',
-  });
+  const summary = require('node:path').join(
+    require('node:os').tmpdir(),
+    `parley-jest-${process.pid}.json`,
+  );
+  const result = spawnSync(
+    process.execPath,
+    [jest, '--json', `--outputFile=${summary}`, ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  // One plain closing line, whatever the reporter printed above it.
+  try {
+    const r = JSON.parse(require('node:fs').readFileSync(summary, 'utf8'));
+    process.stdout.write(
+      `${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped\n`,
+    );
+    require('node:fs').rmSync(summary, { force: true });
+  } catch {
+    // jest did not get as far as writing results; its own output says why
+  }
   process.exit(result.status ?? 1);
 }
 
