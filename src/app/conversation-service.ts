@@ -139,13 +139,11 @@ export class ConversationService {
     conversationId: string,
     userIds: string[],
   ): Promise<ConversationDetail> {
-    const { conversation, participant } = await requireMembership(
-      this.deps.store,
-      conversationId,
+    const participant = await this.groupMembership(
       callerId,
+      conversationId,
+      'participants can only be added to a group',
     );
-    if (conversation.type !== 'GROUP')
-      throw validationError('participants can only be added to a group');
     if (participant.role !== 'ADMIN') throw notAdmin();
     const wanted = [...new Set(userIds)];
     await this.requireUsers(wanted);
@@ -169,13 +167,11 @@ export class ConversationService {
     conversationId: string,
     userId: string,
   ): Promise<{ conversation_id: string; user_id: string; left_at: string }> {
-    const { conversation, participant } = await requireMembership(
-      this.deps.store,
-      conversationId,
+    const participant = await this.groupMembership(
       callerId,
+      conversationId,
+      'nobody can leave a direct conversation',
     );
-    if (conversation.type !== 'GROUP')
-      throw validationError('nobody can leave a direct conversation');
     if (userId !== callerId && participant.role !== 'ADMIN') throw notAdmin();
     const now = this.deps.clock();
     const removed = await this.deps.store.markParticipantLeft(conversationId, userId, now);
@@ -193,6 +189,21 @@ export class ConversationService {
   /** Unread = other users' live messages after the seen watermark; derived, so always exact. */
   unreadCount(participant: Participant): Promise<number> {
     return this.views.unreadCount(participant);
+  }
+
+  /** The caller's membership of a conversation that must be a GROUP (else VALIDATION `refusal`). */
+  private async groupMembership(
+    callerId: string,
+    conversationId: string,
+    refusal: string,
+  ): Promise<Participant> {
+    const { conversation, participant } = await requireMembership(
+      this.deps.store,
+      conversationId,
+      callerId,
+    );
+    if (conversation.type !== 'GROUP') throw validationError(refusal);
+    return participant;
   }
 
   private async ensureAnAdmin(conversationId: string): Promise<void> {
