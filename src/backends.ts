@@ -1,4 +1,4 @@
-// Picks each backend from its URL (SPEC §1): MONGODB_URL → MongoStore, RABBITMQ_URL → AMQP bus,
+// Picks each backend from its URL (docs/PROTOCOL.md §1.2): MONGODB_URL → MongoStore, RABBITMQ_URL → AMQP bus,
 // REDIS_URL → Redis adapter + presence; unset → the embedded in-process adapter. Drivers are
 // loaded on demand, so embedded mode never pays for them.
 import type { Adapter } from 'socket.io-adapter';

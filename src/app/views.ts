@@ -46,7 +46,7 @@ export function toMessagePublic(
   };
 }
 
-/** The realtime shape of a message (design §5.3 NEW_MESSAGE, camelCase). */
+/** The realtime shape of a message (NEW_MESSAGE of docs/PROTOCOL.md §6.4, camelCase). */
 export const toMessageFrame = (m: MessagePublic): ServerPayload<'NEW_MESSAGE'> => ({
   conversationId: m.conversation_id,
   messageId: m.id,

@@ -1,4 +1,4 @@
-// Bus events: what MessageService publishes and the consumer handles (design §6.4, snake_case).
+// Bus events: what MessageService publishes and the consumer handles (docs/PROTOCOL.md §8.2, snake_case).
 import { z } from 'zod';
 
 const base = { timestamp: z.string() };

@@ -1,4 +1,4 @@
-// Every frame of SPEC §4 over both transports, on one node per backend mode.
+// Every frame of docs/PROTOCOL.md §6 over both transports, on one node per backend mode.
 import type { RunningNode } from '../../src/node';
 import { newObjectId } from '../../src/domain/ids';
 import {

@@ -109,7 +109,7 @@ export class AmqpEventBus implements EventBus {
 
   publish(event: BusEvent): Promise<void> {
     if (event.key === 'message.typing') {
-      // Typing is ephemeral (SPEC §5): the realtime layer sends it through the Socket.IO adapter.
+      // Typing is ephemeral (docs/PROTOCOL.md §8.5): the realtime layer sends it through the Socket.IO adapter.
       // Published here it would land in message_consumer (bound to message.*), so refuse loudly.
       return Promise.reject(new Error('message.typing is ephemeral and never published durably'));
     }

@@ -3,7 +3,7 @@ import type { Channel, Message } from 'amqplib';
 import { busEventSchemas, type BusEvent, type RoutingKey } from '../../protocol/events';
 
 /*
- * events                    topic   durable  declared by the design, unused by this bus
+ * events                    topic   durable  declared for notifications (docs/PROTOCOL.md §8.1), unused here
  * message_events            topic   durable  ── message.* ──▶ message_consumer
  * message_consumer          queue   durable  x-dead-letter-exchange: message_events.dlx
  * message_events.dlx        fanout  durable  ──▶ message_consumer.dlq

@@ -3,13 +3,13 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../../observability/logger';
 import type { Presence } from '../../ports';
 
-/** The set of a user's connected sockets, one `${nodeId}:${socketId}` member each (SPEC §5). */
+/** The set of a user's connected sockets, one `${nodeId}:${socketId}` member each (docs/PROTOCOL.md §9.2). */
 export const onlineKey = (userId: string): string => `online:${userId}`;
 
 /** A node's heartbeat: while it exists, the node's members in `online:*` sets count. */
 export const nodeHeartbeatKey = (nodeId: string): string => `presence:node:${nodeId}`;
 
-/** SPEC §5 caps the heartbeat TTL at 30 s, so a dead node's users go offline within 60 s. */
+/** docs/PROTOCOL.md §9.2 caps the heartbeat TTL at 30 s, so a dead node's users go offline within 60 s. */
 export const MAX_HEARTBEAT_TTL_SECONDS = 30;
 
 export interface RedisPresenceOptions {

@@ -175,7 +175,7 @@ export interface MongoModels {
   messages: Model<MessageDoc>;
 }
 
-/** Models bound to one connection (never the global mongoose), with the design's collection names. */
+/** Models bound to one connection (never the global mongoose), with the collection names of docs/PROTOCOL.md §10. */
 export function createModels(connection: Connection): MongoModels {
   return {
     users: connection.model<UserDoc>('User', userSchema, 'users'),

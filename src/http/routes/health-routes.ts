@@ -1,4 +1,4 @@
-// Health: /healthz (process up), /readyz (dependencies reachable), /api/v1/ws/health (design §C).
+// Health: /healthz (process up), /readyz (dependencies reachable), /api/v1/ws/health (docs/PROTOCOL.md §5.8).
 import { Router } from 'express';
 
 export interface HealthProbe {
