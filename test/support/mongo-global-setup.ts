@@ -1,6 +1,6 @@
 // Jest globalSetup: one in-process MongoDB-wire server (CongoDB) for the run, unless MONGODB_URL names a real MongoDB.
 import type { AddressInfo } from 'node:net';
-import { TEST_MONGODB_URL_ENV } from './mongo-url';
+import { TEST_MONGODB_URL_ENV, withPollingMonitor } from './mongo-url';
 
 interface CongoServerLike {
   start(): Promise<void>;
@@ -45,9 +45,8 @@ export default async function startTestMongo(): Promise<void> {
     throw new Error('CongoDB did not report a TCP port');
   }
   globalThis.__parleyTestMongoServer = server;
-  // Workers and the processes they spawn inherit the parent's environment. CongoDB advertises a
-  // topologyVersion but cannot stream heartbeats (the driver then fails "Server ended moreToCome
-  // unexpectedly" and clears the pool mid-test), so clients must poll.
-  process.env[TEST_MONGODB_URL_ENV] =
-    `mongodb://127.0.0.1:${address.port}/?serverMonitoringMode=poll`;
+  // Workers and the processes they spawn inherit the parent's environment. The driver must poll
+  // CongoDB rather than stream from it (see withPollingMonitor); testMongoUrl() adds the option to
+  // every URL it hands out, and it is here too for anything that reads this variable directly.
+  process.env[TEST_MONGODB_URL_ENV] = withPollingMonitor(`mongodb://127.0.0.1:${address.port}/`);
 }
