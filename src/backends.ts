@@ -4,7 +4,7 @@
 import type { Adapter } from 'socket.io-adapter';
 import { MemoryEventBus } from './adapters/bus/memory-event-bus';
 import { MemoryPresence } from './adapters/presence/memory-presence';
-import { MemoryStore } from './adapters/store/memory-store';
+import { createMemoryStore } from './adapters/store/memory/memory-store';
 import type { Config } from './config';
 import type { Logger } from './observability/logger';
 import type { EventBus, Presence, Store } from './ports';
@@ -44,7 +44,7 @@ export async function openBackends(config: Config, logger: Logger): Promise<Back
       const { MongoStore } = await import('./adapters/store/mongo-store');
       store = await MongoStore.connect(config.mongodbUrl);
     } else {
-      store = new MemoryStore();
+      store = createMemoryStore();
     }
     onClose(4, () => store.close());
 
@@ -54,6 +54,7 @@ export async function openBackends(config: Config, logger: Logger): Promise<Back
       const { AmqpEventBus } = await import('./adapters/bus/amqp-event-bus');
       const amqp = await AmqpEventBus.connect({
         url: config.rabbitmqUrl,
+        partitions: config.busPartitions,
         logger: logger.child({ component: 'amqp' }),
       });
       busConnected = () => amqp.isConnected();

@@ -31,19 +31,40 @@ export interface ActivityKey {
   id: string;
 }
 
-export interface LastMessage {
-  messageId: string;
-  content: string | null;
+/** What a send reserves on its conversation before the message is written. */
+export interface SeqReservation {
+  seq: number;
+  /** The message's createdAt: never earlier than that of a lower seq in the conversation. */
   at: Date;
 }
 
-/**
- * Persistence. Every method returns plain objects (never driver documents). Inserts that can
- * collide return false instead of throwing, and collide on `_id` only: ids of naturally unique
- * records are derived from their key (see domain/ids.ts), so no unique secondary index and no
- * multi-document transaction is needed for correctness.
+/** The preview a send writes onto its conversation together with the seq reservation. */
+export interface LastMessagePreview {
+  messageId: string;
+  content: string | null;
+}
+
+/** A SYNC position kept server-side, so clients hold one short opaque cursor. */
+export interface SyncCursorRecord {
+  id: string;
+  userId: string;
+  /** conversation id → highest seq the holder has. */
+  positions: Record<string, number>;
+  /** Edits, deletions, receipts and membership changes after this instant are still to come. */
+  changesSince: Date;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/*
+ * Persistence, split by aggregate; every adapter implements all of it (`Store`). Every method
+ * returns plain objects (never driver documents). Inserts that can collide return false instead
+ * of throwing, and collide on `_id`: ids of naturally unique records are derived from their key
+ * (domain/ids.ts), so no unique secondary index and no multi-document transaction is needed.
+ * Transient failures surface as the domain's UnavailableError.
  */
-export interface Store {
+
+export interface UserStore {
   /** Inserts a user; false when the id (hence the username) is taken. */
   insertUser(user: User): Promise<boolean>;
   findUserById(id: string): Promise<User | null>;
@@ -51,12 +72,22 @@ export interface Store {
   /** Case-insensitive substring match on username, literal text (no pattern syntax), by username. */
   searchUsers(text: string, excludeUserId: string, limit: number): Promise<User[]>;
   setUserLastActive(id: string, at: Date): Promise<void>;
+}
 
+export interface ConversationStore {
   /** Inserts a conversation; false when the id exists (a DIRECT pair created twice). */
   insertConversation(conversation: Conversation): Promise<boolean>;
   findConversation(id: string): Promise<Conversation | null>;
-  /** Sets the last-message preview and activity time unless a newer message already did. */
-  recordLastMessage(conversationId: string, last: LastMessage): Promise<void>;
+  /**
+   * One atomic update of the conversation: takes the next seq, stamps `at = max(now, the
+   * previous reservation's at)`, and makes `preview` the last message (activity moves to `at`).
+   * Null when the conversation does not exist. A crash after it leaves an unused seq (a hole).
+   */
+  reserveMessageSeq(
+    conversationId: string,
+    now: Date,
+    preview: LastMessagePreview,
+  ): Promise<SeqReservation | null>;
   /** Replaces the preview text when `messageId` is still the conversation's last message. */
   replaceLastMessagePreview(
     conversationId: string,
@@ -69,10 +100,12 @@ export interface Store {
     before: ActivityKey | null,
     limit: number,
   ): Promise<Conversation[]>;
+}
 
+export interface ParticipantStore {
   /**
-   * Adds a participant, or re-joins one who left (role, joinedAt and watermarks are reset to the
-   * given values). A current participant is left unchanged. Returns true when it changed anything.
+   * Adds a participant, or re-joins one who left (role, joinedAt, joinedSeq and watermarks are
+   * reset to the given values). A current participant is left unchanged. True when it changed.
    */
   upsertParticipant(participant: Participant): Promise<boolean>;
   findParticipant(conversationId: string, userId: string): Promise<Participant | null>;
@@ -82,9 +115,9 @@ export interface Store {
   markParticipantLeft(conversationId: string, userId: string, at: Date): Promise<boolean>;
   setParticipantRole(conversationId: string, userId: string, role: ParticipantRole): Promise<void>;
   /**
-   * Moves a watermark forward only, atomically, stamping `receiptsAt` with `at`. `previous` is
-   * where it stood just before this move (read in the same operation), so concurrent moves
-   * report disjoint ranges.
+   * Moves a watermark forward only (by seq), atomically, stamping `receiptsAt` with `at`.
+   * `previous` is where it stood just before this move (read in the same operation), so
+   * concurrent moves report disjoint ranges.
    */
   advanceWatermark(
     conversationId: string,
@@ -99,28 +132,40 @@ export interface Store {
     since: Date,
     limit: number,
   ): Promise<Participant[]>;
+  /** Records of these conversations that joined or left after `since`, oldest change first. */
+  listMembershipChangesSince(
+    conversationIds: readonly string[],
+    since: Date,
+    limit: number,
+  ): Promise<Participant[]>;
+  /** The user's own records of conversations they left after `since`. */
+  listConversationsLeftSince(userId: string, since: Date): Promise<Participant[]>;
+}
 
-  /** Inserts a message with its `message.sent` event pending; false when the id exists. */
+export interface MessageStore {
+  /** Inserts a message with its `message.sent` event pending (the outbox); false when the id exists. */
   insertMessage(message: Message): Promise<boolean>;
   findMessage(id: string): Promise<Message | null>;
-  /** Up to `limit` messages strictly before `before` (or the newest), newest first. */
+  /** Up to `limit` messages with seq below `beforeSeq` (or the newest), newest first. */
   listMessagesBefore(
     conversationId: string,
-    before: OrderKey | null,
+    beforeSeq: number | null,
     limit: number,
   ): Promise<Message[]>;
-  /** Messages strictly after `after` not sent by `excludeSenderId` and not deleted. */
+  /** Up to `limit` messages with seq above `afterSeq`, in seq order. */
+  listMessagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<Message[]>;
+  /** Messages with seq above `afterSeq` not sent by `excludeSenderId` and not deleted. */
   countMessagesAfter(
     conversationId: string,
-    after: OrderKey | null,
+    afterSeq: number,
     excludeSenderId: string,
   ): Promise<number>;
   /** Applies an edit or a soft delete and bumps changedAt; returns the message after it. */
   updateMessage(id: string, patch: MessagePatch): Promise<Message | null>;
-  /** Messages of these conversations changed strictly after `after` (changedAt, id), oldest first. */
-  listMessagesChangedSince(
+  /** Edited or deleted messages of these conversations changed strictly after `after`, oldest first. */
+  listMessageEditsSince(
     conversationIds: readonly string[],
-    after: OrderKey | null,
+    after: OrderKey,
     limit: number,
   ): Promise<Message[]>;
 
@@ -133,7 +178,16 @@ export interface Store {
   claimPendingMessageEvent(messageId: string, now: Date, until: Date): Promise<boolean>;
   /** Records that the message's `message.sent` event reached the broker. */
   clearPendingMessageEvent(messageId: string): Promise<void>;
+}
 
+export interface SyncCursorStore {
+  saveSyncCursor(cursor: SyncCursorRecord): Promise<void>;
+  /** The cursor, or null when unknown or expired. */
+  findSyncCursor(id: string, now: Date): Promise<SyncCursorRecord | null>;
+}
+
+export interface Store
+  extends UserStore, ConversationStore, ParticipantStore, MessageStore, SyncCursorStore {
   /** Checks the store answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

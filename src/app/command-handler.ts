@@ -1,8 +1,8 @@
 // The one command handler both realtime transports call: a registry of frame type →
 // { schema, handler }. Validation, membership checks and error frames happen here, once.
 import { AppError } from '../domain/errors';
-import { asKnownError } from './unavailable';
-import type { Logger } from '../observability/logger';
+import { toWireError } from './wire-error';
+import { silentLogger, type Logger } from '../observability/logger';
 import {
   clientFrameSchemas,
   frame,
@@ -56,6 +56,8 @@ export class CommandHandler {
         return frame('MESSAGE_ACK', {
           tempId: p.tempId ?? null,
           messageId: message.id,
+          conversationId: message.conversation_id,
+          seq: message.seq,
           status: 'SENT',
         });
       },
@@ -80,7 +82,9 @@ export class CommandHandler {
         await receipts.markDelivered(ctx.userId, p.conversationId, p.messageId);
         return null;
       },
-      SYNC: async (ctx, p) => frame('SYNC_RESULT', await sync.sync(ctx.userId, p.since, p.limit)),
+      SYNC: async (ctx, p) => frame('SYNC_RESULT', await sync.sync(ctx.userId, p)),
+      // Token refresh changes the connection, so the transports answer it; nothing to do here.
+      REFRESH_TOKEN: () => Promise.resolve(null),
       ping: () => Promise.resolve(frame('pong', {})),
     };
   }
@@ -111,18 +115,19 @@ export class CommandHandler {
       ) => Promise<ServerFrame | null>;
       return await handler(ctx, parsed.data);
     } catch (err) {
-      const known = asKnownError(err);
-      if (!known) this.deps.logger.error({ err, type, userId: ctx.userId }, 'command failed');
-      return errorFrame(known ?? new AppError('INTERNAL', 'internal server error'), tempId);
+      return errorFrame(err, tempId, this.deps.logger.child({ type, userId: ctx.userId }));
     }
   }
 }
 
-export function errorFrame(err: AppError, tempId?: string): ServerFrame {
+/** The ERROR frame for any error (through the one wire translation; unknown → INTERNAL). */
+export function errorFrame(err: unknown, tempId?: string, logger?: Logger): ServerFrame {
+  const wire = toWireError(err, logger ?? silentLogger);
   return frame('ERROR', {
-    message: err.message,
-    code: err.code,
+    message: wire.message,
+    code: wire.code,
     ...(tempId !== undefined && { tempId }),
+    ...(wire.retryAfterMs !== undefined && { retryAfterMs: wire.retryAfterMs }),
   });
 }
 

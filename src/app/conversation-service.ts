@@ -21,6 +21,8 @@ export interface ConversationServiceDeps {
   bus: EventBus;
   presence: PresenceReader;
   clock: Clock;
+  /** Current participants a group may have, creator included. @default 1000 */
+  maxGroupSize?: number;
 }
 
 export class ConversationService {
@@ -45,6 +47,7 @@ export class ConversationService {
     const name = input.name?.trim();
     if (!name) throw validationError('a group needs a name');
     const memberIds = [...new Set(input.participantIds)].filter((id) => id !== callerId);
+    this.requireGroupSize(memberIds.length + 1);
     await this.requireUsers(memberIds);
     const now = this.deps.clock();
     const conversation: Conversation = {
@@ -58,6 +61,7 @@ export class ConversationService {
       lastMessageId: null,
       lastMessageContent: null,
       lastMessageAt: null,
+      lastSeq: 0,
     };
     await this.deps.store.insertConversation(conversation);
     // The creator is written first so "oldest member" succession is well-defined.
@@ -96,6 +100,7 @@ export class ConversationService {
       lastMessageId: null,
       lastMessageContent: null,
       lastMessageAt: null,
+      lastSeq: 0,
     });
     // Idempotent: a racing creator or a crash between the inserts is repaired by the next call.
     await Promise.all(
@@ -146,6 +151,13 @@ export class ConversationService {
     );
     if (participant.role !== 'ADMIN') throw notAdmin();
     const wanted = [...new Set(userIds)];
+    const current = new Set(
+      (await this.deps.store.listParticipants(conversationId))
+        .filter((p) => p.leftAt === null)
+        .map((p) => p.userId),
+    );
+    // Counted before writing; two admins adding at the same instant may overshoot by one batch.
+    this.requireGroupSize(current.size + wanted.filter((id) => !current.has(id)).length);
     await this.requireUsers(wanted);
     const now = this.deps.clock();
     const latest = await this.latestWatermark(conversationId);
@@ -217,7 +229,7 @@ export class ConversationService {
 
   private async latestWatermark(conversationId: string): Promise<Watermark | null> {
     const [latest] = await this.deps.store.listMessagesBefore(conversationId, null, 1);
-    return latest ? { messageId: latest.id, createdAt: latest.createdAt } : null;
+    return latest ? { messageId: latest.id, seq: latest.seq } : null;
   }
 
   private newParticipant(
@@ -233,10 +245,17 @@ export class ConversationService {
       role,
       joinedAt,
       leftAt: null,
+      // History before joining is not "missed": SYNC starts a new member after it.
+      joinedSeq: watermark?.seq ?? 0,
       seen: watermark,
       delivered: watermark,
       receiptsAt: null,
     };
+  }
+
+  private requireGroupSize(size: number): void {
+    const max = this.deps.maxGroupSize ?? 1000;
+    if (size > max) throw validationError(`a group has at most ${max} participants`);
   }
 
   private async requireUsers(ids: string[]): Promise<void> {

@@ -107,13 +107,9 @@ export class ConversationViews {
 
   /** Unread = other users' live messages after the seen watermark; derived, so always exact. */
   unreadCount(participant: Participant): Promise<number> {
-    const after = participant.seen && {
-      createdAt: participant.seen.createdAt,
-      id: participant.seen.messageId,
-    };
     return this.deps.store.countMessagesAfter(
       participant.conversationId,
-      after,
+      participant.seen?.seq ?? 0,
       participant.userId,
     );
   }

@@ -1,8 +1,9 @@
 // Messages: send (idempotent per sender+tempId, outbox-backed), read, edit, delete, receipts.
-import { decodeCursor, encodeCursor } from '../domain/cursor';
+import { decodeSeqCursor, encodeSeqCursor } from '../domain/cursor';
 import { AppError, notFound, validationError } from '../domain/errors';
 import { idempotentMessageId, newObjectId } from '../domain/ids';
 import {
+  bodyFingerprint,
   checkEditedContent,
   checkMessageBody,
   deriveMessageType,
@@ -26,9 +27,9 @@ export interface SendMessageInput {
   originSocketId?: string | null;
 }
 
-/** Decides whether a user may send one more message now. */
+/** Decides whether a user may send one more message now; throws RATE_LIMITED (with retryAfterMs). */
 export interface SendLimiter {
-  take(userId: string): boolean;
+  consume(userId: string): Promise<void>;
 }
 
 export interface MessageServiceDeps {
@@ -56,47 +57,47 @@ export class MessageService {
   ): Promise<SendResult> {
     const { store, clock, limits } = this.deps;
     const tempId = input.tempId ?? null;
-    const { conversation } = await requireMembership(store, conversationId, senderId);
-    // A retry is answered before the other checks, so it succeeds even after the rate limit bites.
-    const retried = tempId === null ? null : await this.findRetry(senderId, conversationId, tempId);
-    if (retried) return { message: await this.view(retried), created: false };
-
+    await requireMembership(store, conversationId, senderId);
     const body = checkMessageBody(input.content, input.media ?? [], limits);
-    if (input.replyToMessageId) {
-      await requireMessageIn(store, conversation.id, input.replyToMessageId, 'invalid');
-    }
-    if (!this.deps.sendLimiter.take(senderId)) {
-      throw new AppError('RATE_LIMITED', 'too many messages; slow down');
-    }
-    // Sequential sends to a conversation get strictly increasing times, so the (createdAt, id)
-    // order never puts a later message before an earlier one (derived ids are not monotonic).
-    const lastAt = conversation.lastMessageAt?.getTime() ?? 0;
-    const now = new Date(Math.max(clock().getTime(), lastAt + 1));
+    const replyTo = input.replyToMessageId ?? null;
+    const bodyHash = tempId === null ? null : bodyFingerprint(conversationId, body, replyTo);
+    // A retry is answered before the rate limit, so it succeeds even once the limit bites.
+    const retried = tempId === null ? null : await this.findRetry(senderId, tempId, bodyHash);
+    if (retried) return { message: await this.view(retried), created: false };
+    if (replyTo) await requireMessageIn(store, conversationId, replyTo, 'invalid');
+    await this.deps.sendLimiter.consume(senderId);
+
+    const id = tempId === null ? newObjectId(clock()) : idempotentMessageId(senderId, tempId);
+    const type = deriveMessageType(body.content, body.media);
+    // The seq is taken first; a crash before the insert leaves a hole SYNC reports as SEQ_GAP.
+    const reserved = await store.reserveMessageSeq(conversationId, clock(), {
+      messageId: id,
+      content: previewOf(body.content, type),
+    });
+    if (!reserved) throw notFound('conversation');
     const message: Message = {
-      id: tempId === null ? newObjectId(now) : idempotentMessageId(senderId, tempId),
+      id,
       conversationId,
+      seq: reserved.seq,
       senderId,
       content: body.content,
-      type: deriveMessageType(body.content, body.media),
+      type,
       media: body.media,
-      replyToMessageId: input.replyToMessageId ?? null,
+      replyToMessageId: replyTo,
       tempId,
-      createdAt: now,
+      bodyHash,
+      createdAt: reserved.at,
       updatedAt: null,
       deletedAt: null,
-      changedAt: now,
+      changedAt: reserved.at,
     };
     // The insert records the pending message.sent event in the same document (the outbox).
     if (!(await store.insertMessage(message))) {
-      const original = await this.findRetry(senderId, conversationId, tempId ?? '');
+      // A concurrent send with the same tempId won; its seq stands and ours becomes a hole.
+      const original = tempId === null ? null : await this.findRetry(senderId, tempId, bodyHash);
       if (!original) throw new AppError('CONFLICT', 'message id collision');
       return { message: await this.view(original), created: false };
     }
-    await store.recordLastMessage(conversationId, {
-      messageId: message.id,
-      content: previewOf(message.content, message.type),
-      at: now,
-    });
     await this.dispatchSent(message, input.originSocketId ?? null);
     return { message: await this.view(message), created: true };
   }
@@ -112,6 +113,7 @@ export class MessageService {
         payload: {
           message_id: message.id,
           conversation_id: message.conversationId,
+          seq: message.seq,
           sender_id: message.senderId,
           temp_id: message.tempId,
           socket_id: originSocketId,
@@ -133,7 +135,7 @@ export class MessageService {
     cursor: string | undefined,
     limit: number,
   ): Promise<PageOf<MessagePublic>> {
-    const before = cursor === undefined ? null : decodeCursor(cursor);
+    const before = cursor === undefined ? null : decodeSeqCursor(cursor);
     await requireMembership(this.deps.store, conversationId, userId);
     const rows = await this.deps.store.listMessagesBefore(conversationId, before, limit + 1);
     const hasMore = rows.length > limit;
@@ -143,8 +145,7 @@ export class MessageService {
     return {
       items,
       hasMore,
-      nextCursor:
-        hasMore && oldest ? encodeCursor({ createdAt: oldest.createdAt, id: oldest.id }) : null,
+      nextCursor: hasMore && oldest ? encodeSeqCursor(oldest.seq) : null,
     };
   }
 
@@ -222,15 +223,22 @@ export class MessageService {
     );
   }
 
+  /**
+   * The message an earlier send with this tempId created, or null. The same key with another
+   * body (or conversation) is not a retry: IDEMPOTENCY_CONFLICT.
+   */
   private async findRetry(
     senderId: string,
-    conversationId: string,
     tempId: string,
+    bodyHash: string | null,
   ): Promise<Message | null> {
     const existing = await this.deps.store.findMessage(idempotentMessageId(senderId, tempId));
     if (!existing) return null;
-    if (existing.conversationId !== conversationId || existing.senderId !== senderId) {
-      throw new AppError('CONFLICT', 'this tempId was already used for another message');
+    if (existing.senderId !== senderId || existing.bodyHash !== bodyHash) {
+      throw new AppError(
+        'IDEMPOTENCY_CONFLICT',
+        'this tempId was already used for a different message',
+      );
     }
     return existing;
   }
@@ -245,6 +253,7 @@ export class MessageService {
       payload: {
         message_id: m.id,
         conversation_id: m.conversationId,
+        seq: m.seq,
         user_id: userId,
         timestamp: iso(this.deps.clock()),
       },

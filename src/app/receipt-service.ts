@@ -1,10 +1,25 @@
-// Receipts: moving a participant's seen and delivered watermarks forward, and publishing the
-// events the fan-out turns into MESSAGE_SEEN / MESSAGE_STATUS.
-import type { Watermark } from '../domain/types';
+// Receipts: moving a participant's seen and delivered watermarks forward (by seq), publishing the
+// moves, and turning a consumed move into the MESSAGE_STATUS reports its senders are owed.
+import { aggregateStatus } from '../domain/receipts';
+import type { MessageStatus, Watermark } from '../domain/types';
+import type { BusPayload } from '../protocol/events';
+import type { ServerPayload } from '../protocol/frames';
 import type { SeenResult } from '../protocol/rest';
 import type { Clock, EventBus, Store, WatermarkMove } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
 import { iso } from './views';
+
+/**
+ * Most messages one receipt move reports MESSAGE_STATUS for: a reader catching up on thousands
+ * at once makes the sender's client infer the older ones from the newest status.
+ */
+const MAX_STATUS_REPORTS = 100;
+
+/** A MESSAGE_STATUS owed to a sender. */
+export interface StatusReport {
+  senderId: string;
+  frame: ServerPayload<'MESSAGE_STATUS'>;
+}
 
 export class ReceiptService {
   constructor(private readonly deps: { store: Store; bus: EventBus; clock: Clock }) {}
@@ -26,7 +41,7 @@ export class ReceiptService {
     let move: WatermarkMove = { moved: false, previous: participant.seen };
     let seen = participant.seen;
     if (target) {
-      const mark = { messageId: target.id, createdAt: target.createdAt };
+      const mark: Watermark = { messageId: target.id, seq: target.seq };
       const now = this.deps.clock();
       move = await store.advanceWatermark(conversationId, userId, 'seen', mark, now);
       // Where the watermark stands now, without reading it back.
@@ -40,24 +55,17 @@ export class ReceiptService {
         now,
       );
       if (delivered.moved)
-        await this.publishDelivered(conversationId, userId, target.id, delivered.previous);
+        await this.publishMove(
+          'message.delivered',
+          conversationId,
+          userId,
+          mark,
+          delivered.previous,
+        );
     }
-    const unread = await store.countMessagesAfter(
-      conversationId,
-      seen && { createdAt: seen.createdAt, id: seen.messageId },
-      userId,
-    );
+    const unread = await store.countMessagesAfter(conversationId, seen?.seq ?? 0, userId);
     if (move.moved && seen) {
-      await this.deps.bus.publish({
-        key: 'message.seen',
-        payload: {
-          conversation_id: conversationId,
-          user_id: userId,
-          message_id: seen.messageId,
-          previous_message_id: move.previous?.messageId ?? null,
-          timestamp: iso(this.deps.clock()),
-        },
-      });
+      await this.publishMove('message.seen', conversationId, userId, seen, move.previous);
     }
     return {
       conversation_id: conversationId,
@@ -71,30 +79,72 @@ export class ReceiptService {
     const { store } = this.deps;
     await requireMembership(store, conversationId, userId);
     const target = await requireMessageIn(store, conversationId, messageId, 'invalid');
-    const { moved, previous } = await store.advanceWatermark(
+    return this.confirmDelivered(userId, conversationId, { messageId: target.id, seq: target.seq });
+  }
+
+  /**
+   * The realtime layer's delivery confirmation (a Socket.IO ack of NEW_MESSAGE): the message is
+   * known, so no lookups; a recipient who has left no longer has a record that moves.
+   */
+  async confirmDelivered(
+    userId: string,
+    conversationId: string,
+    mark: Watermark,
+  ): Promise<boolean> {
+    const { moved, previous } = await this.deps.store.advanceWatermark(
       conversationId,
       userId,
       'delivered',
-      { messageId: target.id, createdAt: target.createdAt },
+      mark,
       this.deps.clock(),
     );
-    if (moved) await this.publishDelivered(conversationId, userId, target.id, previous);
+    if (moved) await this.publishMove('message.delivered', conversationId, userId, mark, previous);
     return moved;
   }
 
-  private publishDelivered(
+  /**
+   * The MESSAGE_STATUS frames a consumed watermark move makes due: for every message in
+   * (previous, seq] sent by someone else whose aggregate status just reached `level`.
+   */
+  async statusReports(
+    move: BusPayload<'message.seen'> | BusPayload<'message.delivered'>,
+    level: MessageStatus,
+  ): Promise<StatusReport[]> {
+    const { store } = this.deps;
+    const from = Math.max(move.previous_seq ?? 0, move.seq - MAX_STATUS_REPORTS);
+    const [covered, participants] = await Promise.all([
+      store.listMessagesAfter(move.conversation_id, from, move.seq - from),
+      store.listParticipants(move.conversation_id),
+    ]);
+    const reports: StatusReport[] = [];
+    for (const m of covered) {
+      if (m.seq > move.seq || m.senderId === move.user_id || m.deletedAt !== null) continue;
+      const status = aggregateStatus(m, participants);
+      if (status !== level) continue;
+      reports.push({
+        senderId: m.senderId,
+        frame: { messageId: m.id, conversationId: m.conversationId, status },
+      });
+    }
+    return reports;
+  }
+
+  private publishMove(
+    key: 'message.seen' | 'message.delivered',
     conversationId: string,
     userId: string,
-    messageId: string,
+    to: Watermark,
     previous: Watermark | null,
   ): Promise<void> {
     return this.deps.bus.publish({
-      key: 'message.delivered',
+      key,
       payload: {
         conversation_id: conversationId,
         user_id: userId,
-        message_id: messageId,
+        message_id: to.messageId,
+        seq: to.seq,
         previous_message_id: previous?.messageId ?? null,
+        previous_seq: previous?.seq ?? null,
         timestamp: iso(this.deps.clock()),
       },
     });

@@ -1,97 +1,185 @@
-// SYNC: what a reconnecting client missed — new, edited and deleted messages of the user's
-// current conversations in change order, and the receipts (watermark moves) since the cursor.
-import { decodeCursor, encodeCursor } from '../domain/cursor';
-import { compareKeys, type OrderKey } from '../domain/ordering';
+// SYNC: exact catch-up. A client resumes from positions (per conversation, the highest seq it
+// holds), given directly or through an opaque cursor the server stored; it gets every message
+// after them in seq order (holes reported as SEQ_GAP), then the edits, deletions, receipts and
+// membership changes since the cursor was issued (those may repeat: they are idempotent).
+import { AppError } from '../domain/errors';
+import { isObjectId, newObjectId } from '../domain/ids';
 import { aggregateStatus } from '../domain/receipts';
-import type { Message, Participant } from '../domain/types';
-import type { ServerPayload } from '../protocol/frames';
+import type { Conversation, Message, Participant } from '../domain/types';
+import type { SyncResult } from '../protocol/rest';
 import type { Clock, Store } from '../ports';
 import type { MessageService } from './message-service';
 import { toMessageFrame } from './views';
 
 /** Conversations scanned per SYNC; a user in more sees the most recently active ones. */
 const MAX_CONVERSATIONS = 1000;
-/** Receipt changes reported per SYNC (each names a participant's current watermarks). */
-const MAX_RECEIPTS = 200;
+/** Receipt and membership changes reported per SYNC. */
+const MAX_CHANGES = 200;
 /** Own recent messages whose status a receipt change re-reports, per conversation. */
 const STATUS_WINDOW = 20;
 /**
- * A cursor that is "now" is set this far back, so a write racing the SYNC is sent again next
- * time rather than missed (events are idempotent by id).
+ * A reserved seq with no message this long after a later reservation is a hole (its send
+ * crashed between reserving and writing), not a message still being written. Sends write within
+ * milliseconds of reserving; the store's own timeouts bound a slow one far below this.
  */
-const SAFETY_MARGIN_MS = 1000;
+export const HOLE_GRACE_MS = 10_000;
+/**
+ * Edits, receipts and membership changes are found by time; the next cursor starts this far
+ * back so a write racing this SYNC is sent again rather than missed (they are idempotent).
+ */
+const CHANGE_OVERLAP_MS = 2_000;
+const CURSOR_TTL_MS = 30 * 24 * 3600 * 1000;
 const LOWEST_ID = '0'.repeat(24);
 
-type SyncEvent = Record<string, unknown>;
+type SyncEvent = SyncResult['events'][number];
+
+export interface SyncRequest {
+  since?: string | null;
+  positions?: Record<string, number>;
+  limit?: number;
+}
 
 export class SyncService {
   constructor(private readonly deps: { store: Store; messages: MessageService; clock: Clock }) {}
 
-  async sync(
-    userId: string,
-    since: string | null | undefined,
-    limit = 100,
-  ): Promise<ServerPayload<'SYNC_RESULT'>> {
-    const { store } = this.deps;
-    const startedAt = this.deps.clock();
-    const after = since ? decodeCursor(since) : null;
-    const conversationIds = (
-      await store.listConversationsOfUser(userId, null, MAX_CONVERSATIONS)
-    ).map((c) => c.id);
-    const changed = await store.listMessagesChangedSince(conversationIds, after, limit + 1);
-    const hasMore = changed.length > limit;
-    const page = changed.slice(0, limit);
-
-    const events = await this.messageEvents(page);
-    // Receipts: every watermark move since the cursor; on a first SYNC, those of the conversations
-    // the page touches.
-    const receipts =
-      after === null
-        ? (
-            await Promise.all(
-              [...new Set(page.map((m) => m.conversationId))].map((id) =>
-                store.listParticipants(id),
-              ),
-            )
-          ).flat()
-        : await store.listReceiptsChangedSince(conversationIds, after.createdAt, MAX_RECEIPTS);
-    events.push(...(await this.receiptEvents(userId, receipts)));
-
-    const last = page[page.length - 1];
-    let next: OrderKey | null = last ? { createdAt: last.changedAt, id: last.id } : after;
-    let more = hasMore;
-    // Too many receipts for one answer: stop just before the last one returned, so the next
-    // SYNC picks up the rest (some are sent twice; receipts are idempotent).
-    const lastReceipt =
-      receipts.length >= MAX_RECEIPTS ? receipts[receipts.length - 1]?.receiptsAt : null;
-    if (lastReceipt) {
-      const upTo = { createdAt: new Date(lastReceipt.getTime() - 1), id: LOWEST_ID };
-      if (next === null || compareKeys(upTo, next) < 0) next = upTo;
-      more = true;
-    }
-    if (!more) {
-      const now = { createdAt: new Date(startedAt.getTime() - SAFETY_MARGIN_MS), id: LOWEST_ID };
-      if (next === null || compareKeys(now, next) > 0) next = now;
-    }
-    return { events, next_cursor: next ? encodeCursor(next) : null, has_more: more };
+  /** A cursor at the user's current positions (the `connected` greeting hands it out). */
+  async cursorNow(userId: string): Promise<string> {
+    const now = this.deps.clock();
+    const conversations = await this.deps.store.listConversationsOfUser(
+      userId,
+      null,
+      MAX_CONVERSATIONS,
+    );
+    const positions = Object.fromEntries(conversations.map((c) => [c.id, c.lastSeq]));
+    return this.saveCursor(userId, positions, new Date(now.getTime() - CHANGE_OVERLAP_MS), now);
   }
 
-  private async messageEvents(page: Message[]): Promise<SyncEvent[]> {
-    const byConversation = new Map<string, Message[]>();
-    for (const m of page)
-      byConversation.set(m.conversationId, [...(byConversation.get(m.conversationId) ?? []), m]);
-    const frames = new Map<string, SyncEvent>();
-    for (const [conversationId, list] of byConversation) {
-      for (const view of await this.deps.messages.views(conversationId, list)) {
-        const type = view.deleted_at
-          ? 'MESSAGE_DELETED'
-          : view.updated_at
-            ? 'MESSAGE_UPDATED'
-            : 'NEW_MESSAGE';
-        frames.set(view.id, { type, ...toMessageFrame(view) });
-      }
+  async sync(userId: string, request: SyncRequest): Promise<SyncResult> {
+    const { store } = this.deps;
+    const now = this.deps.clock();
+    const limit = request.limit ?? 100;
+    const cursor = request.since ? await this.loadCursor(userId, request.since, now) : null;
+    const changesSince = cursor?.changesSince ?? new Date(0);
+    const conversations = await store.listConversationsOfUser(userId, null, MAX_CONVERSATIONS);
+    const conversationIds = conversations.map((c) => c.id);
+
+    const held = new Map<string, number>();
+    for (const c of conversations) {
+      const given = request.positions?.[c.id] ?? cursor?.positions[c.id];
+      held.set(c.id, given ?? (await this.joinedSeq(c.id, userId)));
     }
-    return page.map((m) => frames.get(m.id)).filter((f): f is SyncEvent => f !== undefined);
+
+    // 1. New messages, per conversation in seq order, within the page budget.
+    const events: SyncEvent[] = [];
+    const reached = new Map(held);
+    const shownAsNew = new Set<string>();
+    let hasMore = false;
+    for (const c of conversations) {
+      const from = held.get(c.id) ?? 0;
+      if (c.lastSeq <= from) continue;
+      const budget = limit - events.length;
+      if (budget <= 0) {
+        hasMore = true;
+        break;
+      }
+      const walk = await this.newMessages(c, from, budget, now);
+      events.push(...walk.events);
+      walk.shown.forEach((id) => shownAsNew.add(id));
+      reached.set(c.id, walk.reached);
+      if (walk.truncated) hasMore = true;
+    }
+
+    // 2. Edits and deletions of messages the client already had.
+    const edits = await store.listMessageEditsSince(
+      conversationIds,
+      { createdAt: changesSince, id: LOWEST_ID },
+      MAX_CHANGES + 1,
+    );
+    const editsFull = edits.length > MAX_CHANGES;
+    for (const m of edits.slice(0, MAX_CHANGES)) {
+      if (shownAsNew.has(m.id) || m.seq > (held.get(m.conversationId) ?? 0)) continue;
+      events.push(this.editEvent(m));
+    }
+
+    // 3. Receipts and 4. membership, since the cursor was issued.
+    const receipts = await store.listReceiptsChangedSince(
+      conversationIds,
+      changesSince,
+      MAX_CHANGES,
+    );
+    events.push(...(await this.receiptEvents(userId, receipts)));
+    const memberships = await store.listMembershipChangesSince(
+      conversationIds,
+      changesSince,
+      MAX_CHANGES,
+    );
+    const left = await store.listConversationsLeftSince(userId, changesSince);
+    events.push(...membershipEvents([...memberships, ...left], changesSince));
+
+    const changesFull =
+      editsFull || receipts.length >= MAX_CHANGES || memberships.length >= MAX_CHANGES;
+    const nextChangesSince = changesFull
+      ? earliestChange(edits, receipts, changesSince)
+      : new Date(Math.max(changesSince.getTime(), now.getTime() - CHANGE_OVERLAP_MS));
+    const next = await this.saveCursor(userId, Object.fromEntries(reached), nextChangesSince, now);
+    return { events, next_cursor: next, has_more: hasMore || changesFull };
+  }
+
+  /**
+   * Messages of one conversation after `from`: each gap in seqs is either a hole (old enough:
+   * reported as SEQ_GAP and passed) or a send still being written (the walk stops before it).
+   */
+  private async newMessages(
+    c: Conversation,
+    from: number,
+    budget: number,
+    now: Date,
+  ): Promise<{ events: SyncEvent[]; shown: string[]; reached: number; truncated: boolean }> {
+    const rows = await this.deps.store.listMessagesAfter(c.id, from, budget + 1);
+    const page = rows.slice(0, budget);
+    const views = await this.deps.messages.views(c.id, page);
+    const events: SyncEvent[] = [];
+    const shown: string[] = [];
+    let reached = from;
+    const settled = (reservedAt: Date | null): boolean =>
+      reservedAt !== null && now.getTime() - reservedAt.getTime() > HOLE_GRACE_MS;
+    for (const [i, m] of page.entries()) {
+      if (m.seq > reached + 1) {
+        if (!settled(m.createdAt)) return { events, shown, reached, truncated: false };
+        events.push(gapEvent(c.id, reached + 1, m.seq - 1));
+      }
+      const view = views[i];
+      if (view) events.push({ type: 'NEW_MESSAGE', ...toMessageFrame(view) });
+      shown.push(m.id);
+      reached = m.seq;
+    }
+    if (rows.length > budget) return { events, shown, reached, truncated: true };
+    // Reserved after the last stored message: a hole once the last reservation is old enough.
+    if (c.lastSeq > reached && settled(c.lastMessageAt)) {
+      events.push(gapEvent(c.id, reached + 1, c.lastSeq));
+      reached = c.lastSeq;
+    }
+    return { events, shown, reached, truncated: false };
+  }
+
+  private editEvent(m: Message): SyncEvent {
+    if (m.deletedAt !== null) {
+      return {
+        type: 'MESSAGE_DELETED',
+        conversationId: m.conversationId,
+        messageId: m.id,
+        seq: m.seq,
+        deletedAt: m.deletedAt.toISOString(),
+      };
+    }
+    return {
+      type: 'MESSAGE_UPDATED',
+      conversationId: m.conversationId,
+      messageId: m.id,
+      seq: m.seq,
+      content: m.content,
+      updatedAt: m.updatedAt?.toISOString() ?? null,
+    };
   }
 
   /**
@@ -103,15 +191,20 @@ export class SyncService {
     const current = receipts.filter((p) => p.leftAt === null);
     const users = await store.findUsersByIds([...new Set(current.map((p) => p.userId))]);
     const names = new Map(users.map((u) => [u.id, u.username]));
-    const events: SyncEvent[] = current
-      .filter((p) => p.seen !== null)
-      .map((p) => ({
-        type: 'MESSAGE_SEEN',
-        conversationId: p.conversationId,
-        userId: p.userId,
-        username: names.get(p.userId) ?? null,
-        lastSeenMessageId: p.seen?.messageId,
-      }));
+    const events: SyncEvent[] = current.flatMap((p) =>
+      p.seen === null
+        ? []
+        : [
+            {
+              type: 'MESSAGE_SEEN',
+              conversationId: p.conversationId,
+              userId: p.userId,
+              username: names.get(p.userId) ?? null,
+              lastSeenMessageId: p.seen.messageId,
+              seq: p.seen.seq,
+            },
+          ],
+    );
     const touched = [
       ...new Set(current.filter((p) => p.userId !== userId).map((p) => p.conversationId)),
     ];
@@ -129,4 +222,70 @@ export class SyncService {
     }
     return events;
   }
+
+  private async joinedSeq(conversationId: string, userId: string): Promise<number> {
+    const me = await this.deps.store.findParticipant(conversationId, userId);
+    return me?.joinedSeq ?? 0;
+  }
+
+  private async loadCursor(userId: string, since: string, now: Date) {
+    const record = isObjectId(since) ? await this.deps.store.findSyncCursor(since, now) : null;
+    // Another user's cursor is as unknown as a made-up one: it reveals nothing.
+    if (!record || record.userId !== userId) {
+      throw new AppError('VALIDATION', 'since: unknown or expired cursor; SYNC with positions');
+    }
+    return record;
+  }
+
+  private async saveCursor(
+    userId: string,
+    positions: Record<string, number>,
+    changesSince: Date,
+    now: Date,
+  ): Promise<string> {
+    const id = newObjectId(now);
+    await this.deps.store.saveSyncCursor({
+      id,
+      userId,
+      positions,
+      changesSince,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + CURSOR_TTL_MS),
+    });
+    return id;
+  }
+}
+
+const gapEvent = (conversationId: string, fromSeq: number, toSeq: number): SyncEvent => ({
+  type: 'SEQ_GAP',
+  conversationId,
+  fromSeq,
+  toSeq,
+});
+
+/** Joins and departures after `since` as PARTICIPANTS_CHANGED, one per conversation and kind. */
+function membershipEvents(records: Participant[], since: Date): SyncEvent[] {
+  const byConversation = new Map<string, { added: Set<string>; removed: Set<string> }>();
+  for (const p of records) {
+    const entry = byConversation.get(p.conversationId) ?? { added: new Set(), removed: new Set() };
+    byConversation.set(p.conversationId, entry);
+    if (p.leftAt !== null && p.leftAt.getTime() > since.getTime()) entry.removed.add(p.userId);
+    else if (p.joinedAt.getTime() > since.getTime()) entry.added.add(p.userId);
+  }
+  return [...byConversation].map(([conversationId, { added, removed }]) => ({
+    type: 'PARTICIPANTS_CHANGED',
+    conversationId,
+    ...(added.size > 0 && { added: [...added] }),
+    ...(removed.size > 0 && { removed: [...removed] }),
+  }));
+}
+
+/** Where a cut-short change scan resumes: the earliest last item among the full lists. */
+function earliestChange(edits: Message[], receipts: Participant[], since: Date): Date {
+  const candidates = [edits[edits.length - 1]?.changedAt, receipts[receipts.length - 1]?.receiptsAt]
+    .filter((d): d is Date => d instanceof Date)
+    .map((d) => d.getTime());
+  const at = candidates.length > 0 ? Math.min(...candidates) : since.getTime();
+  // Never stand still: a full page of changes within one millisecond would loop forever.
+  return new Date(Math.max(at, since.getTime() + 1));
 }

@@ -33,3 +33,22 @@ export function decodeCursor(cursor: string): OrderKey {
   }
   return { createdAt: new Date(t), id };
 }
+
+/** A message-page cursor: the seq of the oldest message already shown. */
+export function encodeSeqCursor(seq: number): string {
+  return Buffer.from(JSON.stringify({ s: seq })).toString('base64url');
+}
+
+export function decodeSeqCursor(cursor: string): number {
+  const invalid = new AppError('VALIDATION', 'cursor is malformed');
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw invalid;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
+  const s = typeof parsed === 'object' && parsed !== null ? (parsed as { s?: unknown }).s : null;
+  if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 1) throw invalid;
+  return s;
+}

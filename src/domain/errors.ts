@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'IDEMPOTENCY_CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'FRAME_TOO_LARGE'
   | 'RATE_LIMITED'
@@ -29,6 +30,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  IDEMPOTENCY_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   FRAME_TOO_LARGE: 413,
   RATE_LIMITED: 429,
@@ -42,11 +44,31 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
+    /** For RATE_LIMITED and UNAVAILABLE: when a retry may succeed (HTTP Retry-After, frame retryAfterMs). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'AppError';
   }
 }
+
+/**
+ * A dependency failed in a way a retry can fix (connection lost, failover, timeout). Each adapter
+ * translates its driver's transient errors into this, so no driver knowledge leaks into `app`.
+ */
+export class UnavailableError extends AppError {
+  constructor(
+    readonly dependency: string,
+    cause?: unknown,
+    retryAfterMs = 1000,
+  ) {
+    super('UNAVAILABLE', `${dependency} is unavailable; retry shortly`, undefined, retryAfterMs);
+    this.name = 'UnavailableError';
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
+export const isUnavailable = (e: unknown): e is UnavailableError => e instanceof UnavailableError;
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 
@@ -55,4 +77,6 @@ export const validationError = (message: string, details?: unknown): AppError =>
 export const notFound = (what: string): AppError => new AppError('NOT_FOUND', `${what} not found`);
 export const notParticipant = (): AppError =>
   new AppError('NOT_PARTICIPANT', 'you are not a participant of this conversation');
+export const rateLimited = (message: string, retryAfterMs: number): AppError =>
+  new AppError('RATE_LIMITED', message, undefined, Math.max(1, Math.ceil(retryAfterMs)));
 export const notAdmin = (): AppError => new AppError('NOT_ADMIN', 'only a group admin can do this');

@@ -1,4 +1,5 @@
 // Rules for message bodies: what a message may hold and what type it derives to.
+import { createHash } from 'node:crypto';
 import { validationError } from './errors';
 import type { MediaItem, MessageType } from './types';
 
@@ -63,4 +64,18 @@ export function checkEditedContent(content: string, limits: MessageLimits): stri
 export function previewOf(content: string | null, type: MessageType): string {
   if (content !== null) return content.length > 200 ? `${content.slice(0, 200)}…` : content;
   return type === 'VIDEO' ? '[video]' : type === 'IMAGE' ? '[image]' : '[media]';
+}
+
+/**
+ * What a tempId promises: the same key from the same sender means the same message. The
+ * fingerprint of the normalised body tells a retry (same) from a reused key (a conflict).
+ */
+export function bodyFingerprint(
+  conversationId: string,
+  body: { content: string | null; media: MediaItem[] },
+  replyToMessageId: string | null,
+): string {
+  return createHash('sha256')
+    .update(JSON.stringify([conversationId, body.content, body.media, replyToMessageId]))
+    .digest('base64url');
 }

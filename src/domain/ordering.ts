@@ -1,4 +1,5 @@
-// Message order: (createdAt, id) ascending. Ids break ties when many messages share a millisecond.
+// Orders. Messages sort by their per-conversation `seq`; other lists (conversations by activity,
+// edits by change time) sort by (time, id), ids breaking ties within a millisecond.
 import type { Watermark } from './types';
 
 export interface OrderKey {
@@ -13,11 +14,6 @@ export function compareKeys(a: OrderKey, b: OrderKey): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-export const watermarkKey = (w: Watermark): OrderKey => ({
-  createdAt: w.createdAt,
-  id: w.messageId,
-});
-
-/** True when the key is at or before the watermark (a null watermark covers nothing). */
-export const isCoveredBy = (key: OrderKey, watermark: Watermark | null): boolean =>
-  watermark !== null && compareKeys(key, watermarkKey(watermark)) <= 0;
+/** True when the message at `seq` is at or before the watermark (a null watermark covers nothing). */
+export const isCoveredBy = (seq: number, watermark: Watermark | null): boolean =>
+  watermark !== null && seq <= watermark.seq;

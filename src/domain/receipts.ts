@@ -1,5 +1,5 @@
 // Receipts: a message's status is the minimum over its recipients' watermarks.
-import { isCoveredBy, type OrderKey } from './ordering';
+import { isCoveredBy } from './ordering';
 import type { MessageStatus, Participant } from './types';
 
 /**
@@ -8,13 +8,17 @@ import type { MessageStatus, Participant } from './types';
  * participant leaves the message SENT.
  */
 export function aggregateStatus(
-  message: OrderKey & { senderId: string },
+  message: { seq: number; senderId: string },
   participants: readonly Participant[],
 ): MessageStatus {
   const recipients = participants.filter((p) => p.leftAt === null && p.userId !== message.senderId);
   if (recipients.length === 0) return 'SENT';
-  if (recipients.every((p) => isCoveredBy(message, p.seen))) return 'SEEN';
-  if (recipients.every((p) => isCoveredBy(message, p.seen) || isCoveredBy(message, p.delivered))) {
+  if (recipients.every((p) => isCoveredBy(message.seq, p.seen))) return 'SEEN';
+  if (
+    recipients.every(
+      (p) => isCoveredBy(message.seq, p.seen) || isCoveredBy(message.seq, p.delivered),
+    )
+  ) {
     return 'DELIVERED';
   }
   return 'SENT';

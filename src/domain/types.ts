@@ -37,12 +37,14 @@ export interface Conversation {
   lastMessageId: string | null;
   lastMessageContent: string | null;
   lastMessageAt: Date | null;
+  /** Highest message seq handed out (0: none yet). Seqs are allocated atomically from it. */
+  lastSeq: number;
 }
 
-/** A position in a conversation's message order: messages sort by (createdAt, id). */
+/** A position in a conversation's message order: messages sort by `seq`. */
 export interface Watermark {
   messageId: string;
-  createdAt: Date;
+  seq: number;
 }
 
 export interface Participant {
@@ -51,6 +53,8 @@ export interface Participant {
   role: ParticipantRole;
   joinedAt: Date;
   leftAt: Date | null;
+  /** The conversation's lastSeq when this user (re-)joined: their history starts after it in SYNC. */
+  joinedSeq: number;
   /** Newest message this user has seen; moves forward only. */
   seen: Watermark | null;
   /** Newest message one of this user's devices confirmed; moves forward only. */
@@ -62,6 +66,8 @@ export interface Participant {
 export interface Message {
   id: string;
   conversationId: string;
+  /** Position in the conversation, strictly increasing in stored order (gaps only from crashes). */
+  seq: number;
   senderId: string;
   content: string | null;
   type: MessageType;
@@ -69,6 +75,8 @@ export interface Message {
   replyToMessageId: string | null;
   /** Client-chosen idempotency key, scoped to the sender. */
   tempId: string | null;
+  /** Fingerprint of the body sent with `tempId`: a retry with another body is a conflict. */
+  bodyHash: string | null;
   createdAt: Date;
   updatedAt: Date | null;
   deletedAt: Date | null;

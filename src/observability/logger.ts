@@ -6,3 +6,6 @@ export type { Logger };
 export function createLogger(level: string, nodeId: string): Logger {
   return pino({ level, base: { node: nodeId } });
 }
+
+/** For pure translations called without a logger of their own (they log nothing worth keeping). */
+export const silentLogger: Logger = pino({ level: 'silent' });

@@ -7,14 +7,20 @@ export const messageSentEventSchema = z.object({
   ...base,
   message_id: z.string(),
   conversation_id: z.string(),
+  /** The message's position: the partition's consumer emits a conversation's messages by it. */
+  seq: z.number().int().positive(),
   sender_id: z.string(),
   temp_id: z.string().nullable(),
   /** The sending socket, so the sender's other devices get NEW_MESSAGE and that one does not. */
   socket_id: z.string().nullish(),
 });
 
-/** Where the watermark stood before this move, so consumers know which messages it covers. */
-const previous = { previous_message_id: z.string().nullish() };
+/** The move: from just after `previous_seq` (0: from the start) up to `seq`, inclusive. */
+const previous = {
+  seq: z.number().int().positive(),
+  previous_message_id: z.string().nullish(),
+  previous_seq: z.number().int().nonnegative().nullish(),
+};
 
 export const messageDeliveredEventSchema = z.object({
   ...base,
@@ -42,6 +48,7 @@ export const messageUpdatedEventSchema = z.object({
   ...base,
   message_id: z.string(),
   conversation_id: z.string(),
+  seq: z.number().int().positive().optional(),
   user_id: z.string(),
 });
 

@@ -2,7 +2,7 @@
 // Raw WebSocket: one JSON object with `type`. Socket.IO: event name = type, payload = the rest.
 import { z } from 'zod';
 import { mediaListSchema, objectIdSchema, tempIdSchema } from './common';
-import { mediaItemSchema } from './rest';
+import { mediaItemSchema, syncRequestSchema, syncResultSchema } from './rest';
 
 // ---- client → server ----
 
@@ -17,10 +17,9 @@ export const clientFrameSchemas = {
   TYPING: z.object({ conversationId: objectIdSchema }),
   MARK_SEEN: z.object({ conversationId: objectIdSchema, messageId: objectIdSchema }),
   MARK_DELIVERED: z.object({ conversationId: objectIdSchema, messageId: objectIdSchema }),
-  SYNC: z.object({
-    since: z.string().max(200).nullish(),
-    limit: z.number().int().min(1).max(500).optional(),
-  }),
+  SYNC: syncRequestSchema,
+  /** Replaces the socket's token before it expires; the socket closes when its token does. */
+  REFRESH_TOKEN: z.object({ token: z.string().min(1).max(8192) }),
   ping: z.object({}),
 } as const;
 
@@ -43,6 +42,8 @@ export const newMessageFrameSchema = z.object({
   messageType: z.enum(['TEXT', 'IMAGE', 'VIDEO', 'MIXED']),
   media: z.array(mediaItemSchema),
   status: statusSchema,
+  /** Position in the conversation: strictly increasing in stored order; a jump means a gap to SYNC. */
+  seq: z.number().int().positive(),
   createdAt: z.string(),
   replyToMessageId: z.string().nullable(),
   tempId: z.string().nullable(),
@@ -51,12 +52,19 @@ export const newMessageFrameSchema = z.object({
 });
 
 export const serverFrameSchemas = {
-  connected: z.object({ message: z.string(), user_id: z.string() }),
+  connected: z.object({
+    message: z.string(),
+    user_id: z.string(),
+    /** A SYNC cursor at this moment: `SYNC {since: cursor}` later returns what came after. */
+    cursor: z.string().nullable(),
+  }),
   pong: z.object({}),
   NEW_MESSAGE: newMessageFrameSchema,
   MESSAGE_ACK: z.object({
     tempId: z.string().nullable(),
     messageId: z.string(),
+    conversationId: z.string(),
+    seq: z.number().int().positive(),
     status: z.literal('SENT'),
   }),
   MESSAGE_STATUS: z.object({
@@ -71,7 +79,13 @@ export const serverFrameSchemas = {
     lastSeenMessageId: z.string(),
   }),
   TYPING: z.object({ conversationId: z.string(), userId: z.string(), username: z.string() }),
-  ERROR: z.object({ message: z.string(), code: z.string(), tempId: z.string().optional() }),
+  ERROR: z.object({
+    message: z.string(),
+    code: z.string(),
+    tempId: z.string().optional(),
+    /** RATE_LIMITED and UNAVAILABLE: wait this long before retrying. */
+    retryAfterMs: z.number().int().nonnegative().optional(),
+  }),
   MESSAGE_UPDATED: z.object({
     conversationId: z.string(),
     messageId: z.string(),
@@ -88,11 +102,16 @@ export const serverFrameSchemas = {
     added: z.array(z.string()).optional(),
     removed: z.array(z.string()).optional(),
   }),
-  SYNC_RESULT: z.object({
-    events: z.array(z.record(z.unknown())),
-    next_cursor: z.string().nullable(),
-    has_more: z.boolean(),
+  SYNC_RESULT: syncResultSchema,
+  /** Seqs in [fromSeq, toSeq] of a conversation hold no message and never will (a crashed send). */
+  SEQ_GAP: z.object({
+    conversationId: z.string(),
+    fromSeq: z.number().int().positive(),
+    toSeq: z.number().int().positive(),
   }),
+  TOKEN_REFRESHED: z.object({ expiresAt: z.string().nullable() }),
+  /** A draining node asks raw clients to reconnect (to another node) after this delay. */
+  RECONNECT: z.object({ retryAfterMs: z.number().int().nonnegative() }),
   /** Success reply through a Socket.IO acknowledgement for commands that have no reply frame. */
   OK: z.object({}),
 } as const;

@@ -73,6 +73,25 @@ export const messageIdParams = z.object({ id: objectIdSchema, messageId: objectI
 export const participantParams = z.object({ id: objectIdSchema, userId: objectIdSchema });
 export const userIdParams = z.object({ userId: objectIdSchema });
 
+/**
+ * SYNC (frame, `GET /sync?since=`, `POST /sync`): resume from an opaque cursor the server issued
+ * (`since`, from `connected` or an earlier SYNC_RESULT) and/or from per-conversation positions
+ * the client holds (`positions`: conversation id → the highest seq it has). Positions win over
+ * the cursor for the conversations they name.
+ */
+export const syncRequestSchema = z.object({
+  since: z.string().max(200).nullish(),
+  positions: z
+    .record(objectIdSchema, z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER))
+    .refine((p) => Object.keys(p).length <= 1000, 'at most 1000 conversations')
+    .optional(),
+  limit: z.number().int().min(1).max(500).optional(),
+});
+
+export const syncQuerySchema = z
+  .object({ since: queryCursor, limit: queryLimit(1, 500, 100) })
+  .strict();
+
 // ---- responses ----
 
 export const userPublicSchema = z.object({
@@ -100,6 +119,8 @@ export const messagePublicSchema = z.object({
   type: z.enum(['TEXT', 'IMAGE', 'VIDEO', 'MIXED']),
   media: z.array(mediaItemSchema),
   status: z.enum(['SENT', 'DELIVERED', 'SEEN']),
+  /** Per-conversation position, strictly increasing in stored order. */
+  seq: z.number().int().positive(),
   reply_to_message_id: z.string().nullable(),
   temp_id: z.string().nullable(),
   created_at: z.string(),
@@ -149,6 +170,14 @@ export const seenResultSchema = z.object({
   unread_count: z.number(),
 });
 
+export const syncResultSchema = z.object({
+  /** Frames in order: per conversation, new messages by seq, then edits, receipts, membership. */
+  events: z.array(z.object({ type: z.string() }).passthrough()),
+  next_cursor: z.string().nullable(),
+  has_more: z.boolean(),
+});
+
+export type SyncResult = z.infer<typeof syncResultSchema>;
 export type UserPublic = z.infer<typeof userPublicSchema>;
 export type MediaItemPublic = z.infer<typeof mediaItemSchema>;
 export type MessagePublic = z.infer<typeof messagePublicSchema>;

@@ -1,34 +1,32 @@
 // Fan-out: the consumer's handler. Each bus event becomes frames emitted to `user:<id>` rooms;
-// the Socket.IO adapter carries them to whichever node holds each socket.
+// the Socket.IO adapter carries them to whichever node holds each socket. What to emit is
+// decided in `app` (the sequencer orders messages, ReceiptService computes statuses); this file
+// maps the result onto rooms.
 import { PacketType } from 'socket.io-parser';
+import type { DeliverySequencer } from '../app/delivery-sequencer';
 import type { MessageService } from '../app/message-service';
 import type { ReceiptService } from '../app/receipt-service';
 import { toMessageFrame } from '../app/views';
-import { compareKeys } from '../domain/ordering';
-import { aggregateStatus } from '../domain/receipts';
-import type { Message, MessageStatus, Participant } from '../domain/types';
+import type { Message, Participant } from '../domain/types';
 import type { Logger } from '../observability/logger';
-import type { BusEvent, BusPayload } from '../protocol/events';
+import type { BusEvent } from '../protocol/events';
 import type { ServerPayload, ServerFrameType } from '../protocol/frames';
 import type { Store } from '../ports';
 import { isRawNoAck } from './raw-ws-bridge';
 import { userRoom, type ParleyServer } from './socket-server';
-
-/** Most messages one receipt event reports MESSAGE_STATUS for (older ones are implied). */
-const MAX_STATUS_UPDATES = 100;
-const FIRST_LOOK_BACK = 9;
 
 export interface FanOutDeps {
   io: ParleyServer;
   store: Store;
   messages: MessageService;
   receipts: ReceiptService;
+  sequencer: DeliverySequencer;
   logger: Logger;
   deliveryAckTimeoutMs: number;
 }
 
 export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<void> {
-  const { io, store, messages, receipts, logger } = deps;
+  const { io, store, messages, receipts, sequencer, logger } = deps;
 
   const emit = <K extends ServerFrameType>(
     userIds: readonly string[],
@@ -67,7 +65,10 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
         if (confirmed || isRawNoAck(response)) return;
         confirmed = true;
         receipts
-          .markDelivered(recipientId, message.conversationId, message.id)
+          .confirmDelivered(recipientId, message.conversationId, {
+            messageId: message.id,
+            seq: message.seq,
+          })
           .catch((err: unknown) => {
             logger.warn({ err, messageId: message.id }, 'delivery receipt failed');
           });
@@ -75,50 +76,31 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
     );
   };
 
-  /** MESSAGE_STATUS to senders whose messages in (previous, target] just reached `level`. */
-  const reportStatus = async (
-    p: BusPayload<'message.seen'> | BusPayload<'message.delivered'>,
-    level: MessageStatus,
+  /** NEW_MESSAGE of each message, in order, to current participants (the origin socket excluded). */
+  const deliver = async (
+    batch: Message[],
+    origin: { messageId: string; socketId: string | null },
   ): Promise<void> => {
-    const target = await store.findMessage(p.message_id);
-    if (!target) return;
-    const previous = p.previous_message_id ? await store.findMessage(p.previous_message_id) : null;
-    const afterPrevious = (m: Message): boolean =>
-      previous === null ||
-      compareKeys(
-        { createdAt: m.createdAt, id: m.id },
-        { createdAt: previous.createdAt, id: previous.id },
-      ) > 0;
-    // Usually a receipt covers a message or two: look a few back, and further only if needed.
-    const targetKey = { createdAt: target.createdAt, id: target.id };
-    let earlier = await store.listMessagesBefore(target.conversationId, targetKey, FIRST_LOOK_BACK);
-    if (earlier.length === FIRST_LOOK_BACK && earlier.every(afterPrevious)) {
-      earlier = await store.listMessagesBefore(
-        target.conversationId,
-        targetKey,
-        MAX_STATUS_UPDATES - 1,
-      );
-    }
-    const covered = [target, ...earlier].filter(
-      (m) => m.senderId !== p.user_id && afterPrevious(m),
-    );
-    if (covered.length === 0) return;
-    const participants = await store.listParticipants(target.conversationId);
-    for (const m of covered) {
-      const status = aggregateStatus(m, participants);
-      if (status === level)
-        emit([m.senderId], 'MESSAGE_STATUS', {
-          messageId: m.id,
-          conversationId: m.conversationId,
-          status,
-        });
+    const first = batch[0];
+    if (!first) return;
+    const participants = await store.listParticipants(first.conversationId);
+    const views = await messages.views(first.conversationId, batch, participants);
+    for (const [i, message] of batch.entries()) {
+      const view = views[i];
+      if (!view) continue;
+      const payload = toMessageFrame(view);
+      for (const recipient of current(participants)) {
+        if (recipient !== message.senderId) emitWithDeliveryAck(recipient, message, payload);
+      }
+      const except = message.id === origin.messageId ? origin.socketId : null;
+      emit([message.senderId], 'NEW_MESSAGE', payload, except);
     }
   };
 
   /**
    * Events of one conversation are fanned out one at a time, in the order this node received
-   * them, so a client appending NEW_MESSAGEs sees them in order (the consumer runs up to its
-   * prefetch of events concurrently). Tails are dropped once idle, so the map stays bounded.
+   * them (the consumer runs up to its prefetch of events concurrently). Tails are dropped once
+   * idle, so the map stays bounded.
    */
   const tails = new Map<string, Promise<void>>();
   const inOrder = (conversationId: string, work: () => Promise<void>): Promise<void> => {
@@ -138,19 +120,16 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
     switch (event.key) {
       case 'message.sent': {
         const p = event.payload;
-        const message = await store.findMessage(p.message_id);
-        if (!message || message.deletedAt) return;
-        const participants = await store.listParticipants(message.conversationId);
-        const payload = toMessageFrame(await messages.view(message, participants));
-        for (const recipient of current(participants)) {
-          if (recipient !== message.senderId) emitWithDeliveryAck(recipient, message, payload);
-        }
-        emit([message.senderId], 'NEW_MESSAGE', payload, p.socket_id);
+        const batch = await sequencer.admit(p.conversation_id, p.seq);
+        await deliver(batch, { messageId: p.message_id, socketId: p.socket_id ?? null });
         return;
       }
-      case 'message.delivered':
-        await reportStatus(event.payload, 'DELIVERED');
+      case 'message.delivered': {
+        for (const r of await receipts.statusReports(event.payload, 'DELIVERED')) {
+          emit([r.senderId], 'MESSAGE_STATUS', r.frame);
+        }
         return;
+      }
       case 'message.seen': {
         const p = event.payload;
         const [participants, reader] = await Promise.all([
@@ -164,7 +143,9 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
           username: reader?.username ?? null,
           lastSeenMessageId: p.message_id,
         });
-        await reportStatus(p, 'SEEN');
+        for (const r of await receipts.statusReports(p, 'SEEN')) {
+          emit([r.senderId], 'MESSAGE_STATUS', r.frame);
+        }
         return;
       }
       case 'message.updated':

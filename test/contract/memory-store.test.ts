@@ -1,5 +1,5 @@
 // The store contract on MemoryStore.
-import { MemoryStore } from '../../src/adapters/store/memory-store';
+import { createMemoryStore } from '../../src/adapters/store/memory/memory-store';
 import { describeStoreContract } from './store-contract';
 
-describeStoreContract('MemoryStore', () => Promise.resolve(new MemoryStore()));
+describeStoreContract('MemoryStore', () => Promise.resolve(createMemoryStore()));

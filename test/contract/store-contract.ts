@@ -67,25 +67,50 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(await store.findConversation(newObjectId())).toBeNull();
       });
 
-      it('keeps the newest last message and moves activity forward', async () => {
+      it('reserves seqs atomically, keeps createdAt non-decreasing, and sets the preview', async () => {
         const c = aConversation({ updatedAt: new Date('2030-01-01T00:00:00Z') });
         await store.insertConversation(c);
         const t2 = new Date('2030-01-01T00:00:02Z');
         const t1 = new Date('2030-01-01T00:00:01Z');
+        const m1 = newObjectId();
         const m2 = newObjectId();
-        await store.recordLastMessage(c.id, { messageId: m2, content: 'two', at: t2 });
-        await store.recordLastMessage(c.id, { messageId: newObjectId(), content: 'one', at: t1 });
-        const read = await store.findConversation(c.id);
-        expect(read).toMatchObject({
+        expect(await store.reserveMessageSeq(c.id, t2, { messageId: m1, content: 'one' })).toEqual({
+          seq: 1,
+          at: t2,
+        });
+        // A node whose clock is behind still gets a time no earlier than the previous seq's.
+        expect(await store.reserveMessageSeq(c.id, t1, { messageId: m2, content: 'two' })).toEqual({
+          seq: 2,
+          at: t2,
+        });
+        expect(await store.findConversation(c.id)).toMatchObject({
+          lastSeq: 2,
           lastMessageId: m2,
           lastMessageContent: 'two',
           lastMessageAt: t2,
           updatedAt: t2,
         });
+        expect(
+          await store.reserveMessageSeq(newObjectId(), t1, { messageId: m1, content: 'x' }),
+        ).toBeNull();
 
         await store.replaceLastMessagePreview(c.id, newObjectId(), 'not last');
         await store.replaceLastMessagePreview(c.id, m2, 'edited');
         expect((await store.findConversation(c.id))?.lastMessageContent).toBe('edited');
+      });
+
+      it('hands 50 concurrent reservations 50 distinct consecutive seqs', async () => {
+        const c = aConversation();
+        await store.insertConversation(c);
+        const now = new Date();
+        const got = await Promise.all(
+          Array.from({ length: 50 }, () =>
+            store.reserveMessageSeq(c.id, now, { messageId: newObjectId(), content: 'x' }),
+          ),
+        );
+        expect(got.map((r) => r?.seq).sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual(
+          Array.from({ length: 50 }, (_, i) => i + 1),
+        );
       });
 
       it("lists a user's current conversations by activity, paginated, without ones they left", async () => {
@@ -165,9 +190,8 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
           const u = newObjectId();
           await store.upsertParticipant(aParticipant(c, u));
           const t = new Date('2030-01-01T00:00:00.123Z');
-          const [lo, hi] = [newObjectId(), newObjectId()].sort() as [string, string];
-          const low = { messageId: lo, createdAt: t };
-          const high = { messageId: hi, createdAt: t };
+          const low = { messageId: newObjectId(), seq: 4 };
+          const high = { messageId: newObjectId(), seq: 5 };
           expect(await store.advanceWatermark(c, u, kind, low, t)).toEqual({
             moved: true,
             previous: null,
@@ -184,7 +208,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
             moved: false,
             previous: high,
           });
-          const older = { messageId: 'f'.repeat(24), createdAt: new Date(t.getTime() - 1) };
+          const older = { messageId: 'f'.repeat(24), seq: 3 };
           expect((await store.advanceWatermark(c, u, kind, older, t)).moved).toBe(false);
           expect((await store.findParticipant(c, u))?.[kind]).toEqual(high);
           const other = kind === 'seen' ? 'delivered' : 'seen';
@@ -203,7 +227,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         ] as const)
           await store.upsertParticipant(aParticipant(c, x));
         const t0 = Date.parse('2030-03-01T00:00:00Z');
-        const mark = { messageId: newObjectId(), createdAt: new Date(t0) };
+        const mark = { messageId: newObjectId(), seq: 1 };
         await store.advanceWatermark(c1, v, 'seen', mark, new Date(t0 + 20));
         await store.advanceWatermark(c2, u, 'delivered', mark, new Date(t0 + 10));
         await store.advanceWatermark(other, u, 'seen', mark, new Date(t0 + 30));
@@ -228,16 +252,16 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         const base = Date.parse('2030-02-01T00:00:00Z');
         const marks = Array.from({ length: 20 }, (_, i) => ({
           messageId: newObjectId(),
-          createdAt: new Date(base + i),
+          seq: i + 1,
         }));
         const moves = await Promise.all(
-          marks.map((m) => store.advanceWatermark(c, u, 'delivered', m, m.createdAt)),
+          marks.map((m) => store.advanceWatermark(c, u, 'delivered', m, new Date(base + m.seq))),
         );
         // Each successful move covers (previous, mark]; together they never overlap.
         const claimed = moves
           .map((m, i) => ({ ...m, mark: marks[i]! }))
           .filter((m) => m.moved)
-          .map((m) => [m.previous?.createdAt.getTime() ?? -1, m.mark.createdAt.getTime()] as const)
+          .map((m) => [m.previous?.seq ?? 0, m.mark.seq] as const)
           .sort((a, b) => a[0] - b[0]);
         for (let i = 1; i < claimed.length; i++)
           expect(claimed[i]![0]).toBeGreaterThanOrEqual(claimed[i - 1]![1]);
@@ -268,34 +292,43 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(await store.findMessage(newObjectId())).toBeNull();
       });
 
-      it('pages newest first without skipping or repeating when hundreds share a millisecond', async () => {
+      it('pages by seq both ways without skipping or repeating when hundreds share a millisecond', async () => {
         const c = newObjectId();
         const sender = newObjectId();
         const sameMs = new Date('2030-05-05T05:05:05.555Z');
-        const inserted: Message[] = [];
-        for (let i = 0; i < 250; i++) {
-          const m = aMessage(c, sender, {
-            createdAt: i < 240 ? sameMs : new Date(sameMs.getTime() + i),
-            content: `m${i}`,
-          });
-          inserted.push(m);
-        }
-        await Promise.all(inserted.map((m) => store.insertMessage(m)));
+        const inserted = Array.from({ length: 250 }, (_, i) =>
+          aMessage(c, sender, { seq: i + 1, createdAt: sameMs, content: `m${i}` }),
+        );
+        // Inserted out of order: the store orders by seq, not by arrival.
+        await Promise.all([...inserted].reverse().map((m) => store.insertMessage(m)));
         const seen: string[] = [];
-        let before: { createdAt: Date; id: string } | null = null;
+        let before: number | null = null;
         for (;;) {
           const page: Message[] = await store.listMessagesBefore(c, before, 37);
           if (page.length === 0) break;
           seen.push(...page.map((m) => m.id));
-          const oldest: Message = page[page.length - 1]!;
-          before = { createdAt: oldest.createdAt, id: oldest.id };
+          before = page[page.length - 1]!.seq;
         }
-        const expected = [...inserted]
-          .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
-          .reverse()
-          .map((m) => m.id);
-        expect(seen).toEqual(expected);
+        expect(seen).toEqual([...inserted].reverse().map((m) => m.id));
+        const forward: string[] = [];
+        for (let after = 0; ;) {
+          const page: Message[] = await store.listMessagesAfter(c, after, 41);
+          if (page.length === 0) break;
+          forward.push(...page.map((m) => m.id));
+          after = page[page.length - 1]!.seq;
+        }
+        expect(forward).toEqual(inserted.map((m) => m.id));
         expect(await store.listMessagesBefore(newObjectId(), null, 10)).toEqual([]);
+        expect(await store.listMessagesAfter(newObjectId(), 0, 10)).toEqual([]);
+      });
+
+      it('lists after a seq across holes', async () => {
+        const c = newObjectId();
+        const s1 = newObjectId();
+        for (const seq of [1, 2, 5, 6]) await store.insertMessage(aMessage(c, s1, { seq }));
+        expect((await store.listMessagesAfter(c, 2, 10)).map((m) => m.seq)).toEqual([5, 6]);
+        expect((await store.listMessagesAfter(c, 0, 3)).map((m) => m.seq)).toEqual([1, 2, 5]);
+        expect((await store.listMessagesBefore(c, 5, 10)).map((m) => m.seq)).toEqual([2, 1]);
       });
 
       it('counts messages after a watermark, not the reader’s own, not deleted', async () => {
@@ -303,20 +336,20 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         const [me, other] = [newObjectId(), newObjectId()];
         const base = Date.parse('2030-06-01T00:00:00Z');
         const ms = [
-          aMessage(c, other, { createdAt: new Date(base) }),
-          aMessage(c, other, { createdAt: new Date(base + 1) }),
-          aMessage(c, me, { createdAt: new Date(base + 2) }),
-          aMessage(c, other, { createdAt: new Date(base + 3) }),
-          aMessage(c, other, { createdAt: new Date(base + 4), deletedAt: new Date(base + 5) }),
+          aMessage(c, other, { seq: 1, createdAt: new Date(base) }),
+          aMessage(c, other, { seq: 2, createdAt: new Date(base + 1) }),
+          aMessage(c, me, { seq: 3, createdAt: new Date(base + 2) }),
+          aMessage(c, other, { seq: 4, createdAt: new Date(base + 3) }),
+          aMessage(c, other, {
+            seq: 5,
+            createdAt: new Date(base + 4),
+            deletedAt: new Date(base + 5),
+          }),
         ];
         for (const m of ms) await store.insertMessage(m);
-        expect(await store.countMessagesAfter(c, null, me)).toBe(3);
-        expect(
-          await store.countMessagesAfter(c, { createdAt: ms[0]!.createdAt, id: ms[0]!.id }, me),
-        ).toBe(2);
-        expect(
-          await store.countMessagesAfter(c, { createdAt: ms[3]!.createdAt, id: ms[3]!.id }, me),
-        ).toBe(0);
+        expect(await store.countMessagesAfter(c, 0, me)).toBe(3);
+        expect(await store.countMessagesAfter(c, 1, me)).toBe(2);
+        expect(await store.countMessagesAfter(c, 4, me)).toBe(0);
       });
 
       it('edits and soft-deletes, bumping changedAt, and lists changes in change order', async () => {
@@ -325,8 +358,10 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         const t0 = new Date('2030-07-01T00:00:00Z');
         const a = aMessage(c, s, { createdAt: t0 });
         const b = aMessage(c, s, { createdAt: new Date(t0.getTime() + 1) });
+        const untouched = aMessage(c, s, { createdAt: new Date(t0.getTime() + 2) });
         await store.insertMessage(a);
         await store.insertMessage(b);
+        await store.insertMessage(untouched);
         const edited = await store.updateMessage(a.id, {
           content: 'new',
           updatedAt: new Date(t0.getTime() + 10),
@@ -344,15 +379,17 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(deleted?.deletedAt).toEqual(new Date(t0.getTime() + 20));
         expect(await store.updateMessage(newObjectId(), { changedAt: t0 })).toBeNull();
 
-        const changes = await store.listMessagesChangedSince([c], null, 10);
+        const start = { createdAt: new Date(0), id: '0'.repeat(24) };
+        // Only edited or deleted messages: a new one is not an edit.
+        const changes = await store.listMessageEditsSince([c], start, 10);
         expect(changes.map((m) => m.id)).toEqual([a.id, b.id]);
-        const after = await store.listMessagesChangedSince(
+        const after = await store.listMessageEditsSince(
           [c],
           { createdAt: changes[0]!.changedAt, id: a.id },
           10,
         );
         expect(after.map((m) => m.id)).toEqual([b.id]);
-        expect(await store.listMessagesChangedSince([newObjectId()], null, 10)).toEqual([]);
+        expect(await store.listMessageEditsSince([newObjectId()], start, 10)).toEqual([]);
       });
 
       it('lets one relay at a time claim a pending event, until its claim expires', async () => {
@@ -395,6 +432,45 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         await store.clearPendingMessageEvent(m.id);
         const after = await store.listPendingMessageEvents(new Date('2001-01-01T00:00:01Z'), 1000);
         expect(after.map((p) => p.id)).not.toContain(m.id);
+      });
+    });
+
+    describe('membership changes', () => {
+      it('lists joins and departures after a time, and the conversations a user left', async () => {
+        const [c1, c2] = [newObjectId(), newObjectId()];
+        const [u, v, w] = [newObjectId(), newObjectId(), newObjectId()];
+        const t0 = Date.parse('2030-09-01T00:00:00Z');
+        await store.upsertParticipant(aParticipant(c1, u, { joinedAt: new Date(t0 - 10) }));
+        await store.upsertParticipant(aParticipant(c1, v, { joinedAt: new Date(t0 + 10) }));
+        await store.upsertParticipant(aParticipant(c2, w, { joinedAt: new Date(t0 - 10) }));
+        await store.markParticipantLeft(c2, w, new Date(t0 + 20));
+        const changed = await store.listMembershipChangesSince([c1, c2], new Date(t0), 10);
+        expect(changed.map((p) => [p.conversationId, p.userId])).toEqual([
+          [c1, v],
+          [c2, w],
+        ]);
+        expect(await store.listMembershipChangesSince([c1], new Date(t0 + 10), 10)).toEqual([]);
+        const left = await store.listConversationsLeftSince(w, new Date(t0));
+        expect(left.map((p) => p.conversationId)).toEqual([c2]);
+        expect(await store.listConversationsLeftSince(w, new Date(t0 + 20))).toEqual([]);
+      });
+    });
+
+    describe('sync cursors', () => {
+      it('keeps a cursor until it expires', async () => {
+        const now = new Date('2030-10-01T00:00:00Z');
+        const cursor = {
+          id: newObjectId(),
+          userId: newObjectId(),
+          positions: { [newObjectId()]: 7, [newObjectId()]: 0 },
+          changesSince: new Date('2030-09-30T00:00:00Z'),
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + 60_000),
+        };
+        await store.saveSyncCursor(cursor);
+        expect(await store.findSyncCursor(cursor.id, now)).toEqual(cursor);
+        expect(await store.findSyncCursor(cursor.id, cursor.expiresAt)).toBeNull();
+        expect(await store.findSyncCursor(newObjectId(), now)).toBeNull();
       });
     });
 

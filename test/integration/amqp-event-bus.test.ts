@@ -1,13 +1,19 @@
-// AmqpEventBus against a real RabbitMQ (own vhost): topology, confirms, acks, retries, DLQ, reconnects.
-import { connect, type Channel } from 'amqplib';
+// AmqpEventBus against a real RabbitMQ (own vhost): partitioned topology, single active consumer
+// with takeover, confirms, acks, retries (transient ones outlast maxAttempts), DLQ, reconnects.
+import { connect, type Channel, type ConsumeMessage } from 'amqplib';
 import { randomBytes } from 'node:crypto';
 import { AmqpEventBus, type AmqpEventBusOptions } from '../../src/adapters/bus/amqp-event-bus';
+import { consumerQueue, partitionOf } from '../../src/adapters/bus/amqp-topology';
+import { UnavailableError } from '../../src/domain/errors';
 import { createLogger } from '../../src/observability/logger';
 import type { BusEvent } from '../../src/protocol/events';
 import { createTestVhost, type TestVhost } from '../support/rabbit-vhost';
+import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(20_000);
 
+const PARTITIONS = 4;
+const partitionQueues = Array.from({ length: PARTITIONS }, (_, k) => consumerQueue(k));
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'amqp-test');
 let vhost: TestVhost;
 const buses: AmqpEventBus[] = [];
@@ -20,7 +26,7 @@ afterEach(async () => {
   await Promise.all(buses.splice(0).map((bus) => bus.close()));
   // Every test opened a bus, so the queues exist; leave them empty for the next test.
   await inspect(async (ch) => {
-    for (const queue of ['message_consumer', 'message_consumer.retry', 'message_consumer.dlq']) {
+    for (const queue of [...partitionQueues, 'message_consumer.retry', 'message_consumer.dlq']) {
       await ch.purgeQueue(queue);
     }
   });
@@ -31,7 +37,13 @@ afterAll(async () => {
 });
 
 async function openBus(options: Partial<AmqpEventBusOptions> = {}): Promise<AmqpEventBus> {
-  const bus = await AmqpEventBus.connect({ url: vhost.url, logger, retryBaseMs: 20, ...options });
+  const bus = await AmqpEventBus.connect({
+    url: vhost.url,
+    logger,
+    retryBaseMs: 20,
+    partitions: PARTITIONS,
+    ...options,
+  });
   buses.push(bus);
   return bus;
 }
@@ -46,58 +58,94 @@ async function inspect<T>(look: (ch: Channel) => Promise<T>): Promise<T> {
   }
 }
 
-const readyCount = (queue: string): Promise<number> =>
-  inspect(async (ch) => (await ch.checkQueue(queue)).messageCount);
+/** Ready messages per partition queue (unacked ones are not counted: close the bus first). */
+const readyByPartition = (): Promise<number[]> =>
+  inspect(async (ch) => {
+    const counts: number[] = [];
+    for (const q of partitionQueues) counts.push((await ch.checkQueue(q)).messageCount);
+    return counts;
+  });
 
-async function waitFor(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+/** Resolves with the first `n` dead letters, consumed as they arrive (no polling). */
+async function takeDeadLetters(n: number): Promise<ConsumeMessage[]> {
+  const conn = await connect(vhost.url);
+  try {
+    const ch = await conn.createChannel();
+    return await new Promise<ConsumeMessage[]>((resolve, reject) => {
+      const got: ConsumeMessage[] = [];
+      const timer = setTimeout(() => {
+        reject(new Error(`timed out waiting for ${n} dead letters; got ${got.length}`));
+      }, 10_000);
+      void ch.consume(
+        'message_consumer.dlq',
+        (m) => {
+          if (!m) return;
+          got.push(m);
+          if (got.length === n) {
+            clearTimeout(timer);
+            resolve(got);
+          }
+        },
+        { noAck: true },
+      );
+    });
+  } finally {
+    await conn.close();
   }
 }
 
-/** The broker's own view: nothing ready, nothing unacked, in the consumer and retry queues. */
-async function waitForIdleQueues(): Promise<void> {
-  await waitFor('idle queues', async () => {
-    const counts = await vhost.queueCounts();
-    return ['message_consumer', 'message_consumer.retry'].every(
-      (q) => counts.get(q)?.ready === 0 && counts.get(q)?.unacked === 0,
-    );
-  });
+/** Counts handler calls and lets a test await the n-th one. */
+function counter(): {
+  calls: BusEvent[];
+  until(n: number): Promise<void>;
+  record(e: BusEvent): void;
+} {
+  const calls: BusEvent[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  return {
+    calls,
+    record(e) {
+      calls.push(e);
+      for (const w of waiters.filter((x) => calls.length >= x.n)) w.resolve();
+    },
+    until(n) {
+      if (calls.length >= n) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          reject(new Error(`timed out waiting for ${n} handler calls; got ${calls.length}`));
+        }, 10_000);
+        waiters.push({
+          n,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      });
+    },
+  };
 }
+
+const resolved = (_: unknown): Promise<void> => Promise.resolve();
 
 const hex = (): string => randomBytes(12).toString('hex');
 
-function sentEvent(messageId = hex()): BusEvent {
+function sentEvent(conversationId = hex(), seq = 1): BusEvent {
   return {
     key: 'message.sent',
     payload: {
       timestamp: new Date().toISOString(),
-      message_id: messageId,
-      conversation_id: hex(),
+      message_id: hex(),
+      conversation_id: conversationId,
+      seq,
       sender_id: hex(),
       temp_id: null,
     },
   };
 }
 
-function messageIdOf(event: BusEvent): string {
-  return 'message_id' in event.payload ? event.payload.message_id : '';
-}
-
-/** A synchronous test handler as the async one the bus expects; a throw becomes a rejection. */
-function handlerFrom(fn: (event: BusEvent) => void): (event: BusEvent) => Promise<void> {
-  return (event) =>
-    new Promise((resolve) => {
-      fn(event);
-      resolve();
-    });
-}
+const messageIdOf = (event: BusEvent): string =>
+  'message_id' in event.payload ? event.payload.message_id : '';
 
 function latch(): { promise: Promise<void>; open: () => void } {
   let open = (): void => undefined;
@@ -109,125 +157,145 @@ test('declares the exact topology, durable, and redeclaring it is compatible', a
   await openBus();
   await openBus(); // a second node declares the same queues with the same arguments
   await inspect(async (ch) => {
-    for (const name of ['events', 'message_events', 'message_events.dlx']) {
-      await ch.checkExchange(name);
-    }
     // Active declarations with the expected properties fail (406) if type or durability differ.
     await ch.assertExchange('events', 'topic', { durable: true });
     await ch.assertExchange('message_events', 'topic', { durable: true });
+    await ch.assertExchange('message_events.partitions', 'headers', { durable: true });
     await ch.assertExchange('message_events.dlx', 'fanout', { durable: true });
-    for (const name of ['message_consumer', 'message_consumer.dlq', 'message_consumer.retry']) {
-      await ch.checkQueue(name);
-    }
     await ch.assertQueue('message_consumer.dlq', { durable: true });
-    await ch.assertQueue('message_consumer', {
-      durable: true,
-      deadLetterExchange: 'message_events.dlx',
-    });
-    // The binding: any message.* key routes into message_consumer.
-    ch.publish('message_events', 'message.seen', Buffer.from('{}'));
-    await waitFor(
-      'routed',
-      async () => (await ch.checkQueue('message_consumer')).messageCount === 1,
-    );
+    for (const q of partitionQueues) {
+      await ch.assertQueue(q, {
+        durable: true,
+        deadLetterExchange: 'message_events.dlx',
+        arguments: { 'x-single-active-consumer': true },
+      });
+    }
+  });
+});
+
+test('an event published to message_events with its design key lands in exactly its partition', async () => {
+  const bus = await openBus();
+  const conversations = Array.from({ length: 12 }, () => hex());
+  for (const c of conversations) await bus.publish(sentEvent(c));
+  const expected = Array.from({ length: PARTITIONS }, () => 0);
+  for (const c of conversations) expected[partitionOf(c, PARTITIONS)]! += 1;
+  expect(await readyByPartition()).toEqual(expected);
+  // A queue a deployment binds to message_events with message.* still sees every event.
+  await inspect(async (ch) => {
+    const { queue } = await ch.assertQueue('', { exclusive: true });
+    await ch.bindQueue(queue, 'message_events', 'message.*');
+    await bus.publish(sentEvent());
+    expect((await ch.checkQueue(queue)).messageCount).toBe(1);
   });
 });
 
 test('publish → consume round trip keeps the payload intact', async () => {
   const bus = await openBus();
-  const received: BusEvent[] = [];
-  await bus.subscribe(
-    handlerFrom((event) => {
-      received.push(event);
-    }),
-  );
+  const seen = counter();
+  await bus.subscribe((e) => resolved(seen.record(e)));
   const event = sentEvent();
   await bus.publish(event);
-  await waitFor('the event', () => received.length === 1);
-  expect(received).toEqual([event]);
+  await seen.until(1);
+  expect(seen.calls).toEqual([event]);
   expect(bus.isConnected()).toBe(true);
 });
 
-test('two nodes are competing consumers: 50 events, each handled exactly once', async () => {
-  const perNode = [0, 0];
-  const handled = new Map<string, number>();
-  const nodes = [await openBus(), await openBus()];
-  for (const [index, bus] of nodes.entries()) {
-    await bus.subscribe(
-      handlerFrom((event) => {
-        perNode[index] = (perNode[index] ?? 0) + 1;
-        const id = messageIdOf(event);
-        handled.set(id, (handled.get(id) ?? 0) + 1);
-      }),
-    );
-  }
-  const events = Array.from({ length: 50 }, () => sentEvent());
-  await Promise.all(events.map((event) => nodes[0]!.publish(event)));
-  await waitFor('50 handled', () => handled.size === 50);
-  await waitForIdleQueues(); // every delivery acked: nothing left that could arrive twice
-  expect([...handled.keys()].sort()).toEqual(events.map(messageIdOf).sort());
-  expect([...handled.values()].every((count) => count === 1)).toBe(true);
-  expect(perNode[0]! + perNode[1]!).toBe(50);
-  expect(perNode[0]).toBeGreaterThan(0);
-  expect(perNode[1]).toBeGreaterThan(0);
+test('one node at a time consumes a partition, in order; the other takes over when it closes', async () => {
+  const first = await openBus();
+  const second = await openBus();
+  const onFirst = counter();
+  const onSecond = counter();
+  await first.subscribe((e) => resolved(onFirst.record(e)));
+  await second.subscribe((e) => resolved(onSecond.record(e)));
+  const conversation = hex();
+  const events = Array.from({ length: 40 }, (_, i) => sentEvent(conversation, i + 1));
+  for (const e of events) await second.publish(e);
+  await onFirst.until(40);
+  // The first consumer of a single-active-consumer queue is its active one; the standby idles.
+  expect(onFirst.calls.map(messageIdOf)).toEqual(events.map(messageIdOf));
+  expect(onSecond.calls).toEqual([]);
+
+  await first.close();
+  const later = Array.from({ length: 10 }, (_, i) => sentEvent(conversation, 41 + i));
+  for (const e of later) await second.publish(e);
+  await onSecond.until(10);
+  expect(onSecond.calls.map(messageIdOf)).toEqual(later.map(messageIdOf));
 });
 
 test('a handler failing twice gets the event three times, then it is acked once', async () => {
   const bus = await openBus({ maxAttempts: 5 });
-  let calls = 0;
-  let succeeded = false;
-  await bus.subscribe(
-    handlerFrom(() => {
-      calls += 1;
-      if (calls <= 2) throw new Error(`failure ${calls}`);
-      succeeded = true;
-    }),
-  );
+  const calls = counter();
+  await bus.subscribe((e) => {
+    calls.record(e);
+    return calls.calls.length <= 2
+      ? Promise.reject(new Error(`failure ${calls.calls.length}`))
+      : Promise.resolve();
+  });
   await bus.publish(sentEvent());
-  await waitFor('success on the third try', () => succeeded);
-  await waitForIdleQueues();
-  expect(calls).toBe(3);
-  expect(await readyCount('message_consumer.dlq')).toBe(0);
+  await calls.until(3);
+  await bus.close();
+  expect(calls.calls).toHaveLength(3);
+  expect(await readyByPartition()).toEqual([0, 0, 0, 0]);
+  expect(
+    await inspect(async (ch) => (await ch.checkQueue('message_consumer.dlq')).messageCount),
+  ).toBe(0);
+});
+
+test('a transient failure (UnavailableError) is retried past maxAttempts instead of dead-lettered', async () => {
+  const bus = await openBus({ maxAttempts: 2, retryMaxMs: 40 });
+  const calls = counter();
+  await bus.subscribe((e) => {
+    calls.record(e);
+    return calls.calls.length <= 4
+      ? Promise.reject(new UnavailableError('the database'))
+      : Promise.resolve();
+  });
+  await bus.publish(sentEvent());
+  await calls.until(5);
+  await bus.close();
+  expect(calls.calls).toHaveLength(5);
+  expect(
+    await inspect(async (ch) => (await ch.checkQueue('message_consumer.dlq')).messageCount),
+  ).toBe(0);
 });
 
 test('a handler that always fails sends the event to message_consumer.dlq after maxAttempts', async () => {
   const bus = await openBus({ maxAttempts: 3 });
-  let calls = 0;
-  await bus.subscribe(
-    handlerFrom(() => {
-      calls += 1;
-      throw new Error('always');
-    }),
-  );
+  const calls = counter();
+  await bus.subscribe((e) => {
+    calls.record(e);
+    return Promise.reject(new Error('always'));
+  });
   const event = sentEvent();
+  const dead = takeDeadLetters(1);
   await bus.publish(event);
-  await waitFor('the dead letter', async () => (await readyCount('message_consumer.dlq')) === 1);
-  expect(calls).toBe(3);
-  await waitForIdleQueues();
-  const dead = await inspect((ch) => ch.get('message_consumer.dlq', { noAck: true }));
-  if (!dead) throw new Error('no dead letter');
-  expect(dead.fields.routingKey).toBe('message.sent'); // replayable with its original key
-  expect(JSON.parse(dead.content.toString())).toEqual(event.payload);
+  const [letter] = await dead;
+  expect(calls.calls).toHaveLength(3);
+  expect(letter?.fields.routingKey).toBe('message.sent'); // replayable with its original key
+  expect(JSON.parse(letter?.content.toString() ?? '')).toEqual(event.payload);
 });
 
 test('malformed messages go straight to the DLQ without reaching the handler', async () => {
   const bus = await openBus();
-  let calls = 0;
-  await bus.subscribe(
-    handlerFrom(() => {
-      calls += 1;
-    }),
-  );
-  await inspect(async (ch) => {
-    ch.publish('message_events', 'message.sent', Buffer.from('not json {'));
-    ch.publish('message_events', 'message.bogus', Buffer.from(JSON.stringify({ timestamp: 'x' })));
-    ch.publish('message_events', 'message.sent', Buffer.from(JSON.stringify({ message_id: 1 })));
-    await waitFor('3 dead letters', async () => (await readyCount('message_consumer.dlq')) === 3);
-  });
-  expect(calls).toBe(0);
+  const calls = counter();
+  await bus.subscribe((e) => resolved(calls.record(e)));
+  const dead = takeDeadLetters(3);
+  const conn = await connect(vhost.url);
+  try {
+    const ch = await conn.createConfirmChannel();
+    const headers = { 'parley-partition': '0' };
+    ch.publish('message_events', 'message.sent', Buffer.from('not json {'), { headers });
+    ch.publish('message_events', 'message.bogus', Buffer.from('{"timestamp":"x"}'), { headers });
+    ch.publish('message_events', 'message.sent', Buffer.from('{"message_id":1}'), { headers });
+    await ch.waitForConfirms();
+  } finally {
+    await conn.close();
+  }
+  expect(await dead).toHaveLength(3);
+  expect(calls.calls).toHaveLength(0);
 });
 
-test('message.typing is refused and never lands in message_consumer', async () => {
+test('message.typing is refused and never lands in a consumer queue', async () => {
   const bus = await openBus();
   const typing: BusEvent = {
     key: 'message.typing',
@@ -235,7 +303,7 @@ test('message.typing is refused and never lands in message_consumer', async () =
   };
   await expect(bus.publish(typing)).rejects.toThrow(/ephemeral/);
   await bus.publish(sentEvent()); // confirmed after anything published before it
-  expect(await readyCount('message_consumer')).toBe(1);
+  expect((await readyByPartition()).reduce((a, b) => a + b, 0)).toBe(1);
 });
 
 test('an event stays unacked while its handler runs; close() waits for the handler', async () => {
@@ -250,39 +318,35 @@ test('an event stays unacked while its handler runs; close() waits for the handl
   });
   let closed = false;
   let closing: Promise<unknown> = Promise.resolve();
+  const event = sentEvent();
+  const queue = consumerQueue(partitionOf(event.payload.conversation_id, PARTITIONS));
   try {
-    await bus.publish(sentEvent());
+    await bus.publish(event);
     await started.promise;
     closing = bus.close().then(() => (closed = true));
     const whileRunning = await vhost.queueCounts();
-    expect(whileRunning.get('message_consumer')).toEqual({ ready: 0, unacked: 1 });
+    expect(whileRunning.get(queue)).toEqual({ ready: 0, unacked: 1 });
     expect(closed).toBe(false);
   } finally {
     release.open(); // even when an expectation failed, or afterEach's close() would wait forever
   }
   await closing;
   expect(bus.isConnected()).toBe(false);
-
-  await waitForIdleQueues(); // acked by the handler's end, not requeued by the close
+  // Acked by the handler's end, not requeued by the close.
+  expect(await readyByPartition()).toEqual([0, 0, 0, 0]);
   expect(calls).toBe(1);
-  expect(await inspect(async (ch) => (await ch.checkQueue('message_consumer')).consumerCount)).toBe(
-    0,
-  );
 });
 
 test('reconnects after the broker drops its connections and consumes again', async () => {
   const bus = await openBus();
-  const received: string[] = [];
-  await bus.subscribe(
-    handlerFrom((event) => {
-      received.push(messageIdOf(event));
-    }),
-  );
+  const seen = counter();
+  await bus.subscribe((e) => resolved(seen.record(e)));
   await vhost.closeConnections();
-  await waitFor('the drop to be noticed', () => !bus.isConnected());
+  await waitFor(() => !bus.isConnected(), { what: 'the drop to be noticed' });
   const event = sentEvent();
   await bus.publish(event); // waits (bounded) for the reconnect, then is confirmed
-  await waitFor('the event after reconnect', () => received.includes(messageIdOf(event)));
+  await seen.until(1);
+  expect(seen.calls.map(messageIdOf)).toEqual([messageIdOf(event)]);
   expect(bus.isConnected()).toBe(true);
 });
 
@@ -291,33 +355,25 @@ test('during an outage publish rejects within its bound; service resumes afterwa
     publishTimeoutMs: 500,
     reconnect: { initialDelayMs: 100, maxDelayMs: 300 },
   });
-  const received: string[] = [];
-  await bus.subscribe(
-    handlerFrom((event) => {
-      received.push(messageIdOf(event));
-    }),
-  );
+  const seen = counter();
+  await bus.subscribe((e) => resolved(seen.record(e)));
   await vhost.denyAccess();
   try {
     await vhost.closeConnections();
-    await waitFor('the drop to be noticed', () => !bus.isConnected());
-    const startedAt = Date.now();
+    await waitFor(() => !bus.isConnected(), { what: 'the drop to be noticed' });
     await expect(bus.publish(sentEvent())).rejects.toThrow(/not confirmed within 500 ms/);
-    expect(Date.now() - startedAt).toBeLessThan(2_000);
   } finally {
     await vhost.allowAccess();
   }
-  await waitFor('the reconnect', () => bus.isConnected(), 10_000);
+  await waitFor(() => bus.isConnected(), { what: 'the reconnect', timeoutMs: 10_000 });
   const event = sentEvent();
   await bus.publish(event);
-  await waitFor('the event after the outage', () => received.includes(messageIdOf(event)));
+  await seen.until(1);
+  expect(seen.calls.map(messageIdOf)).toContain(messageIdOf(event));
 });
 
 test('200 concurrent publishes are all confirmed (pipelined)', async () => {
   const bus = await openBus();
-  const startedAt = Date.now();
   await Promise.all(Array.from({ length: 200 }, () => bus.publish(sentEvent())));
-  const elapsed = Date.now() - startedAt;
-  expect(await readyCount('message_consumer')).toBe(200);
-  expect(elapsed).toBeLessThan(5_000);
+  expect((await readyByPartition()).reduce((a, b) => a + b, 0)).toBe(200);
 });

@@ -41,6 +41,7 @@ describe.each(storeModes)('messages over HTTP on $name', (mode) => {
         type: 'TEXT',
         media: [],
         status: 'SENT',
+        seq: 1,
         reply_to_message_id: null,
         temp_id: null,
         created_at: expect.any(String),
@@ -128,6 +129,42 @@ describe.each(storeModes)('messages over HTTP on $name', (mode) => {
     expect(page.filter((m: { content: string }) => m.content === 'once')).toHaveLength(1);
     const bobs = await bob.api.post(msgs(dm), { content: 'mine', temp_id: 'tmp-1' });
     expect(bobs.body.data.id).not.toBe(first.body.data.id);
+    expect(new Set(retries.map((r) => r.body.data.seq))).toEqual(new Set([first.body.data.seq]));
+  });
+
+  it('answers a reused temp_id with a different body 409 IDEMPOTENCY_CONFLICT, changing nothing', async () => {
+    const first = await alice.api.post(msgs(dm), { content: 'original', temp_id: 'tmp-conflict' });
+    expect(first.status).toBe(201);
+    for (const body of [
+      { content: 'different', temp_id: 'tmp-conflict' },
+      { content: 'original', temp_id: 'tmp-conflict', reply_to_message_id: first.body.data.id },
+      {
+        content: 'original',
+        media: [{ url: 'https://cdn.test/x.png', type: 'image' }],
+        temp_id: 'tmp-conflict',
+      },
+    ]) {
+      const res = await alice.api.post(msgs(dm), body);
+      expect(res.status).toBe(409);
+      expect(res.body).toMatchObject({ success: false, code: 'IDEMPOTENCY_CONFLICT' });
+    }
+    // The same key in another conversation is a different message too.
+    const group = (
+      await alice.api.post(`${base}/conversations`, {
+        type: 'GROUP',
+        name: 'idem',
+        participant_ids: [bob.id],
+      })
+    ).body.data.id;
+    expect(
+      (await alice.api.post(msgs(group), { content: 'original', temp_id: 'tmp-conflict' })).status,
+    ).toBe(409);
+    const page = (await alice.api.get(`${msgs(dm)}?limit=100`)).body.data;
+    const stored = page.filter((m: { id: string }) => m.id === first.body.data.id);
+    expect(stored).toEqual([
+      expect.objectContaining({ content: 'original', seq: first.body.data.seq }),
+    ]);
+    expect((await alice.api.get(msgs(group))).body.data).toEqual([]);
   });
 
   it('keeps sequential sends in send order even when tempIds make their ids unordered', async () => {
@@ -145,10 +182,11 @@ describe.each(storeModes)('messages over HTTP on $name', (mode) => {
           .data.id,
       );
     }
-    const page = (await bob.api.get(`${msgs(conv)}?limit=100`)).body.data.map(
-      (m: { id: string }) => m.id,
+    const rows = (await bob.api.get(`${msgs(conv)}?limit=100`)).body.data;
+    expect(rows.map((m: { id: string }) => m.id)).toEqual(sent);
+    expect(rows.map((m: { seq: number }) => m.seq)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 1),
     );
-    expect(page).toEqual(sent);
   });
 
   it('refuses outsiders (403) and unknown conversations (404)', async () => {

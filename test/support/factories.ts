@@ -29,6 +29,7 @@ export const aConversation = (over: Partial<Conversation> = {}): Conversation =>
     lastMessageId: null,
     lastMessageContent: null,
     lastMessageAt: null,
+    lastSeq: 0,
     ...over,
   };
 };
@@ -43,11 +44,15 @@ export const aParticipant = (
   role: 'MEMBER',
   joinedAt: new Date(),
   leftAt: null,
+  joinedSeq: 0,
   seen: null,
   delivered: null,
   receiptsAt: null,
   ...over,
 });
+
+/** Seqs for messages built without one: increasing, so timelines built in order stay in order. */
+let messageSeq = 0;
 
 export const aMessage = (
   conversationId: string,
@@ -58,12 +63,14 @@ export const aMessage = (
   return {
     id: newObjectId(),
     conversationId,
+    seq: ++messageSeq,
     senderId,
     content: 'hello',
     type: 'TEXT',
     media: [],
     replyToMessageId: null,
     tempId: null,
+    bodyHash: null,
     createdAt,
     updatedAt: null,
     deletedAt: null,

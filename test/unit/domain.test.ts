@@ -109,12 +109,12 @@ describe('receipts', () => {
     role: 'MEMBER',
     joinedAt: t(0),
     leftAt,
-    seen: seen === null ? null : { messageId: 'm'.padEnd(24, '0'), createdAt: t(seen) },
-    delivered:
-      delivered === null ? null : { messageId: 'm'.padEnd(24, '0'), createdAt: t(delivered) },
+    joinedSeq: 0,
+    seen: seen === null ? null : { messageId: 'm'.padEnd(24, '0'), seq: seen },
+    delivered: delivered === null ? null : { messageId: 'm'.padEnd(24, '0'), seq: delivered },
     receiptsAt: null,
   });
-  const message = { createdAt: t(10), id: 'm'.padEnd(24, '0'), senderId: 'sender' };
+  const message = { seq: 10, senderId: 'sender' };
 
   it('is the minimum over current recipients', () => {
     expect(aggregateStatus(message, [p('sender', null, null), p('a', null, null)])).toBe('SENT');
@@ -123,6 +123,8 @@ describe('receipts', () => {
     expect(aggregateStatus(message, [p('a', 10, 10), p('b', 20, null)])).toBe('SEEN');
     expect(aggregateStatus(message, [p('a', 10, 10), p('gone', null, null, t(5))])).toBe('SEEN');
     expect(aggregateStatus(message, [p('sender', 10, 10)])).toBe('SENT');
+    // A watermark short of the message's seq does not cover it.
+    expect(aggregateStatus(message, [p('a', 9, 9)])).toBe('SENT');
   });
 });
 

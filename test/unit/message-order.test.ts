@@ -1,13 +1,13 @@
-// MessageService over MemoryStore with a frozen clock: sequential sends keep their order even
-// when their ids (derived from tempIds) sort randomly within one millisecond.
+// MessageService over MemoryStore with a frozen clock: sequential sends keep their order (by seq)
+// even when their ids (derived from tempIds) sort randomly within one millisecond.
 import { MemoryEventBus } from '../../src/adapters/bus/memory-event-bus';
-import { MemoryStore } from '../../src/adapters/store/memory-store';
+import { createMemoryStore } from '../../src/adapters/store/memory/memory-store';
 import { MessageService } from '../../src/app/message-service';
 import { createLogger } from '../../src/observability/logger';
 import { aConversation, aParticipant, aUser } from '../support/factories';
 
-it('stamps each message of a conversation after the previous one', async () => {
-  const store = new MemoryStore();
+it('numbers each message of a conversation after the previous one', async () => {
+  const store = createMemoryStore();
   const logger = createLogger('silent', 'test');
   const frozen = new Date('2030-01-01T00:00:00.000Z');
   const messages = new MessageService({
@@ -15,7 +15,7 @@ it('stamps each message of a conversation after the previous one', async () => {
     bus: new MemoryEventBus(logger),
     clock: () => frozen,
     limits: { maxMessageLength: 100, maxMediaItems: 1 },
-    sendLimiter: { take: () => true },
+    sendLimiter: { consume: () => Promise.resolve() },
     logger,
   });
   const user = aUser();
@@ -33,5 +33,7 @@ it('stamps each message of a conversation after the previous one', async () => {
   }
   const page = await messages.list(user.id, conversation.id, undefined, 100);
   expect(page.items.map((m) => m.id)).toEqual(sent);
-  expect(new Set(page.items.map((m) => m.created_at)).size).toBe(40);
+  expect(page.items.map((m) => m.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  // A frozen clock gives every message the same time: the order is the seq's, not the clock's.
+  expect(new Set(page.items.map((m) => m.created_at)).size).toBe(1);
 });

@@ -8,6 +8,7 @@ import {
   type Message,
   type RecoveringChannelModel,
 } from 'amqplib';
+import { isUnavailable } from '../../domain/errors';
 import type { Logger } from '../../observability/logger';
 import type { BusEvent } from '../../protocol/events';
 import type { EventBus } from '../../ports';
@@ -18,8 +19,18 @@ export interface AmqpEventBusOptions {
   /** amqp(s):// URL, vhost included. */
   url: string;
   logger: Logger;
-  /** Deliveries this node handles at once (unacked). @default 50 */
+  /** Deliveries this node handles at once per partition it is active on (unacked). @default 50 */
   prefetch?: number;
+  /**
+   * Consumer queues `message_consumer.0…N-1`; a conversation's events all go to one. Fixed per
+   * deployment (queue names are the topology). @default 8
+   */
+  partitions?: number;
+  /**
+   * A handler failing on a transient dependency error (UnavailableError) keeps being retried,
+   * with backoff, for this long before the event is dead-lettered. @default 600000
+   */
+  transientRetryWindowMs?: number;
   /** Handler runs before a failing event is dead-lettered to `message_consumer.dlq`. @default 5 */
   maxAttempts?: number;
   /** Delay before the first retry; doubles on each further failure. @default 200 */
@@ -46,7 +57,8 @@ interface Link {
   model: ChannelModel;
   publisher: ConfirmChannel;
   consumer: Channel;
-  consumerTag: string | null;
+  /** One per partition queue, once consuming. */
+  consumerTags: string[] | null;
   consumerOpen: boolean;
 }
 
@@ -59,9 +71,11 @@ export class AmqpEventBus implements EventBus {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly publisher: ConfirmedPublisher;
   private readonly logger: Logger;
+  private readonly partitions: number;
 
   private constructor(private readonly options: AmqpEventBusOptions) {
     this.logger = options.logger;
+    this.partitions = options.partitions ?? 8;
     this.publisher = new ConfirmedPublisher(
       options.publishTimeoutMs ?? 5_000,
       options.maxBufferedPublishes ?? 10_000,
@@ -115,8 +129,10 @@ export class AmqpEventBus implements EventBus {
     }
     if (this.closing) return Promise.reject(new Error('event bus is closed'));
     const content = Buffer.from(JSON.stringify(event.payload));
+    const partition = topology.partitionOf(event.payload.conversation_id, this.partitions);
     return this.publisher.send(topology.MESSAGE_EXCHANGE, event.key, content, {
       contentType: 'application/json',
+      headers: { [topology.PARTITION_HEADER]: String(partition) },
     });
   }
 
@@ -126,9 +142,9 @@ export class AmqpEventBus implements EventBus {
     this.handler = handler;
     const link = this.link;
     // Without a link, the next (re)connect starts the consumer: setupLink reads this.handler.
-    if (link?.consumerTag === null) {
+    if (link?.consumerTags === null) {
       try {
-        link.consumerTag = await this.startConsuming(link, handler);
+        link.consumerTags = await this.startConsuming(link, handler);
       } catch (err) {
         // Only a dying channel fails here, and its reconnect starts the consumer.
         this.logger.warn({ err }, 'amqp consume failed; retried on reconnect');
@@ -146,10 +162,12 @@ export class AmqpEventBus implements EventBus {
     this.closing = true;
     this.handler = null;
     const link = this.link;
-    if (link?.consumerTag != null && link.consumerOpen) {
-      await link.consumer.cancel(link.consumerTag).catch((err: unknown) => {
-        this.logger.debug({ err }, 'amqp cancel failed; the channel is already gone');
-      });
+    if (link?.consumerTags != null && link.consumerOpen) {
+      for (const tag of link.consumerTags) {
+        await link.consumer.cancel(tag).catch((err: unknown) => {
+          this.logger.debug({ err }, 'amqp cancel failed; the channel is already gone');
+        });
+      }
     }
     // Deliveries that came before cancel-ok are in inFlight too; their retries still publish.
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
@@ -172,7 +190,7 @@ export class AmqpEventBus implements EventBus {
     });
     const publisher = await model.createConfirmChannel();
     const consumer = await model.createChannel();
-    const link: Link = { model, publisher, consumer, consumerTag: null, consumerOpen: true };
+    const link: Link = { model, publisher, consumer, consumerTags: null, consumerOpen: true };
     for (const channel of [publisher, consumer]) {
       channel.on('error', (err) => {
         this.logger.warn({ err }, 'amqp channel error');
@@ -182,9 +200,10 @@ export class AmqpEventBus implements EventBus {
         this.dropLink(link);
       });
     }
-    await topology.assertTopology(publisher);
-    await consumer.prefetch(this.options.prefetch ?? 50);
-    if (this.handler) link.consumerTag = await this.startConsuming(link, this.handler);
+    await topology.assertTopology(publisher, this.partitions);
+    // Per consumer (global=false): each partition this node is active on gets its own window.
+    await consumer.prefetch(this.options.prefetch ?? 50, false);
+    if (this.handler) link.consumerTags = await this.startConsuming(link, this.handler);
     if (this.closing) return; // shutdown closes this connection
     this.link = link;
     this.publisher.attach(publisher);
@@ -205,7 +224,7 @@ export class AmqpEventBus implements EventBus {
     });
   }
 
-  private async startConsuming(link: Link, handler: Handler): Promise<string> {
+  private async startConsuming(link: Link, handler: Handler): Promise<string[]> {
     const onMessage = (message: ConsumeMessage | null): void => {
       if (message === null) {
         // The broker cancelled us (e.g. the queue was deleted): reconnecting re-declares it.
@@ -220,8 +239,14 @@ export class AmqpEventBus implements EventBus {
         .finally(() => this.inFlight.delete(run));
       this.inFlight.add(run);
     };
-    const reply = await link.consumer.consume(topology.CONSUMER_QUEUE, onMessage, { noAck: false });
-    return reply.consumerTag;
+    const tags: string[] = [];
+    for (let k = 0; k < this.partitions; k++) {
+      const reply = await link.consumer.consume(topology.consumerQueue(k), onMessage, {
+        noAck: false,
+      });
+      tags.push(reply.consumerTag);
+    }
+    return tags;
   }
 
   private async handle(link: Link, handler: Handler, message: ConsumeMessage): Promise<void> {
@@ -235,7 +260,7 @@ export class AmqpEventBus implements EventBus {
     try {
       await handler(decoded.event);
     } catch (err) {
-      await this.retryOrDeadLetter(link, message, decoded.event.key, decoded.attempts + 1, err);
+      await this.retryOrDeadLetter(link, message, decoded.event, decoded.attempts + 1, err);
       return;
     }
     this.settle(link, message, 'ack');
@@ -248,25 +273,36 @@ export class AmqpEventBus implements EventBus {
   private async retryOrDeadLetter(
     link: Link,
     message: ConsumeMessage,
-    key: string,
+    event: BusEvent,
     failed: number,
     err: unknown,
   ): Promise<void> {
     const { maxAttempts = 5, retryBaseMs = 200, retryMaxMs = 30_000 } = this.options;
-    const log = { err, key, attempt: failed, maxAttempts };
-    if (failed >= maxAttempts) {
+    const { transientRetryWindowMs = 600_000 } = this.options;
+    const key = event.key;
+    const firstFailedAt = topology.firstFailedAt(message) ?? Date.now();
+    // A dependency outage is not the event's fault: keep retrying it (within a time bound) rather
+    // than dead-letter a message that could still be delivered once the dependency is back.
+    const transient = isUnavailable(err) && Date.now() - firstFailedAt < transientRetryWindowMs;
+    const log = { err, key, attempt: failed, maxAttempts, transient };
+    if (failed >= maxAttempts && !transient) {
       this.logger.error(log, 'event handler failed for good; dead-lettered');
       this.settle(link, message, 'dead-letter');
       return;
     }
     const delayMs = topology.retryDelayMs(failed, retryBaseMs, retryMaxMs);
+    const partition = topology.partitionOf(event.payload.conversation_id, this.partitions);
     try {
       // Not while shutting down without a connection: nothing would come back to send it.
       if (this.closing && !this.link) throw new Error('event bus is closed');
       await this.publisher.send(topology.RETRY_EXCHANGE, key, message.content, {
         contentType: 'application/json',
         expiration: String(delayMs),
-        headers: { [topology.ATTEMPTS_HEADER]: failed },
+        headers: {
+          [topology.ATTEMPTS_HEADER]: failed,
+          [topology.FIRST_FAILED_HEADER]: firstFailedAt,
+          [topology.PARTITION_HEADER]: String(partition),
+        },
       });
     } catch (publishErr) {
       // No durable retry copy: hand the original back to the queue rather than drop it.

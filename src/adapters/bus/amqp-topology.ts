@@ -3,25 +3,34 @@ import type { Channel, Message } from 'amqplib';
 import { busEventSchemas, type BusEvent, type RoutingKey } from '../../protocol/events';
 
 /*
- * events                    topic   durable  declared for notifications (docs/PROTOCOL.md §8.1), unused here
- * message_events            topic   durable  ── message.* ──▶ message_consumer
- * message_consumer          queue   durable  x-dead-letter-exchange: message_events.dlx
- * message_events.dlx        fanout  durable  ──▶ message_consumer.dlq
- * message_consumer.dlq      queue   durable  where failed and malformed events rest
- * message_events.retry      fanout  durable  ──▶ message_consumer.retry
- * message_consumer.retry    queue   durable  x-dead-letter-exchange: message_events.redeliver
- * message_events.redeliver  fanout  durable  ──▶ message_consumer
+ * events                     topic    durable  declared by the design, unused by this bus
+ * message_events             topic    durable  ── message.* ──▶ message_events.partitions
+ * message_events.partitions  headers  durable  ── parley-partition = k ──▶ message_consumer.<k>
+ * message_consumer.<k>       queue    durable  single-active-consumer; DLX message_events.dlx
+ * message_events.dlx         fanout   durable  ──▶ message_consumer.dlq
+ * message_consumer.dlq       queue    durable  where failed and malformed events rest
+ * message_events.retry       fanout   durable  ──▶ message_consumer.retry
+ * message_consumer.retry     queue    durable  x-dead-letter-exchange: message_events.redeliver
+ * message_events.redeliver   fanout   durable  ──▶ message_events.partitions
  *
- * A failed event is republished to the retry exchange with a per-message TTL (the backoff); when
- * it expires the broker dead-letters it through the redeliver exchange into message_consumer
- * only, so no other queue bound to message_events ever sees a retry. Fanout exchanges keep the
- * original routing key end to end, so the consumer, the DLQ and any replay see `message.sent`,
- * not a queue name. Queue arguments are constants: RabbitMQ refuses (PRECONDITION_FAILED) to
- * redeclare a queue with different ones, so changing them needs a migration, not an edit.
+ * Partitions: the publisher stamps each event with the partition of its conversation (a hash of
+ * the id), so all of a conversation's events queue in one `message_consumer.<k>`. Each partition
+ * queue is single-active-consumer: every node consumes every partition, the broker delivers a
+ * partition to one of them at a time (the longest-standing) and hands it to the next when that
+ * node's connection dies — so one node emits a conversation's events, in queue order, and a
+ * crash costs a takeover, not ordering. Routing keys stay the design's (`message.sent`…): any
+ * queue a deployment binds to `message_events` itself still sees every event.
+ *
+ * A failed event is republished to the retry exchange with a per-message TTL (the backoff) and
+ * its partition header; when it expires the broker dead-letters it through the redeliver
+ * exchange back into its own partition only, so no other queue bound to message_events sees a
+ * retry. Queue arguments are constants: RabbitMQ refuses (PRECONDITION_FAILED) to redeclare a
+ * queue with different ones, so changing them (or the partition count) needs a migration.
  */
 export const EVENTS_EXCHANGE = 'events';
 export const MESSAGE_EXCHANGE = 'message_events';
-export const CONSUMER_QUEUE = 'message_consumer';
+export const PARTITION_EXCHANGE = 'message_events.partitions';
+export const CONSUMER_QUEUE_PREFIX = 'message_consumer';
 export const CONSUMER_BINDING = 'message.*';
 export const DEAD_LETTER_EXCHANGE = 'message_events.dlx';
 export const DEAD_LETTER_QUEUE = 'message_consumer.dlq';
@@ -31,25 +40,54 @@ export const REDELIVER_EXCHANGE = 'message_events.redeliver';
 
 /** How many times the handler has already failed on this event (absent on a first delivery). */
 export const ATTEMPTS_HEADER = 'x-parley-attempts';
+/** When the handler first failed on this event (ms since epoch): bounds transient retries. */
+export const FIRST_FAILED_HEADER = 'x-parley-first-failed-at';
+/**
+ * The partition (a decimal string: headers exchanges compare values with their types). Not
+ * `x-` prefixed: a headers exchange ignores `x-` headers when matching, so such a binding
+ * would match every message.
+ */
+export const PARTITION_HEADER = 'parley-partition';
 
-/** Declares (idempotently) every exchange, queue and binding above. */
-export async function assertTopology(channel: Channel): Promise<void> {
+export const consumerQueue = (partition: number): string => `${CONSUMER_QUEUE_PREFIX}.${partition}`;
+
+/** The partition of a conversation: FNV-1a over its id, so every node picks the same one. */
+export function partitionOf(conversationId: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < conversationId.length; i++) {
+    hash ^= conversationId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % partitions;
+}
+
+/** Declares (idempotently) every exchange, queue and binding above, for `partitions` queues. */
+export async function assertTopology(channel: Channel, partitions: number): Promise<void> {
   await channel.assertExchange(EVENTS_EXCHANGE, 'topic', { durable: true });
   await channel.assertExchange(MESSAGE_EXCHANGE, 'topic', { durable: true });
+  await channel.assertExchange(PARTITION_EXCHANGE, 'headers', { durable: true });
   await channel.assertExchange(DEAD_LETTER_EXCHANGE, 'fanout', { durable: true });
   await channel.assertExchange(RETRY_EXCHANGE, 'fanout', { durable: true });
   await channel.assertExchange(REDELIVER_EXCHANGE, 'fanout', { durable: true });
 
   await channel.assertQueue(DEAD_LETTER_QUEUE, { durable: true });
-  await channel.assertQueue(CONSUMER_QUEUE, {
-    durable: true,
-    deadLetterExchange: DEAD_LETTER_EXCHANGE,
-  });
   // No queue-level TTL: each retry copy carries its own expiration (its backoff).
   await channel.assertQueue(RETRY_QUEUE, { durable: true, deadLetterExchange: REDELIVER_EXCHANGE });
+  for (let k = 0; k < partitions; k++) {
+    const queue = consumerQueue(k);
+    await channel.assertQueue(queue, {
+      durable: true,
+      deadLetterExchange: DEAD_LETTER_EXCHANGE,
+      arguments: { 'x-single-active-consumer': true },
+    });
+    await channel.bindQueue(queue, PARTITION_EXCHANGE, '', {
+      'x-match': 'all',
+      [PARTITION_HEADER]: String(k),
+    });
+  }
 
-  await channel.bindQueue(CONSUMER_QUEUE, MESSAGE_EXCHANGE, CONSUMER_BINDING);
-  await channel.bindQueue(CONSUMER_QUEUE, REDELIVER_EXCHANGE, '');
+  await channel.bindExchange(PARTITION_EXCHANGE, MESSAGE_EXCHANGE, CONSUMER_BINDING);
+  await channel.bindExchange(PARTITION_EXCHANGE, REDELIVER_EXCHANGE, '');
   await channel.bindQueue(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, '');
   await channel.bindQueue(RETRY_QUEUE, RETRY_EXCHANGE, '');
 }
@@ -81,6 +119,12 @@ export function decodeDelivery(message: Message): DecodedDelivery {
 function attemptsOf(message: Message): number {
   const raw: unknown = message.properties.headers?.[ATTEMPTS_HEADER];
   return typeof raw === 'number' && Number.isInteger(raw) && raw > 0 ? raw : 0;
+}
+
+/** When the handler first failed on this delivery, or null on a first delivery. */
+export function firstFailedAt(message: Message): number | null {
+  const raw: unknown = message.properties.headers?.[FIRST_FAILED_HEADER];
+  return typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
 }
 
 /** Backoff before the retry that follows the `failedAttempts`-th failure: base·2^(n−1), capped. */

@@ -43,6 +43,7 @@ export async function openMongoConnection(
       models.conversations.createIndexes(),
       models.participants.createIndexes(),
       models.messages.createIndexes(),
+      models.syncCursors.createIndexes(),
     ]);
   } catch (error) {
     await connection.close(true);

@@ -62,6 +62,7 @@ export const conversationToDoc = (c: Conversation): ConversationDoc => ({
   last_message_id: toObjectIdOrNull(c.lastMessageId),
   last_message_content: c.lastMessageContent,
   last_message_at: c.lastMessageAt,
+  last_seq: c.lastSeq,
 });
 
 export const conversationFromDoc = (d: ConversationDoc): Conversation => ({
@@ -75,6 +76,7 @@ export const conversationFromDoc = (d: ConversationDoc): Conversation => ({
   lastMessageId: hexOrNull(d.last_message_id),
   lastMessageContent: d.last_message_content ?? null,
   lastMessageAt: d.last_message_at ?? null,
+  lastSeq: d.last_seq ?? 0,
 });
 
 /** Every field but _id, conversation_id and user_id: what a (re-)join writes. */
@@ -82,17 +84,19 @@ export const participantStateToDoc = (p: Participant) => ({
   role: p.role,
   joined_at: p.joinedAt,
   left_at: p.leftAt,
+  joined_seq: p.joinedSeq,
   seen_message_id: toObjectIdOrNull(p.seen?.messageId ?? null),
-  seen_at: p.seen?.createdAt ?? null,
+  seen_seq: p.seen?.seq ?? null,
   delivered_message_id: toObjectIdOrNull(p.delivered?.messageId ?? null),
-  delivered_at: p.delivered?.createdAt ?? null,
+  delivered_seq: p.delivered?.seq ?? null,
   receipts_at: p.receiptsAt,
 });
 
 const watermarkFromDoc = (
   id: Types.ObjectId | null | undefined,
-  at: Date | null | undefined,
-): Watermark | null => (id && at ? { messageId: id.toHexString(), createdAt: at } : null);
+  seq: number | null | undefined,
+): Watermark | null =>
+  id && typeof seq === 'number' ? { messageId: id.toHexString(), seq } : null;
 
 export const participantFromDoc = (d: ParticipantDoc): Participant => ({
   conversationId: d.conversation_id.toHexString(),
@@ -100,8 +104,9 @@ export const participantFromDoc = (d: ParticipantDoc): Participant => ({
   role: d.role,
   joinedAt: d.joined_at,
   leftAt: d.left_at ?? null,
-  seen: watermarkFromDoc(d.seen_message_id, d.seen_at),
-  delivered: watermarkFromDoc(d.delivered_message_id, d.delivered_at),
+  joinedSeq: d.joined_seq ?? 0,
+  seen: watermarkFromDoc(d.seen_message_id, d.seen_seq),
+  delivered: watermarkFromDoc(d.delivered_message_id, d.delivered_seq),
   receiptsAt: d.receipts_at ?? null,
 });
 
@@ -129,12 +134,14 @@ const mediaFromDoc = (media: readonly MediaDoc[] | undefined): MediaItem[] =>
 export const messageToDoc = (m: Message): MessageDoc => ({
   _id: toObjectId(m.id),
   conversation_id: toObjectId(m.conversationId),
+  seq: m.seq,
   sender_id: toObjectId(m.senderId),
   content: m.content,
   type: m.type,
   media: mediaToDoc(m.media),
   reply_to_message_id: toObjectIdOrNull(m.replyToMessageId),
   temp_id: m.tempId,
+  body_hash: m.bodyHash,
   created_at: m.createdAt,
   updated_at: m.updatedAt,
   deleted_at: m.deletedAt,
@@ -145,12 +152,14 @@ export const messageToDoc = (m: Message): MessageDoc => ({
 export const messageFromDoc = (d: MessageDoc): Message => ({
   id: d._id.toHexString(),
   conversationId: d.conversation_id.toHexString(),
+  seq: d.seq,
   senderId: d.sender_id.toHexString(),
   content: d.content ?? null,
   type: d.type,
   media: mediaFromDoc(d.media),
   replyToMessageId: hexOrNull(d.reply_to_message_id),
   tempId: d.temp_id ?? null,
+  bodyHash: d.body_hash ?? null,
   createdAt: d.created_at,
   updatedAt: d.updated_at ?? null,
   deletedAt: d.deleted_at ?? null,

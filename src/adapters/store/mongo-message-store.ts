@@ -1,27 +1,14 @@
-// MongoMessageStore: the Store port's message operations on the messages collection; MongoStore delegates to it.
+// How messages are stored in MongoDB: one document per message, found by (conversation_id, seq);
+// the document also carries its pending `message.sent` event (the outbox).
 import type { Model } from 'mongoose';
 import type { OrderKey } from '../../domain/ordering';
 import type { Message } from '../../domain/types';
-import type { MessagePatch, Store } from '../../ports';
+import type { MessagePatch, MessageStore } from '../../ports';
 import { mediaToDoc, messageFromDoc, messageToDoc, toObjectId } from './mongo-mapping';
 import type { MessageDoc } from './mongo-models';
-import { insertOnce, sortsAfter, sortsBefore } from './mongo-queries';
+import { insertOnce, sortsAfter } from './mongo-queries';
 
-/** The message half of the Store port, split out so each file stays one readable size. */
-type MessageOperations = Pick<
-  Store,
-  | 'insertMessage'
-  | 'findMessage'
-  | 'listMessagesBefore'
-  | 'countMessagesAfter'
-  | 'updateMessage'
-  | 'listMessagesChangedSince'
-  | 'listPendingMessageEvents'
-  | 'claimPendingMessageEvent'
-  | 'clearPendingMessageEvent'
->;
-
-export class MongoMessageStore implements MessageOperations {
+export class MongoMessageStore implements MessageStore {
   constructor(private readonly messages: Model<MessageDoc>) {}
 
   insertMessage(message: Message): Promise<boolean> {
@@ -35,15 +22,28 @@ export class MongoMessageStore implements MessageOperations {
 
   async listMessagesBefore(
     conversationId: string,
-    beforeKey: OrderKey | null,
+    beforeSeq: number | null,
     limit: number,
   ): Promise<Message[]> {
     const docs = await this.messages
       .find({
         conversation_id: toObjectId(conversationId),
-        ...(beforeKey && sortsBefore('created_at', { at: beforeKey.createdAt, id: beforeKey.id })),
+        ...(beforeSeq !== null && { seq: { $lt: beforeSeq } }),
       })
-      .sort({ created_at: -1, _id: -1 })
+      .sort({ seq: -1 })
+      .limit(limit)
+      .lean<MessageDoc[]>();
+    return docs.map(messageFromDoc);
+  }
+
+  async listMessagesAfter(
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<Message[]> {
+    const docs = await this.messages
+      .find({ conversation_id: toObjectId(conversationId), seq: { $gt: afterSeq } })
+      .sort({ seq: 1 })
       .limit(limit)
       .lean<MessageDoc[]>();
     return docs.map(messageFromDoc);
@@ -51,14 +51,14 @@ export class MongoMessageStore implements MessageOperations {
 
   countMessagesAfter(
     conversationId: string,
-    afterKey: OrderKey | null,
+    afterSeq: number,
     excludeSenderId: string,
   ): Promise<number> {
     return this.messages.countDocuments({
       conversation_id: toObjectId(conversationId),
+      seq: { $gt: afterSeq },
       sender_id: { $ne: toObjectId(excludeSenderId) },
       deleted_at: null,
-      ...(afterKey && sortsAfter('created_at', { at: afterKey.createdAt, id: afterKey.id })),
     });
   }
 
@@ -82,16 +82,19 @@ export class MongoMessageStore implements MessageOperations {
     return doc ? messageFromDoc(doc) : null;
   }
 
-  async listMessagesChangedSince(
+  async listMessageEditsSince(
     conversationIds: readonly string[],
-    afterKey: OrderKey | null,
+    afterKey: OrderKey,
     limit: number,
   ): Promise<Message[]> {
     if (conversationIds.length === 0) return [];
     const docs = await this.messages
       .find({
         conversation_id: { $in: conversationIds.map(toObjectId) },
-        ...(afterKey && sortsAfter('changed_at', { at: afterKey.createdAt, id: afterKey.id })),
+        $and: [
+          sortsAfter('changed_at', { at: afterKey.createdAt, id: afterKey.id }),
+          { $or: [{ updated_at: { $ne: null } }, { deleted_at: { $ne: null } }] },
+        ],
       })
       .sort({ changed_at: 1, _id: 1 })
       .limit(limit)

@@ -24,6 +24,8 @@ export interface ConversationDoc {
   last_message_id: Types.ObjectId | null;
   last_message_content: string | null;
   last_message_at: Date | null;
+  /** Highest seq reserved; `$inc`ed by every send (the seq allocator). Absent: none yet. */
+  last_seq?: number;
 }
 
 /** Watermarks are flat fields so one conditional updateOne can compare and move them. */
@@ -34,10 +36,11 @@ export interface ParticipantDoc {
   role: ParticipantRole;
   joined_at: Date;
   left_at: Date | null;
+  joined_seq?: number;
   seen_message_id: Types.ObjectId | null;
-  seen_at: Date | null;
+  seen_seq: number | null;
   delivered_message_id: Types.ObjectId | null;
-  delivered_at: Date | null;
+  delivered_seq: number | null;
   receipts_at: Date | null;
 }
 
@@ -53,12 +56,14 @@ export interface MediaDoc {
 export interface MessageDoc {
   _id: Types.ObjectId;
   conversation_id: Types.ObjectId;
+  seq: number;
   sender_id: Types.ObjectId;
   content: string | null;
   type: MessageType;
   media: MediaDoc[];
   reply_to_message_id: Types.ObjectId | null;
   temp_id: string | null;
+  body_hash: string | null;
   created_at: Date;
   updated_at: Date | null;
   deleted_at: Date | null;
@@ -101,6 +106,7 @@ const conversationSchema = new Schema<ConversationDoc>(
     last_message_id: nullable(OBJECT_ID),
     last_message_content: nullable(String),
     last_message_at: nullable(Date),
+    last_seq: { type: Number, default: 0 },
   },
   OPTIONS,
 );
@@ -115,10 +121,11 @@ const participantSchema = new Schema<ParticipantDoc>(
     role: { type: String, enum: ['ADMIN', 'MEMBER'], required: true },
     joined_at: { type: Date, required: true },
     left_at: nullable(Date),
+    joined_seq: { type: Number, default: 0 },
     seen_message_id: nullable(OBJECT_ID),
-    seen_at: nullable(Date),
+    seen_seq: nullable(Number),
     delivered_message_id: nullable(OBJECT_ID),
-    delivered_at: nullable(Date),
+    delivered_seq: nullable(Number),
     receipts_at: nullable(Date),
   },
   OPTIONS,
@@ -127,6 +134,7 @@ participantSchema.index({ user_id: 1, left_at: 1 });
 participantSchema.index({ conversation_id: 1, receipts_at: 1 });
 participantSchema.index({ conversation_id: 1, user_id: 1 });
 participantSchema.index({ conversation_id: 1, joined_at: 1 });
+participantSchema.index({ conversation_id: 1, left_at: 1 });
 
 const mediaSchema = new Schema<MediaDoc>(
   {
@@ -144,12 +152,14 @@ const messageSchema = new Schema<MessageDoc>(
   {
     _id: { type: OBJECT_ID, required: true },
     conversation_id: { type: OBJECT_ID, required: true },
+    seq: { type: Number, required: true },
     sender_id: { type: OBJECT_ID, required: true },
     content: nullable(String),
     type: { type: String, enum: ['TEXT', 'IMAGE', 'VIDEO', 'MIXED'], required: true },
     media: { type: [mediaSchema], default: [] },
     reply_to_message_id: nullable(OBJECT_ID),
     temp_id: nullable(String),
+    body_hash: nullable(String),
     created_at: { type: Date, required: true },
     updated_at: nullable(Date),
     deleted_at: nullable(Date),
@@ -159,8 +169,8 @@ const messageSchema = new Schema<MessageDoc>(
   },
   OPTIONS,
 );
-messageSchema.index({ conversation_id: 1, created_at: -1, _id: -1 });
-messageSchema.index({ conversation_id: 1, sender_id: 1, created_at: 1 });
+// Pages, unread counts, SYNC and fan-out gap fills all walk one conversation by seq.
+messageSchema.index({ conversation_id: 1, seq: 1 });
 messageSchema.index({ conversation_id: 1, changed_at: 1, _id: 1 });
 // Partial: only the few messages whose event is still pending are indexed; _id makes the outbox order fully indexed.
 messageSchema.index(
@@ -168,11 +178,36 @@ messageSchema.index(
   { partialFilterExpression: { event_pending: true } },
 );
 
+/** A SYNC cursor; MongoDB's TTL monitor removes it once `expires_at` passes. */
+export interface SyncCursorDoc {
+  _id: Types.ObjectId;
+  user_id: Types.ObjectId;
+  /** conversation id (hex) → seq */
+  positions: Record<string, number>;
+  changes_since: Date;
+  created_at: Date;
+  expires_at: Date;
+}
+
+const syncCursorSchema = new Schema<SyncCursorDoc>(
+  {
+    _id: { type: OBJECT_ID, required: true },
+    user_id: { type: OBJECT_ID, required: true },
+    positions: { type: Schema.Types.Mixed, required: true },
+    changes_since: { type: Date, required: true },
+    created_at: { type: Date, required: true },
+    expires_at: { type: Date, required: true },
+  },
+  { ...OPTIONS, minimize: false },
+);
+syncCursorSchema.index({ expires_at: 1 }, { expireAfterSeconds: 0 });
+
 export interface MongoModels {
   users: Model<UserDoc>;
   conversations: Model<ConversationDoc>;
   participants: Model<ParticipantDoc>;
   messages: Model<MessageDoc>;
+  syncCursors: Model<SyncCursorDoc>;
 }
 
 /** Models bound to one connection (never the global mongoose), with the collection names of docs/PROTOCOL.md §10. */
@@ -190,5 +225,6 @@ export function createModels(connection: Connection): MongoModels {
       'conversation_participants',
     ),
     messages: connection.model<MessageDoc>('Message', messageSchema, 'messages'),
+    syncCursors: connection.model<SyncCursorDoc>('SyncCursor', syncCursorSchema, 'sync_cursors'),
   };
 }

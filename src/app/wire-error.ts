@@ -1,15 +1,21 @@
-// The one translation of any error into the wire shape; unknown errors become INTERNAL.
-import { asKnownError } from '../app/unavailable';
+// The one translation of any error into what a client sees — an HTTP status and body, an ack, or
+// an ERROR frame. Known errors keep their code; everything else is INTERNAL, logged, not leaked.
 import { AppError, httpStatusOf, type ErrorCode } from '../domain/errors';
 import type { Logger } from '../observability/logger';
 
 export interface WireError {
   status: number;
   code: ErrorCode;
-  detail: string;
+  message: string;
+  /** When a retry may succeed (RATE_LIMITED, UNAVAILABLE). */
+  retryAfterMs?: number;
 }
 
-/** Body-parser and other HTTP-edge errors carry a `type`; map the ones clients can cause. */
+/**
+ * Errors raised by the HTTP stack before a route runs (body parsing, decoding) carry a `type` or
+ * an `expose`d 4xx status; those are the client's input, never a 500. Recognised structurally,
+ * so this file needs no framework import.
+ */
 function edgeError(err: unknown): AppError | null {
   if (typeof err !== 'object' || err === null) return null;
   const type = (err as { type?: unknown }).type;
@@ -23,8 +29,6 @@ function edgeError(err: unknown): AppError | null {
   if (type === 'request.aborted' || type === 'request.size.invalid') {
     return new AppError('VALIDATION', 'request body was incomplete');
   }
-  // Any other client error the HTTP stack flags as safe to expose (a malformed percent-encoding
-  // in the path, an undecodable Content-Encoding...) is bad input, never a 500.
   const { status, expose } = err as { status?: unknown; expose?: unknown };
   if (expose === true && typeof status === 'number' && status >= 400 && status < 500) {
     if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'request body is too large');
@@ -36,8 +40,17 @@ function edgeError(err: unknown): AppError | null {
 }
 
 export function toWireError(err: unknown, logger: Logger): WireError {
-  const known = asKnownError(err) ?? edgeError(err);
-  if (known) return { status: httpStatusOf[known.code], code: known.code, detail: known.message };
+  const known = err instanceof AppError ? err : edgeError(err);
+  if (known) {
+    if (known.code === 'UNAVAILABLE') logger.warn({ err }, 'dependency unavailable');
+    else if (known.code === 'INTERNAL') logger.error({ err }, 'internal error');
+    return {
+      status: httpStatusOf[known.code],
+      code: known.code,
+      message: known.message,
+      ...(known.retryAfterMs !== undefined && { retryAfterMs: known.retryAfterMs }),
+    };
+  }
   logger.error({ err }, 'unhandled error');
-  return { status: 500, code: 'INTERNAL', detail: 'internal server error' };
+  return { status: 500, code: 'INTERNAL', message: 'internal server error' };
 }

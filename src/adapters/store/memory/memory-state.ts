@@ -1,0 +1,22 @@
+// The embedded store's tables: plain maps in this process, shared by its per-aggregate parts.
+import type { Conversation, Message, Participant, User } from '../../../domain/types';
+import type { SyncCursorRecord } from '../../../ports';
+
+/** Records are copied in and out so callers can never mutate stored state by accident. */
+export const copy = <T>(value: T): T => structuredClone(value);
+
+export class MemoryState {
+  readonly users = new Map<string, User>();
+  readonly conversations = new Map<string, Conversation>();
+  /** conversationId → userId → participant */
+  readonly participants = new Map<string, Map<string, Participant>>();
+  /** userId → conversation ids the user has a participant record in */
+  readonly conversationsByUser = new Map<string, Set<string>>();
+  readonly messages = new Map<string, Message>();
+  /** conversationId → its messages sorted by seq */
+  readonly timelines = new Map<string, Message[]>();
+  /** message id → until when a relay has claimed its pending event (0: unclaimed) */
+  readonly pendingEvents = new Map<string, number>();
+  /** Insertion-ordered, so the oldest cursors are dropped first past the bound. */
+  readonly syncCursors = new Map<string, SyncCursorRecord>();
+}

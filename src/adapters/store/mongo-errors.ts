@@ -1,0 +1,48 @@
+// Translates the MongoDB driver's transient failures (network, failover, pool cleared, timeouts)
+// into the domain's UnavailableError, so clients get a retryable UNAVAILABLE, never INTERNAL.
+import { MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
+import { UnavailableError } from '../../domain/errors';
+import type { Store } from '../../ports';
+
+const TRANSIENT_NAMES =
+  /^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|PoolCleared|PoolClosed|TopologyClosed|WaitQueueTimeout)Error$/;
+/** Server codes a failover or a stepping-down primary answers with (retry after election). */
+const TRANSIENT_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
+
+export function isTransientMongoError(err: unknown): boolean {
+  if (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError) return true;
+  if (!(err instanceof Error)) return false;
+  if (TRANSIENT_NAMES.test(err.name)) return true;
+  if (err instanceof MongoError) {
+    if (err.hasErrorLabel('RetryableWriteError') || err.hasErrorLabel('TransientTransactionError'))
+      return true;
+    if (typeof err.code === 'number' && TRANSIENT_CODES.has(err.code)) return true;
+  }
+  // mongoose wraps a lost connection in its own error types.
+  return /^Mongoose\w*(ServerSelection|NotConnected|Timeout)\w*Error$/.test(err.name);
+}
+
+/** Wraps every method of a store so transient driver errors surface as UnavailableError. */
+export function translatingMongoErrors<S extends Store>(store: S): S {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function' || prop === 'close') return value;
+      return (...args: unknown[]) => {
+        const fn = value as (...a: unknown[]) => unknown;
+        let result: unknown;
+        try {
+          result = fn.apply(target, args);
+        } catch (err) {
+          throw isTransientMongoError(err) ? new UnavailableError('the database', err) : err;
+        }
+        if (result instanceof Promise) {
+          return result.catch((err: unknown) => {
+            throw isTransientMongoError(err) ? new UnavailableError('the database', err) : err;
+          });
+        }
+        return result;
+      };
+    },
+  });
+}

@@ -1,0 +1,117 @@
+// Ordered live delivery: the node that consumes a conversation's partition emits its messages in
+// seq order. Events can arrive out of seq order (two nodes reserve 9 and 10, and 10's insert and
+// publish finish first), so the sequencer reads the store to fill a gap before passing it, and
+// waits a moment for a send still being written; a seq that stays empty that long is a hole.
+import type { Message } from '../domain/types';
+import type { Clock, Store } from '../ports';
+
+/** Conversations whose position is remembered; the least recently used are forgotten. */
+const MAX_TRACKED = 100_000;
+/** Seqs passed over as holes that are remembered per conversation, for a late arrival. */
+const MAX_HOLES = 64;
+/** How often a gap is looked at again while waiting for a send still being written. */
+const RECHECK_MS = 25;
+
+interface Position {
+  /** The next seq to emit. */
+  next: number;
+  /** Seqs below this were never seen by this node (it took the partition over later). */
+  floor: number;
+  /** Seqs passed over as holes; a message that turns up for one is emitted late, not dropped. */
+  holes: Set<number>;
+}
+
+export interface DeliverySequencerOptions {
+  /** Longest a gap holds back later messages before it is passed as a hole. @default 2000 */
+  holdMs?: number;
+}
+
+export class DeliverySequencer {
+  private readonly positions = new Map<string, Position>();
+  private readonly holdMs: number;
+
+  constructor(
+    private readonly deps: { store: Store; clock: Clock; sleep?: (ms: number) => Promise<void> },
+    options: DeliverySequencerOptions = {},
+  ) {
+    this.holdMs = options.holdMs ?? 2000;
+  }
+
+  /**
+   * The messages to emit now, in seq order, for a `message.sent` of (conversationId, seq): none
+   * when it was already emitted (a redelivery), several when it closes a gap. Calls for one
+   * conversation must not overlap (the fan-out runs a conversation's events one at a time).
+   */
+  async admit(conversationId: string, seq: number): Promise<Message[]> {
+    const { store } = this.deps;
+    let position = this.positions.get(conversationId);
+    if (position) {
+      // Most recently used last: the map's first entries are the ones to forget.
+      this.positions.delete(conversationId);
+    } else {
+      position = { next: seq, floor: seq, holes: new Set() };
+    }
+    this.remember(conversationId, position);
+
+    if (seq < position.next) {
+      const unseen = seq < position.floor || position.holes.delete(seq);
+      if (!unseen) return [];
+      if (seq < position.floor) position.floor = seq;
+      const late = await store.listMessagesAfter(conversationId, seq - 1, 1);
+      return late.filter((m) => m.seq === seq);
+    }
+
+    const out: Message[] = [];
+    const deadline = this.deps.clock().getTime() + this.holdMs;
+    for (;;) {
+      const rows = await store.listMessagesAfter(
+        conversationId,
+        position.next - 1,
+        seq - position.next + 1,
+      );
+      let waiting = false;
+      for (const m of rows) {
+        if (m.seq > position.next) {
+          if (this.deps.clock().getTime() < deadline) {
+            waiting = true;
+            break;
+          }
+          for (let hole = position.next; hole < m.seq; hole++) this.addHole(position, hole);
+        }
+        out.push(m);
+        position.next = m.seq + 1;
+      }
+      if (!waiting && position.next > seq) return out;
+      if (!waiting && rows.length === 0) {
+        // Nothing stored up to `seq` (the message was removed?): nothing more to wait for.
+        if (this.deps.clock().getTime() >= deadline) {
+          for (let hole = position.next; hole <= seq; hole++) this.addHole(position, hole);
+          position.next = seq + 1;
+          return out;
+        }
+      }
+      await (this.deps.sleep ?? defaultSleep)(RECHECK_MS);
+    }
+  }
+
+  private addHole(position: Position, seq: number): void {
+    position.holes.add(seq);
+    if (position.holes.size > MAX_HOLES) {
+      const oldest = Math.min(...position.holes);
+      position.holes.delete(oldest);
+    }
+  }
+
+  private remember(conversationId: string, position: Position): void {
+    this.positions.set(conversationId, position);
+    if (this.positions.size > MAX_TRACKED) {
+      const oldest = this.positions.keys().next().value;
+      if (oldest !== undefined) this.positions.delete(oldest);
+    }
+  }
+}
+
+const defaultSleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
