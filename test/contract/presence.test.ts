@@ -6,6 +6,7 @@ import { RedisPresence } from '../../src/adapters/presence/redis-presence';
 import { newObjectId } from '../../src/domain/ids';
 import { createLogger } from '../../src/observability/logger';
 import { testRedisUrl } from '../support/redis-db';
+import { KeyspaceEvents } from '../support/redis-keyspace';
 import { describePresenceContract } from './presence-contract';
 
 const logger = createLogger('silent', 'presence-test');
@@ -18,24 +19,18 @@ describePresenceContract(
   { sharedAcrossNodes: true },
 );
 
-/** Polls until `check` holds; fails with `what` after `timeoutMs`. */
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('RedisPresence on Redis', () => {
   const started: { close(): Promise<unknown> }[] = [];
   let raw: Redis;
+  let keyspace: KeyspaceEvents;
 
   beforeAll(async () => {
     raw = new Redis(testRedisUrl(), { lazyConnect: true });
     await raw.connect();
+    keyspace = await KeyspaceEvents.open(testRedisUrl());
   });
   afterAll(async () => {
+    await keyspace.close();
     await raw.quit();
   });
   afterEach(async () => {
@@ -123,13 +118,11 @@ describe('RedisPresence on Redis', () => {
     const everyone = [deadUser, aliveUser, onBoth];
     expect(await alive.onlineAmong(everyone)).toEqual(new Set(everyone));
 
+    const heartbeat = await keyspace.watch(`presence:node:${deadNodeId}`);
     dead.crash();
     // Its members stay behind; only the heartbeat's expiry (TTL 1 s) can tell it is gone.
-    await eventually(
-      'the dead node heartbeat expires',
-      async () => (await raw.exists(`presence:node:${deadNodeId}`)) === 0,
-      5000,
-    );
+    await heartbeat.waitFor('expired');
+    expect(await raw.exists(`presence:node:${deadNodeId}`)).toBe(0);
     expect(await raw.sismember(`online:${deadUser}`, `${deadNodeId}:s1`)).toBe(1);
     expect(await alive.onlineAmong(everyone)).toEqual(new Set([aliveUser, onBoth]));
     expect(await raw.exists(`online:${deadUser}`)).toBe(0);
@@ -156,12 +149,18 @@ describe('RedisPresence on Redis', () => {
     const observer = await openNode();
     const user = newObjectId();
     await stalled.addSocket(user, 's1');
+    const heartbeat = await keyspace.watch(`presence:node:${nodeId}`);
+    const sockets = await keyspace.watch(`online:${user}`);
+    // Right after a refresh, so the next one (a third of the TTL away) comes after the checks below.
+    await heartbeat.waitFor('set');
     // As after a Redis restart, or a pause longer than the TTL: the heartbeat is gone and another
     // node sweeps the member away.
     await raw.del(`presence:node:${nodeId}`);
     expect(await isOnline(observer, user)).toBe(false);
     expect(await raw.exists(`online:${user}`)).toBe(0);
-    await eventually('the socket is restored', () => isOnline(observer, user), 3000);
+    // The node's next refresh (a third of the TTL) finds its heartbeat gone and re-adds the socket.
+    await sockets.waitFor('sadd', 3000);
+    expect(await isOnline(observer, user)).toBe(true);
     expect(await raw.smembers(`online:${user}`)).toEqual([`${nodeId}:s1`]);
   });
 
