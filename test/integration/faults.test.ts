@@ -6,20 +6,9 @@ import { testMongoUrl } from '../support/mongo-url';
 import { createTestVhost, type TestVhost } from '../support/rabbit-vhost';
 import { testRedisUrl } from '../support/redis-db';
 import { Api, registerUser, startTestNode, type TestUser } from '../support/test-node';
+import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(60_000);
-
-async function until(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('a RabbitMQ outage', () => {
   let vhost: TestVhost;
@@ -55,11 +44,15 @@ describe('a RabbitMQ outage', () => {
 
     await vhost.denyAccess();
     await vhost.closeConnections();
-    await until(async () => (await api.get('/readyz')).status === 503, 10_000, 'readyz 503');
-    expect((await api.get('/readyz')).body).toMatchObject({
-      status: 'unavailable',
-      checks: { bus: false },
-    });
+    // Readiness is only observable through /readyz: no event says the bus is down.
+    const unready = await waitFor(
+      async () => {
+        const res = await api.get('/readyz');
+        return res.status === 503 && res;
+      },
+      { what: '/readyz to answer 503', timeoutMs: 10_000, intervalMs: 100 },
+    );
+    expect(unready.body).toMatchObject({ status: 'unavailable', checks: { bus: false } });
 
     const sent = await alice.api.post(`/api/v1/messages/conversations/${dm}/messages`, {
       content: 'during the outage',
@@ -70,12 +63,23 @@ describe('a RabbitMQ outage', () => {
     expect(page.map((m: { id: string }) => m.id)).toContain(sent.body.data.id);
 
     await vhost.allowAccess();
-    await until(async () => (await api.get('/readyz')).status === 200, 20_000, 'readyz 200');
+    await waitFor(async () => (await api.get('/readyz')).status === 200, {
+      what: '/readyz to answer 200 again',
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
     const delivered = await bobSocket.waitFor(
       'NEW_MESSAGE',
       (f) => f.messageId === sent.body.data.id,
       15_000,
     );
     expect(delivered).toMatchObject({ content: 'during the outage', senderId: alice.id });
+    // Once: a copy published before `later` would arrive before it (a conversation's events keep
+    // their order), so none is in flight.
+    const later = await alice.api.post(`/api/v1/messages/conversations/${dm}/messages`, {
+      content: 'after the outage',
+    });
+    await bobSocket.waitFor('NEW_MESSAGE', (f) => f.messageId === later.body.data.id, 15_000);
+    expect(bobSocket.all('NEW_MESSAGE', (f) => f.messageId === sent.body.data.id)).toHaveLength(1);
   });
 });
