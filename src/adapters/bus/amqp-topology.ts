@@ -3,7 +3,7 @@ import type { Channel, Message } from 'amqplib';
 import { busEventSchemas, type BusEvent, type RoutingKey } from '../../protocol/events';
 
 /*
- * events                     topic    durable  for notifications (docs/PROTOCOL.md §8.1), unused here
+ * events                     topic    durable  unused here (docs/PROTOCOL.md §8.1)
  * message_events             topic    durable  ── message.* ──▶ message_events.partitions
  * message_events.partitions  headers  durable  ── parley-partition = k ──▶ message_consumer.<k>
  * message_consumer.<k>       queue    durable  single-active-consumer; DLX message_events.dlx
@@ -18,8 +18,9 @@ import { busEventSchemas, type BusEvent, type RoutingKey } from '../../protocol/
  * queue is single-active-consumer: every node consumes every partition, the broker delivers a
  * partition to one of them at a time (the longest-standing) and hands it to the next when that
  * node's connection dies — so one node emits a conversation's events, in queue order, and a
- * crash costs a takeover, not ordering. Routing keys stay those of docs/PROTOCOL.md §8.2 (`message.sent`…): any
- * queue a deployment binds to `message_events` itself still sees every event.
+ * crash costs a takeover, not ordering. Routing keys stay those of docs/PROTOCOL.md §8.2
+ * (`message.sent`…): any queue a deployment binds to `message_events` itself still sees every
+ * event.
  *
  * A failed event is republished to the retry exchange with a per-message TTL (the backoff) and
  * its partition header; when it expires the broker dead-letters it through the redeliver
