@@ -47,20 +47,32 @@ const envSchema = z.object({
   MAX_MEDIA_ITEMS: positiveInt(10),
   MAX_FRAME_BYTES: positiveInt(65536),
   MAX_BODY_BYTES: positiveInt(1024 * 1024),
+  MAX_GROUP_SIZE: positiveInt(1000),
+  MAX_SOCKET_BUFFER_BYTES: positiveInt(8 * 1024 * 1024),
   RATE_LIMIT_MESSAGES_PER_SECOND: positiveInt(20),
   RATE_LIMIT_MESSAGES_BURST: positiveInt(100),
   RATE_LIMIT_IP_PER_SECOND: positiveInt(500),
   RATE_LIMIT_IP_BURST: positiveInt(1000),
   RATE_LIMIT_FRAMES_PER_SECOND: positiveInt(50),
   RATE_LIMIT_FRAMES_BURST: positiveInt(200),
+  RATE_LIMIT_TYPING_PER_SECOND: positiveInt(5),
+  RATE_LIMIT_TYPING_BURST: positiveInt(20),
+  RATE_LIMIT_WRITES_PER_SECOND: positiveInt(50),
+  RATE_LIMIT_WRITES_BURST: positiveInt(200),
   DELIVERY_ACK_TIMEOUT_MS: positiveInt(30_000),
   OUTBOX_RELAY_INTERVAL_MS: positiveInt(5000),
+  BUS_PARTITIONS: z.coerce.number().int().min(1).max(256).default(8),
   PRESENCE_TTL_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
   REDIS_CHANNEL_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
     .default('socket.io'),
   TRUST_PROXY: z.string().default('loopback'),
+  METRICS_TOKEN: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
 });
 
 export interface Config {
@@ -88,23 +100,42 @@ export interface Config {
     maxMediaItems: number;
     maxFrameBytes: number;
     maxBodyBytes: number;
+    /** Current participants a group may have (creator included). @default 1000 */
+    maxGroupSize: number;
+    /**
+     * Unsent bytes a socket may queue (a client that stops reading); past it the socket is cut
+     * off instead of buffering without bound. @default 8 MiB
+     */
+    maxSocketBufferBytes: number;
+    /** Per user, shared by every node (Redis when REDIS_URL is set). */
     messagesPerSecond: number;
     messagesBurst: number;
+    /** REST requests per client IP, shared by every node. */
     ipRequestsPerSecond: number;
     ipRequestsBurst: number;
     /** Realtime frames per socket (all types). */
     framesPerSecond: number;
     framesBurst: number;
+    /** TYPING frames per user, shared by every node. */
+    typingPerSecond: number;
+    typingBurst: number;
+    /** REST writes (POST/PATCH/DELETE) per user, shared by every node. */
+    writesPerSecond: number;
+    writesBurst: number;
   };
   /** How long a NEW_MESSAGE waits for Socket.IO acknowledgements (delivery receipts). */
   deliveryAckTimeoutMs: number;
   /** How often stuck `message.sent` events are republished (and how old they must be). */
   outboxRelayIntervalMs: number;
+  /** Consumer queues `message_consumer.<k>`; fixed per deployment (they are its topology). */
+  busPartitions: number;
   /** Lifetime of a node's presence heartbeat: a dead node's users go offline within it. */
   presenceTtlSeconds: number;
   /** Channel prefix of the Socket.IO Redis adapter (lets test clusters share one Redis). */
   redisChannelPrefix: string;
   trustProxy: string;
+  /** Bearer token GET /metrics requires; unset → /metrics is open (keep it off the public proxy). */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -155,17 +186,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxMediaItems: e.MAX_MEDIA_ITEMS,
       maxFrameBytes: e.MAX_FRAME_BYTES,
       maxBodyBytes: e.MAX_BODY_BYTES,
+      maxGroupSize: e.MAX_GROUP_SIZE,
+      maxSocketBufferBytes: e.MAX_SOCKET_BUFFER_BYTES,
       messagesPerSecond: e.RATE_LIMIT_MESSAGES_PER_SECOND,
       messagesBurst: e.RATE_LIMIT_MESSAGES_BURST,
       ipRequestsPerSecond: e.RATE_LIMIT_IP_PER_SECOND,
       ipRequestsBurst: e.RATE_LIMIT_IP_BURST,
       framesPerSecond: e.RATE_LIMIT_FRAMES_PER_SECOND,
       framesBurst: e.RATE_LIMIT_FRAMES_BURST,
+      typingPerSecond: e.RATE_LIMIT_TYPING_PER_SECOND,
+      typingBurst: e.RATE_LIMIT_TYPING_BURST,
+      writesPerSecond: e.RATE_LIMIT_WRITES_PER_SECOND,
+      writesBurst: e.RATE_LIMIT_WRITES_BURST,
     },
     deliveryAckTimeoutMs: e.DELIVERY_ACK_TIMEOUT_MS,
     redisChannelPrefix: e.REDIS_CHANNEL_PREFIX,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
+    busPartitions: e.BUS_PARTITIONS,
     trustProxy: e.TRUST_PROXY,
+    metricsToken: e.METRICS_TOKEN,
   };
 }

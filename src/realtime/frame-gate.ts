@@ -1,6 +1,6 @@
 // The admission check every incoming realtime frame passes on both transports: a per-socket
 // rate limit that escalates to a disconnect under a sustained flood, and the frame size limit.
-import { AppError } from '../domain/errors';
+import { AppError, rateLimited } from '../domain/errors';
 import { TokenBucket } from '../domain/token-bucket';
 
 /** Consecutive rate-limited frames after which a flooding socket is cut off. */
@@ -18,19 +18,22 @@ export class FrameGate {
       framesBurst: number;
       maxFrameBytes: number;
     },
+    /** Milliseconds clock, injectable so the refill can be tested without waiting. */
+    private readonly now: () => number = Date.now,
   ) {
     this.bucket = new TokenBucket(
       { ratePerSecond: limits.framesPerSecond, burst: limits.framesBurst },
-      Date.now(),
+      now(),
     );
   }
 
   admit(frameBytes: number): GateVerdict {
-    if (!this.bucket.take(Date.now())) {
+    if (!this.bucket.take(this.now())) {
       this.strikes++;
       return {
         pass: false,
-        error: new AppError('RATE_LIMITED', 'too many frames; slow down'),
+        // One token refills in 1/rate seconds: the earliest moment the next frame can pass.
+        error: rateLimited('too many frames; slow down', 1000 / this.limits.framesPerSecond),
         disconnect: this.strikes >= FLOOD_DISCONNECT_AFTER,
       };
     }
