@@ -38,9 +38,17 @@ export class RawEngineConnection extends EventEmitter {
 
   /** Called by socket.io when it disconnects the socket (server side). */
   close(): void {
+    this.closeWith(1000, 'closed by server');
+  }
+
+  /**
+   * Closes with a close code of Parley's protocol (4001 when the token expired): socket.io's own
+   * disconnect can only say "closed", and raw clients act on the code.
+   */
+  closeWith(code: number, reason: string): void {
     if (this.readyState !== 'open') return;
     this.readyState = 'closing';
-    this.ws.close(1000, 'closed by server');
+    this.ws.close(code, reason);
   }
 
   /** Feeds one Socket.IO packet from the client side (already validated by the bridge). */

@@ -7,22 +7,24 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AuthService } from '../app/auth-service';
 import { errorFrame } from '../app/command-handler';
 import type { Config } from '../config';
-import { AppError } from '../domain/errors';
 import type { Logger } from '../observability/logger';
-import { isClientFrameType, type ServerFrame } from '../protocol/frames';
+import type { ServerFrame } from '../protocol/frames';
 import { FrameGate } from './frame-gate';
 import { RawEngineConnection } from './raw-engine-connection';
+import {
+  connectPacket,
+  eventPacket,
+  noAckPacket,
+  readClientFrame,
+  readServerPacket,
+  type JsonFrame,
+} from './raw-ws-codec';
 import { hardFrameLimit } from './socket-server';
 import type { ParleyServer } from './socket-server';
 
-export const RAW_WS_PATH = '/api/v1/ws';
+export { isRawNoAck, RAW_NO_ACK } from './raw-ws-codec';
 
-/** What a raw socket answers to a Socket.IO acknowledgement request: "I cannot acknowledge". */
-export const RAW_NO_ACK = { parleyRawSocket: true } as const;
-export const isRawNoAck = (value: unknown): boolean =>
-  typeof value === 'object' &&
-  value !== null &&
-  (value as { parleyRawSocket?: unknown }).parleyRawSocket === true;
+export const RAW_WS_PATH = '/api/v1/ws';
 
 /** Frames accepted before the Socket.IO handshake finishes; more is a misbehaving client. */
 const MAX_PENDING_FRAMES = 100;
@@ -30,8 +32,8 @@ const MAX_PENDING_BYTES = 1024 * 1024;
 
 const frameSize = (data: RawData): number =>
   Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
-/** Unsent bytes after which a client that does not read is cut off (no unbounded buffers). */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+const frameBytes = (data: RawData): Buffer =>
+  Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 const HEARTBEAT_MS = 25_000;
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
@@ -88,17 +90,25 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
     let alive = true;
     const gate = new FrameGate(config.limits);
 
-    const send = (f: ServerFrame): void => {
+    const send = (f: ServerFrame | JsonFrame): void => {
       if (ws.readyState !== ws.OPEN) return;
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        log.warn('closing a raw socket that does not read');
-        ws.close(1013, 'too slow');
+      // A client that stopped reading is cut off, discarding its backlog: a close handshake
+      // would wait behind the very bytes it does not read.
+      if (ws.bufferedAmount > config.limits.maxSocketBufferBytes) {
+        log.warn({ bytes: ws.bufferedAmount }, 'dropping a raw socket that does not read');
+        ws.terminate();
         return;
       }
       ws.send(JSON.stringify(f));
     };
 
-    const onFrame = (data: RawData): void => {
+    /** One client's input (or a frame to it) must never take the node down: close just this one. */
+    const dropBroken = (err: unknown): void => {
+      log.error({ err }, 'closing a raw socket whose frame broke its handler');
+      ws.close(1011, 'internal error');
+    };
+
+    const handleFrame = (data: RawData): void => {
       if (!connected || !conn) {
         pendingBytes += frameSize(data);
         if (pending.length >= MAX_PENDING_FRAMES || pendingBytes > MAX_PENDING_BYTES) {
@@ -114,59 +124,51 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
         if (verdict.disconnect) ws.close(1008, 'flood');
         return;
       }
-      let parsed: unknown;
+      const read = readClientFrame(frameBytes(data));
+      if (!read.ok) {
+        send(errorFrame(read.error, read.tempId));
+        return;
+      }
+      // Only known event names and bounded plain JSON reach socket.io's parser.
+      conn.receive(eventPacket(read.type, read.payload));
+    };
+
+    const onFrame = (data: RawData): void => {
       try {
-        parsed = JSON.parse(
-          Buffer.isBuffer(data)
-            ? data.toString('utf8')
-            : Buffer.concat(data as Buffer[]).toString('utf8'),
-        );
-      } catch {
-        send(errorFrame(new AppError('BAD_FRAME', 'frames must be JSON objects')));
-        return;
+        handleFrame(data);
+      } catch (err) {
+        dropBroken(err);
       }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        send(errorFrame(new AppError('BAD_FRAME', 'frames must be JSON objects with a "type"')));
-        return;
+    };
+
+    const handlePacket = (packet: string): void => {
+      const decoded = readServerPacket(packet);
+      switch (decoded.kind) {
+        case 'connected':
+          connected = true;
+          for (const data of pending.splice(0)) onFrame(data);
+          break;
+        case 'frame':
+          send(decoded.frame);
+          // A raw client cannot answer Socket.IO acks; say so at once so nobody waits on it.
+          if (decoded.ackId !== undefined) conn?.receive(noAckPacket(decoded.ackId));
+          break;
+        case 'refused':
+          ws.close(4001, 'unauthorized');
+          break;
+        case 'disconnected':
+          ws.close(1000, 'disconnected');
+          break;
+        case 'ignored':
+          break;
       }
-      const { type, ...payload } = parsed as Record<string, unknown>;
-      if (typeof type !== 'string') {
-        send(errorFrame(new AppError('BAD_FRAME', 'frames need a string "type"')));
-        return;
-      }
-      if (!isClientFrameType(type)) {
-        const tempId = typeof payload.tempId === 'string' ? payload.tempId : undefined;
-        send(
-          errorFrame(
-            new AppError('UNKNOWN_TYPE', `unknown frame type: ${type.slice(0, 64)}`),
-            tempId,
-          ),
-        );
-        return;
-      }
-      // Only known event names and plain JSON reach socket.io's parser, so it cannot choke.
-      conn.receive(`2${JSON.stringify([type, payload])}`);
     };
 
     const onPacket = (packet: string): void => {
-      const kind = packet[0];
-      if (kind === '0') {
-        connected = true;
-        for (const data of pending.splice(0)) onFrame(data);
-      } else if (kind === '2') {
-        const match = /^2(\d*)(\[[\s\S]*\])$/.exec(packet);
-        if (!match) return;
-        const [event, payload] = JSON.parse(match[2] ?? '[]') as [
-          string,
-          Record<string, unknown> | undefined,
-        ];
-        send({ type: event, ...(payload ?? {}) } as ServerFrame);
-        // A raw client cannot answer Socket.IO acks; say so at once so nobody waits on it.
-        if (match[1]) conn?.receive(`3${match[1]}${JSON.stringify([RAW_NO_ACK])}`);
-      } else if (kind === '4') {
-        ws.close(4001, 'unauthorized');
-      } else if (kind === '1') {
-        ws.close(1000, 'disconnected');
+      try {
+        handlePacket(packet);
+      } catch (err) {
+        dropBroken(err);
       }
     };
 
@@ -197,7 +199,7 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
         if (ws.readyState !== ws.OPEN) return;
         conn = new RawEngineConnection(ws, req, onPacket);
         io.engine.emit('connection', conn);
-        conn.receive(`0${JSON.stringify({ token })}`);
+        conn.receive(connectPacket({ token }));
       },
       () => {
         ws.close(4001, 'unauthorized');

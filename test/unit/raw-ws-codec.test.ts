@@ -1,0 +1,141 @@
+// The raw-WebSocket codec: JSON frames in (checked before any packet is built), Socket.IO
+// packets out, verified against socket.io-parser itself rather than hand-written layouts.
+import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
+import {
+  connectPacket,
+  eventPacket,
+  isRawNoAck,
+  noAckPacket,
+  RAW_NO_ACK,
+  readClientFrame,
+  readServerPacket,
+} from '../../src/realtime/raw-ws-codec';
+
+/** Decodes what the codec produced with socket.io-parser's own decoder. */
+function decode(encoded: string): Packet {
+  let packet: Packet | undefined;
+  const decoder = new Decoder();
+  decoder.on('decoded', (p: Packet) => {
+    packet = p;
+  });
+  decoder.add(encoded);
+  if (!packet) throw new Error('nothing decoded');
+  return packet;
+}
+
+const encode = (packet: Packet): string => new Encoder().encode(packet)[0] as string;
+
+describe('readClientFrame', () => {
+  it('splits a known frame into its type and payload, from text or bytes', () => {
+    const text = '{"type":"SEND_MESSAGE","conversationId":"c","content":"hi [{"}';
+    const expected = {
+      ok: true,
+      type: 'SEND_MESSAGE',
+      payload: { conversationId: 'c', content: 'hi [{' },
+    };
+    expect(readClientFrame(text)).toEqual(expected);
+    expect(readClientFrame(Buffer.from(text))).toEqual(expected);
+  });
+
+  it.each([
+    ['not JSON', 'BAD_FRAME', '{"type":'],
+    ['an array', 'BAD_FRAME', '["ping"]'],
+    ['null', 'BAD_FRAME', 'null'],
+    ['a string', 'BAD_FRAME', '"ping"'],
+    ['a missing type', 'BAD_FRAME', '{"x":1}'],
+    ['a numeric type', 'BAD_FRAME', '{"type":7}'],
+    ['an unknown type', 'UNKNOWN_TYPE', '{"type":"EXPLODE"}'],
+    ['an inherited name as type', 'UNKNOWN_TYPE', '{"type":"constructor"}'],
+    ['a nesting bomb', 'VALIDATION', `{"type":"ping","x":${'['.repeat(5000)}${']'.repeat(5000)}}`],
+  ])('refuses %s with %s', (_label, code, text) => {
+    const read = readClientFrame(text);
+    expect(read).toMatchObject({ ok: false, error: { code } });
+  });
+
+  it('keeps the tempId of an unknown frame so the client can match the error', () => {
+    expect(readClientFrame('{"type":"SEND_MESAGE","tempId":"t1"}')).toMatchObject({
+      ok: false,
+      tempId: 't1',
+    });
+  });
+
+  it('checks depth before parsing, against the bound it is given', () => {
+    expect(readClientFrame('{"type":"ping","x":[[1]]}', 2)).toMatchObject({ ok: false });
+    expect(readClientFrame('{"type":"ping","x":[1]}', 2)).toMatchObject({ ok: true });
+  });
+});
+
+describe('client packets', () => {
+  it('builds the namespace CONNECT with the handshake auth', () => {
+    expect(decode(connectPacket({ token: 'abc' }))).toEqual({
+      type: PacketType.CONNECT,
+      nsp: '/',
+      data: { token: 'abc' },
+    });
+  });
+
+  it('builds an EVENT whose name is the frame type and whose one argument is the payload', () => {
+    expect(decode(eventPacket('TYPING', { conversationId: 'c' }))).toEqual({
+      type: PacketType.EVENT,
+      nsp: '/',
+      data: ['TYPING', { conversationId: 'c' }],
+    });
+  });
+
+  it('answers an acknowledgement request with RAW_NO_ACK', () => {
+    const packet = decode(noAckPacket(17));
+    expect(packet).toEqual({ type: PacketType.ACK, nsp: '/', id: 17, data: [RAW_NO_ACK] });
+    expect(isRawNoAck((packet.data as unknown[])[0])).toBe(true);
+    expect(isRawNoAck({ ok: true })).toBe(false);
+    expect(isRawNoAck(null)).toBe(false);
+  });
+});
+
+describe('readServerPacket', () => {
+  it('turns an EVENT into a JSON frame, keeping the acknowledgement id', () => {
+    const event = { type: PacketType.EVENT, nsp: '/', data: ['pong', {}] };
+    expect(readServerPacket(encode(event))).toEqual({
+      kind: 'frame',
+      frame: { type: 'pong' },
+      ackId: undefined,
+    });
+    const withAck = {
+      type: PacketType.EVENT,
+      nsp: '/',
+      id: 4,
+      data: ['NEW_MESSAGE', { messageId: 'm', seq: 3 }],
+    };
+    expect(readServerPacket(encode(withAck))).toEqual({
+      kind: 'frame',
+      frame: { type: 'NEW_MESSAGE', messageId: 'm', seq: 3 },
+      ackId: 4,
+    });
+  });
+
+  it('gives an event without an object payload just its type', () => {
+    const bare = { type: PacketType.EVENT, nsp: '/', data: ['pong'] };
+    expect(readServerPacket(encode(bare))).toMatchObject({ frame: { type: 'pong' } });
+  });
+
+  it.each([
+    [{ type: PacketType.CONNECT, nsp: '/', data: { sid: 'x' } }, 'connected'],
+    [{ type: PacketType.DISCONNECT, nsp: '/' }, 'disconnected'],
+    [{ type: PacketType.CONNECT_ERROR, nsp: '/', data: { message: 'unauthorized' } }, 'refused'],
+    [{ type: PacketType.ACK, nsp: '/', id: 1, data: [] }, 'ignored'],
+  ])('reads %j as %s', (packet, kind) => {
+    expect(readServerPacket(encode(packet))).toEqual({ kind });
+  });
+
+  it('ignores a binary event instead of waiting for its attachments', () => {
+    const [header] = new Encoder().encode({
+      type: PacketType.EVENT,
+      nsp: '/',
+      data: ['file', Buffer.from('x')],
+    }) as [string];
+    expect(readServerPacket(header)).toEqual({ kind: 'ignored' });
+    // The next packet decodes normally: no state was left behind.
+    expect(readServerPacket(encode({ type: PacketType.DISCONNECT, nsp: '/' }))).toEqual({
+      kind: 'disconnected',
+    });
+  });
+});
