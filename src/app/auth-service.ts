@@ -70,10 +70,17 @@ export class AuthService {
 
   /** The user a token names; UNAUTHORIZED when the token is bad or names nobody. */
   async authenticate(token: string | undefined | null): Promise<User> {
-    const userId = this.deps.tokens.verify(token);
+    return (await this.authenticateWithExpiry(token)).user;
+  }
+
+  /** Like authenticate, plus the token's expiry (null: none), for connections that outlive it. */
+  async authenticateWithExpiry(
+    token: string | undefined | null,
+  ): Promise<{ user: User; expiresAt: Date | null }> {
+    const { userId, expiresAt } = this.deps.tokens.verifyWithExpiry(token);
     const user = await this.deps.store.findUserById(userId);
     if (!user) throw new AppError('UNAUTHORIZED', 'token names an unknown user');
-    return user;
+    return { user, expiresAt };
   }
 
   private issue(user: User): AuthResult {

@@ -48,6 +48,11 @@ export class TokenService {
 
   /** The user id a valid token names; UNAUTHORIZED for anything missing, malformed or expired. */
   verify(token: string | undefined | null): string {
+    return this.verifyWithExpiry(token).userId;
+  }
+
+  /** Like verify, plus when the token stops being valid (`exp`; null when it never does). */
+  verifyWithExpiry(token: string | undefined | null): { userId: string; expiresAt: Date | null } {
     if (!token) throw new AppError('UNAUTHORIZED', 'missing bearer token');
     const decoded = jwt.decode(token, { complete: true });
     const alg = decoded?.header.alg as Algorithm | undefined;
@@ -59,7 +64,8 @@ export class TokenService {
       const payload = jwt.verify(token, key, { algorithms: [alg] });
       const sub = typeof payload === 'string' ? undefined : payload.sub;
       if (!isObjectId(sub)) throw new AppError('UNAUTHORIZED', 'token subject is not a user id');
-      return sub;
+      const exp = typeof payload === 'string' ? undefined : payload.exp;
+      return { userId: sub, expiresAt: typeof exp === 'number' ? new Date(exp * 1000) : null };
     } catch (err) {
       if (err instanceof AppError) throw err;
       const expired = err instanceof jwt.TokenExpiredError;

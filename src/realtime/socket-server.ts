@@ -5,6 +5,8 @@ import { Server, type Socket } from 'socket.io';
 import type { Adapter } from 'socket.io-adapter';
 import type { AuthService } from '../app/auth-service';
 import { errorFrame, type CommandHandler } from '../app/command-handler';
+import { AppError } from '../domain/errors';
+import type { SyncService } from '../app/sync-service';
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
 import {
@@ -14,8 +16,12 @@ import {
   type ServerToClientEvents,
   type SocketData,
 } from '../protocol/frames';
+import { tooDeepMessage, valueTooDeep } from '../protocol/json-limits';
 import type { Presence, Store } from '../ports';
 import { FrameGate } from './frame-gate';
+import { boundOutgoingBuffer, dropConnection } from './outgoing-buffer';
+import { RawEngineConnection } from './raw-engine-connection';
+import { refreshToken, TokenExpiry } from './token-expiry';
 
 export type ParleyServer = Server<
   ClientToServerEvents,
@@ -84,6 +90,10 @@ export interface SocketHandlerDeps {
   config: Pick<Config, 'limits'>;
   auth: AuthService;
   commands: CommandHandler;
+  /** Hands each connection its resume position in the `connected` greeting. */
+  sync: Pick<SyncService, 'cursorNow'>;
+  /** TYPING budget per user, shared by every node; rejects with RATE_LIMITED. */
+  typingQuota: { consume(userId: string): Promise<unknown> };
   presence: Presence;
   store: Store;
   logger: Logger;
@@ -91,7 +101,9 @@ export interface SocketHandlerDeps {
 
 /** Authenticates handshakes and runs every incoming event through the command handler. */
 export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps): void {
-  const { config, auth, commands, presence, store, logger } = deps;
+  const { config, auth, commands, sync, typingQuota, presence, store, logger } = deps;
+  /** Each handshake's token expiry, read once its connection is established. */
+  const expiries = new WeakMap<ParleySocket, Date | null>();
   io.use((socket, next) => {
     const { auth: handshakeAuth, query } = socket.handshake;
     const fromAuth = (handshakeAuth as { token?: unknown }).token;
@@ -101,10 +113,11 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
         : typeof query.token === 'string'
           ? query.token
           : null;
-    auth.authenticate(token).then(
-      (user) => {
+    auth.authenticateWithExpiry(token).then(
+      ({ user, expiresAt }) => {
         socket.data.userId = user.id;
         socket.data.username = user.username;
+        expiries.set(socket, expiresAt);
         next();
       },
       () => {
@@ -120,14 +133,51 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
     presence.addSocket(userId, socket.id).catch((err: unknown) => {
       log.warn({ err }, 'presence add failed');
     });
-    socket.emit('connected', {
-      message: 'Connected to notification and message stream',
-      user_id: userId,
+    // The greeting carries a SYNC cursor at this moment, so a client can later resume exactly.
+    sync.cursorNow(userId).then(
+      (cursor) => {
+        socket.emit('connected', {
+          message: 'Connected to notification and message stream',
+          user_id: userId,
+          cursor,
+        });
+      },
+      (err: unknown) => {
+        log.warn({ err }, 'sync cursor for the greeting failed');
+        socket.emit('connected', {
+          message: 'Connected to notification and message stream',
+          user_id: userId,
+          cursor: null,
+        });
+      },
+    );
+
+    const expiry = new TokenExpiry(() => {
+      log.info('closing a socket whose token expired');
+      closeUnauthorized(socket);
     });
+    expiry.schedule(expiries.get(socket) ?? null);
+    expiries.delete(socket);
+
+    // Raw sockets bound their own buffer in the bridge; this watches engine.io's.
+    const stopBufferWatch = rawConnectionOf(socket)
+      ? () => undefined
+      : boundOutgoingBuffer(socket.conn, config.limits.maxSocketBufferBytes, (bytes) => {
+          log.warn({ bytes }, 'dropping a socket that does not read');
+          dropConnection(socket.conn);
+        });
 
     const gate = new FrameGate(config.limits);
+    const ctx = { userId, username, socketId: socket.id };
 
-    socket.onAny((event: string, ...args: unknown[]) => {
+    /** Transport-level frames first (REFRESH_TOKEN, the TYPING budget), then the commands. */
+    const run = async (event: string, payload: unknown): Promise<ServerFrame | null> => {
+      if (event === 'REFRESH_TOKEN') return refreshToken(auth, expiry, userId, payload);
+      if (event === 'TYPING') await typingQuota.consume(userId);
+      return commands.execute(event, payload, ctx);
+    };
+
+    const onFrame = (event: string, args: unknown[]): void => {
       const last = args[args.length - 1];
       const ack =
         typeof last === 'function' ? (args.pop() as (reply: ServerFrame) => void) : undefined;
@@ -136,7 +186,10 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
         if (ack) ack(f);
         else emitFrame(socket, f);
       };
-      const verdict = gate.admit(frameBytes(payload));
+      // socket.io-parser already decoded the payload; measure its depth (iteratively) before
+      // anything recursive, such as the size check below, walks it.
+      const tooDeep = args.some((arg) => valueTooDeep(arg));
+      const verdict = gate.admit(tooDeep ? 0 : frameBytes(payload));
       if (!verdict.pass) {
         reply(errorFrame(verdict.error));
         if (verdict.disconnect) {
@@ -145,18 +198,38 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
         }
         return;
       }
-      commands.execute(event, payload, { userId, username, socketId: socket.id }).then(
-        (result) => {
-          if (result) reply(result);
-          else if (ack) ack(frame('OK', {}));
-        },
-        (err: unknown) => {
-          log.error({ err }, 'command dispatch failed');
-        },
-      );
+      if (tooDeep) {
+        reply(errorFrame(new AppError('VALIDATION', tooDeepMessage('frames'))));
+        return;
+      }
+      run(event, payload)
+        .then(
+          (result) => {
+            if (result) reply(result);
+            else if (ack) ack(frame('OK', {}));
+          },
+          (err: unknown) => {
+            reply(errorFrame(err, undefined, log));
+          },
+        )
+        .catch((err: unknown) => {
+          dropBroken(socket, log, err);
+        });
+    };
+
+    socket.onAny((event: string, ...args: unknown[]) => {
+      // One client's frame must never take the node down: a handler that throws closes only
+      // the socket that sent it.
+      try {
+        onFrame(event, args);
+      } catch (err) {
+        dropBroken(socket, log, err);
+      }
     });
 
     socket.on('disconnect', () => {
+      expiry.clear();
+      stopBufferWatch();
       presence.removeSocket(userId, socket.id).catch((err: unknown) => {
         log.warn({ err }, 'presence remove failed');
       });
@@ -165,6 +238,25 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
       });
     });
   });
+}
+
+/** Token expired: ERROR UNAUTHORIZED, then close (raw clients get close code 4001). */
+function closeUnauthorized(socket: ParleySocket): void {
+  emitFrame(socket, errorFrame(new AppError('UNAUTHORIZED', 'token expired')));
+  const raw = rawConnectionOf(socket);
+  if (raw) raw.closeWith(4001, 'unauthorized');
+  else socket.disconnect(true);
+}
+
+/** The bridge's connection under a raw-WebSocket client's socket; null for Socket.IO clients. */
+function rawConnectionOf(socket: ParleySocket): RawEngineConnection | null {
+  const conn: unknown = socket.conn;
+  return conn instanceof RawEngineConnection ? conn : null;
+}
+
+function dropBroken(socket: ParleySocket, log: Logger, err: unknown): void {
+  log.error({ err }, 'closing a socket whose frame broke its handler');
+  socket.disconnect(true);
 }
 
 /** Sends a frame as an event: name = type, payload = the rest. */
