@@ -1,20 +1,27 @@
 // The Express app factory: middleware, routes, envelopes, the error mapper. No listen here.
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type RequestHandler,
+  type Response,
+} from 'express';
 import type { AuthService } from '../app/auth-service';
 import type { ConversationService } from '../app/conversation-service';
 import type { MessageService } from '../app/message-service';
 import type { ReceiptService } from '../app/receipt-service';
+import type { SyncService } from '../app/sync-service';
 import type { UserService } from '../app/user-service';
 import type { Config } from '../config';
 import { AppError } from '../domain/errors';
 import type { Logger } from '../observability/logger';
-import { toWireError } from './errors';
+import { toWireError } from '../app/wire-error';
 import { authenticate } from './middleware/authenticate';
-import { limitRequestsPerIp } from './middleware/rate-limit';
+import { limitRequestsPerIp, limitWritesPerUser, type RequestQuota } from './middleware/rate-limit';
 import { authRoutes } from './routes/auth-routes';
 import { conversationRoutes } from './routes/conversation-routes';
 import { healthRoutes, type HealthProbe } from './routes/health-routes';
 import { messageRoutes } from './routes/message-routes';
+import { refuseDeepJson } from './validate';
 
 export interface HttpAppDeps {
   config: Pick<Config, 'limits' | 'corsOrigins' | 'trustProxy'>;
@@ -24,7 +31,10 @@ export interface HttpAppDeps {
   conversations: ConversationService;
   messages: MessageService;
   receipts: ReceiptService;
+  sync: SyncService;
   health: HealthProbe;
+  /** Cluster-wide budgets: every request per IP, and writes per authenticated user. */
+  rateLimits: { ipRequests: RequestQuota; restWrites: RequestQuota };
 }
 
 function cors(origins: '*' | string[]): RequestHandler {
@@ -44,6 +54,15 @@ function cors(origins: '*' | string[]): RequestHandler {
   };
 }
 
+/** IETF RateLimit-* headers of a 429, from the budget the RATE_LIMITED error describes. */
+function setRateLimitHeaders(res: Response, err: unknown, retryAfterMs: number): void {
+  const details: unknown = err instanceof AppError ? err.details : undefined;
+  const limit = (details as { limit?: unknown } | undefined)?.limit;
+  if (typeof limit === 'number') res.setHeader('RateLimit-Limit', String(limit));
+  res.setHeader('RateLimit-Remaining', '0');
+  res.setHeader('RateLimit-Reset', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+}
+
 export function createHttpApp(deps: HttpAppDeps): Express {
   const { config, logger } = deps;
   const app = express();
@@ -53,15 +72,23 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   app.use(cors(config.corsOrigins));
   app.use(healthRoutes(deps.health));
-  app.use(limitRequestsPerIp(config.limits.ipRequestsPerSecond, config.limits.ipRequestsBurst));
+  app.use(limitRequestsPerIp(deps.rateLimits.ipRequests));
   // Any declared type is parsed as JSON, so a missing Content-Type cannot smuggle past validation.
-  app.use(express.json({ limit: config.limits.maxBodyBytes, type: () => true, strict: false }));
+  app.use(
+    express.json({
+      limit: config.limits.maxBodyBytes,
+      type: () => true,
+      strict: false,
+      verify: refuseDeepJson,
+    }),
+  );
 
   app.use('/api/v1/auth', authRoutes(deps.auth));
   const messaging = express.Router();
   messaging.use(authenticate(deps.auth));
+  messaging.use(limitWritesPerUser(deps.rateLimits.restWrites));
   messaging.use(conversationRoutes({ conversations: deps.conversations, users: deps.users }));
-  messaging.use(messageRoutes(deps.messages, deps.receipts));
+  messaging.use(messageRoutes(deps.messages, deps.receipts, deps.sync));
   app.use('/api/v1/messages', messaging);
 
   app.use((req, _res, next) => {
@@ -69,7 +96,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     const wire = toWireError(err, logger.child({ method: req.method, path: req.path }));
-    res.status(wire.status).json({ success: false, detail: wire.detail, code: wire.code });
+    if (wire.retryAfterMs !== undefined) {
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(wire.retryAfterMs / 1000))));
+    }
+    if (wire.code === 'RATE_LIMITED') setRateLimitHeaders(res, err, wire.retryAfterMs ?? 1000);
+    res.status(wire.status).json({ success: false, detail: wire.message, code: wire.code });
   };
   app.use(onError);
   return app;
