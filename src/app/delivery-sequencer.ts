@@ -9,6 +9,10 @@ import type { Clock, Store } from '../ports';
 const MAX_TRACKED = 100_000;
 /** Seqs passed over as holes that are remembered per conversation, for a late arrival. */
 const MAX_HOLES = 64;
+/** On a conversation's first event, messages this recent before it may still await emission. */
+const RECENT_MS = 10_000;
+/** ...and at most this many of them. */
+const LOOK_BACK = 100;
 /** How often a gap is looked at again while waiting for a send still being written. */
 const RECHECK_MS = 25;
 
@@ -31,7 +35,13 @@ export class DeliverySequencer {
   private readonly holdMs: number;
 
   constructor(
-    private readonly deps: { store: Store; clock: Clock; sleep?: (ms: number) => Promise<void> },
+    private readonly deps: {
+      store: Store;
+      clock: Clock;
+      /** Told of every seq passed over as a hole (for logs and metrics). */
+      onHole?: (conversationId: string, seq: number) => void;
+      sleep?: (ms: number) => Promise<void>;
+    },
     options: DeliverySequencerOptions = {},
   ) {
     this.holdMs = options.holdMs ?? 2000;
@@ -49,7 +59,8 @@ export class DeliverySequencer {
       // Most recently used last: the map's first entries are the ones to forget.
       this.positions.delete(conversationId);
     } else {
-      position = { next: seq, floor: seq, holes: new Set() };
+      const start = await this.firstPosition(conversationId, seq);
+      position = { next: start, floor: start, holes: new Set() };
     }
     this.remember(conversationId, position);
 
@@ -76,7 +87,8 @@ export class DeliverySequencer {
             waiting = true;
             break;
           }
-          for (let hole = position.next; hole < m.seq; hole++) this.addHole(position, hole);
+          for (let hole = position.next; hole < m.seq; hole++)
+            this.addHole(conversationId, position, hole);
         }
         out.push(m);
         position.next = m.seq + 1;
@@ -85,7 +97,8 @@ export class DeliverySequencer {
       if (!waiting && rows.length === 0) {
         // Nothing stored up to `seq` (the message was removed?): nothing more to wait for.
         if (this.deps.clock().getTime() >= deadline) {
-          for (let hole = position.next; hole <= seq; hole++) this.addHole(position, hole);
+          for (let hole = position.next; hole <= seq; hole++)
+            this.addHole(conversationId, position, hole);
           position.next = seq + 1;
           return out;
         }
@@ -94,7 +107,27 @@ export class DeliverySequencer {
     }
   }
 
-  private addHole(position: Position, seq: number): void {
+  /**
+   * Where to start a conversation this node has not emitted before (it just started, or took the
+   * partition over): events can arrive out of seq order, so messages written moments before
+   * `seq` — and seqs right above the last older message, still being written — may not have
+   * been emitted yet. Starting there keeps them in order; after a takeover a few of them may be
+   * emitted twice (clients de-duplicate by id), never skipped.
+   */
+  private async firstPosition(conversationId: string, seq: number): Promise<number> {
+    const earlier = await this.deps.store.listMessagesBefore(conversationId, seq, LOOK_BACK);
+    if (earlier.length === 0) return 1;
+    const recentSince = this.deps.clock().getTime() - RECENT_MS;
+    let start = seq;
+    for (const m of earlier) {
+      if (m.createdAt.getTime() < recentSince) return Math.min(start, m.seq + 1);
+      start = m.seq;
+    }
+    return start;
+  }
+
+  private addHole(conversationId: string, position: Position, seq: number): void {
+    this.deps.onHole?.(conversationId, seq);
     position.holes.add(seq);
     if (position.holes.size > MAX_HOLES) {
       const oldest = Math.min(...position.holes);
