@@ -75,10 +75,7 @@ describe('ordering across two server processes', () => {
             : await (() => {
                 sender.send(frame);
                 const mine = (f: Frame): boolean => f.tempId === tempId;
-                return Promise.race([
-                  sender.waitFor('MESSAGE_ACK', mine, 20_000),
-                  sender.waitFor('ERROR', mine, 20_000),
-                ]);
+                return sender.waitFor(['MESSAGE_ACK', 'ERROR'], mine, 20_000);
               })();
         if (reply.type !== 'MESSAGE_ACK')
           throw new Error(`send ${tempId}: ${JSON.stringify(reply)}`);

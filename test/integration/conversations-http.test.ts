@@ -37,8 +37,14 @@ describe.each(storeModes)('conversations over HTTP on $name', (mode) => {
       const pattern = await alice.api.get(`${base}/search/users?q=${encodeURIComponent('.*')}`);
       expect(pattern.status).toBe(200);
       expect(pattern.body.data).toEqual([]);
-      const limited = await alice.api.get(`${base}/search/users?q=&limit=1`);
+      const limited = await alice.api.get(`${base}/search/users?q=bob&limit=1`);
       expect(limited.body.data).toHaveLength(1);
+      // An empty query would list everyone: it is refused, as is a missing one.
+      for (const query of ['q=', 'q=%20', 'limit=5']) {
+        const res = await alice.api.get(`${base}/search/users?${query}`);
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ success: false, code: 'VALIDATION' });
+      }
     });
 
     it.each(['limit=0', 'limit=21', 'limit=abc', 'limit=1.5', 'limit=1&limit=2', 'q=a&q=b'])(

@@ -1,4 +1,5 @@
 // Test clients for both transports behind one interface: send frames, wait for frames.
+import { Agent } from 'node:http';
 import { io as connectSocketIo, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 
@@ -13,14 +14,18 @@ export interface RealtimeClient {
   /** Sends a frame and resolves with its reply (socket.io: through the ack callback). */
   request(frame: Frame, replyTypes?: string[]): Promise<Frame>;
   /** Resolves with the first frame (already received or future) matching, or rejects on timeout. */
-  waitFor(type: string, match?: (f: Frame) => boolean, timeoutMs?: number): Promise<Frame>;
+  waitFor(
+    type: string | string[],
+    match?: (f: Frame) => boolean,
+    timeoutMs?: number,
+  ): Promise<Frame>;
   /** Frames of a type received so far. */
   all(type: string, match?: (f: Frame) => boolean): Frame[];
   close(): Promise<void>;
 }
 
 interface Waiter {
-  type: string;
+  types: string[];
   match: (f: Frame) => boolean;
   resolve: (f: Frame) => void;
 }
@@ -32,7 +37,7 @@ abstract class BaseClient {
   protected push(frame: Frame): void {
     this.frames.push(frame);
     for (const w of [...this.waiters]) {
-      if (w.type === frame.type && w.match(frame)) {
+      if (w.types.includes(frame.type) && w.match(frame)) {
         this.waiters = this.waiters.filter((x) => x !== w);
         w.resolve(frame);
       }
@@ -43,16 +48,18 @@ abstract class BaseClient {
     return this.frames.filter((f) => f.type === type && match(f));
   }
 
+  /** `type` may list several: the first frame of any of them that matches wins (one timer). */
   waitFor(
-    type: string,
+    type: string | string[],
     match: (f: Frame) => boolean = () => true,
     timeoutMs = 5000,
   ): Promise<Frame> {
-    const found = this.frames.find((f) => f.type === type && match(f));
+    const types = Array.isArray(type) ? type : [type];
+    const found = this.frames.find((f) => types.includes(f.type) && match(f));
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
-        type,
+        types,
         match,
         resolve: (f) => {
           clearTimeout(timer);
@@ -63,7 +70,7 @@ abstract class BaseClient {
         this.waiters = this.waiters.filter((x) => x !== waiter);
         reject(
           new Error(
-            `timed out waiting for ${type}; got ${JSON.stringify(this.frames.map((f) => f.type))}`,
+            `timed out waiting for ${types.join('|')}; got ${JSON.stringify(this.frames.map((f) => f.type))}`,
           ),
         );
       }, timeoutMs);
@@ -130,7 +137,8 @@ class RawClient extends BaseClient implements RealtimeClient {
     const before = this.frames.length;
     this.send(frame);
     const matches = (f: Frame) => this.frames.indexOf(f) >= before;
-    return Promise.race(replyTypes.map((t) => this.waitFor(t, matches)));
+    // One waiter for all reply types, so no losing timer outlives the reply.
+    return this.waitFor(replyTypes, matches);
   }
 
   waitClosed(timeoutMs = 5000): Promise<number> {
@@ -156,6 +164,13 @@ class RawClient extends BaseClient implements RealtimeClient {
 export interface ConnectOptions {
   /** Socket.IO only: acknowledge NEW_MESSAGE events (the delivery receipt). @default false */
   ackNewMessages?: boolean;
+  /** Socket.IO only: `['polling', 'websocket']` polls first, then upgrades. @default ['websocket'] */
+  transports?: ('polling' | 'websocket')[];
+  /**
+   * Address to connect from (any of 127.0.0.0/8): behind a proxy that hashes client addresses,
+   * another address can land on another node.
+   */
+  localAddress?: string;
 }
 
 /** Connects and resolves once the `connected` greeting has arrived. */
@@ -168,9 +183,14 @@ export async function connectClient(
   if (transport === 'socket.io') {
     const socket = connectSocketIo(baseUrl, {
       auth: { token },
-      transports: ['websocket'],
+      transports: options.transports ?? ['websocket'],
       reconnection: false,
       forceNew: true,
+      ...(options.localAddress !== undefined && {
+        // Both transports' requests (polling's and the WebSocket handshake) go through this agent.
+        agent: new Agent({ localAddress: options.localAddress }) as never,
+        localAddress: options.localAddress,
+      }),
     });
     const client = new SocketIoClient(socket, options.ackNewMessages ?? false);
     await new Promise<void>((resolve, reject) => {
@@ -182,6 +202,7 @@ export async function connectClient(
   }
   const ws = new WebSocket(
     `${baseUrl.replace(/^http/, 'ws')}/api/v1/ws?token=${encodeURIComponent(token)}`,
+    options.localAddress !== undefined ? { localAddress: options.localAddress } : {},
   );
   const client = new RawClient(ws);
   await client.waitFor('connected');
