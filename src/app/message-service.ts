@@ -103,10 +103,11 @@ export class MessageService {
   }
 
   /**
-   * Publishes a stored message's `message.sent` event and clears its outbox mark. A failure is
-   * logged, not thrown: the message is durable and the outbox relay publishes it later.
+   * Publishes a stored message's `message.sent` event and clears its outbox mark; false when it
+   * did not get through. A failure is logged, not thrown: the message is durable and the outbox
+   * relay publishes it later.
    */
-  async dispatchSent(message: Message, originSocketId: string | null = null): Promise<void> {
+  async dispatchSent(message: Message, originSocketId: string | null = null): Promise<boolean> {
     try {
       await this.deps.bus.publish({
         key: 'message.sent',
@@ -121,11 +122,13 @@ export class MessageService {
         },
       });
       await this.deps.store.clearPendingMessageEvent(message.id);
+      return true;
     } catch (err) {
       this.deps.logger.warn(
         { err, messageId: message.id },
         'message.sent publish deferred to the outbox relay',
       );
+      return false;
     }
   }
 

@@ -56,11 +56,10 @@ export class OutboxRelay {
       for (const message of stuck) {
         // Every node runs a relay; the claim makes one of them republish each event.
         if (!(await store.claimPendingMessageEvent(message.id, now, until))) continue;
-        await messages.dispatchSent(message);
-        published++;
+        if (await messages.dispatchSent(message)) published++;
       }
       if (stuck.length > 0)
-        logger.info({ count: stuck.length }, 'outbox relay republished pending events');
+        logger.info({ stuck: stuck.length, published }, 'outbox relay republished pending events');
     } catch (err) {
       logger.warn({ err }, 'outbox relay pass failed');
     }
