@@ -20,11 +20,13 @@ import { limitRequestsPerIp, limitWritesPerUser, type RequestQuota } from './mid
 import { authRoutes } from './routes/auth-routes';
 import { conversationRoutes } from './routes/conversation-routes';
 import { healthRoutes, type HealthProbe } from './routes/health-routes';
+import { metricsRoutes, type MetricsSource } from './routes/metrics-routes';
 import { messageRoutes } from './routes/message-routes';
 import { refuseDeepJson } from './validate';
 
 export interface HttpAppDeps {
-  config: Pick<Config, 'limits' | 'corsOrigins' | 'trustProxy'>;
+  config: Pick<Config, 'limits' | 'corsOrigins' | 'trustProxy'> &
+    Partial<Pick<Config, 'metricsToken'>>;
   logger: Logger;
   auth: AuthService;
   users: UserService;
@@ -33,6 +35,8 @@ export interface HttpAppDeps {
   receipts: ReceiptService;
   sync: SyncService;
   health: HealthProbe;
+  /** Serves GET /metrics when given (outside the per-IP budget: scrapers poll it). */
+  metrics?: MetricsSource;
   /** Cluster-wide budgets: every request per IP, and writes per authenticated user. */
   rateLimits: { ipRequests: RequestQuota; restWrites: RequestQuota };
 }
@@ -72,6 +76,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   app.use(cors(config.corsOrigins));
   app.use(healthRoutes(deps.health));
+  if (deps.metrics) app.use(metricsRoutes(deps.metrics, config.metricsToken));
   app.use(limitRequestsPerIp(deps.rateLimits.ipRequests));
   // Any declared type is parsed as JSON, so a missing Content-Type cannot smuggle past validation.
   app.use(
