@@ -1,0 +1,266 @@
+// SYNC through a real node (docs/PROTOCOL.md §6: SYNC / SYNC_RESULT, and its REST form), in the
+// embedded and cluster modes and over both transports: a client that was away gets exactly what
+// was sent meanwhile, page by page, and bad input is refused without changing anything.
+import type { RunningNode } from '../../src/node';
+import {
+  connectClient,
+  type Frame,
+  type RealtimeClient,
+  type Transport,
+} from '../support/realtime-client';
+import { realtimeModes } from '../support/realtime-modes';
+import { Api, registerUser, startTestNode, type TestUser } from '../support/test-node';
+
+// Cluster mode writes every one of a test's 100+ sends through MongoDB: allow more than the default.
+jest.setTimeout(60_000);
+
+const transports: Transport[] = ['socket.io', 'raw'];
+const base = '/api/v1/messages';
+const PAGE = 30;
+
+interface Sent {
+  id: string;
+  seq: number;
+}
+
+type SyncPage = { events: Frame[]; next_cursor: string | null; has_more: boolean };
+
+const newMessagesOf = (events: Frame[], conversationId: string): Frame[] =>
+  events.filter((e) => e.type === 'NEW_MESSAGE' && e.conversationId === conversationId);
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe.each(realtimeModes)('SYNC on $name', (mode) => {
+  let node: RunningNode;
+  let env: Awaited<ReturnType<typeof mode.setup>>;
+  let api: Api;
+  const clients: RealtimeClient[] = [];
+
+  beforeAll(async () => {
+    env = await mode.setup();
+    // Each test sends over a hundred messages as fast as it can; the send limit is not under test.
+    node = await startTestNode({
+      ...env.env,
+      RATE_LIMIT_MESSAGES_PER_SECOND: '1000',
+      RATE_LIMIT_MESSAGES_BURST: '1000',
+    });
+    api = new Api(node.url);
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await node.close();
+    await env.teardown();
+  });
+
+  const connect = async (user: TestUser, transport: Transport): Promise<RealtimeClient> => {
+    const c = await connectClient(node.url, user.token, transport);
+    clients.push(c);
+    return c;
+  };
+
+  /** Two fresh users and their DIRECT conversation. */
+  const pair = async (): Promise<{ alice: TestUser; bob: TestUser; dm: string }> => {
+    const [alice, bob] = await Promise.all([registerUser(api, 'sa'), registerUser(api, 'sb')]);
+    const res = await alice.api.post(`${base}/direct/${bob.id}`);
+    expect(res.status).toBeLessThan(300);
+    return { alice, bob, dm: res.body.data.id as string };
+  };
+
+  /** Sends `count` messages, ten at a time (so seqs are reserved concurrently), by seq. */
+  const sendMany = async (from: TestUser, dm: string, count: number): Promise<Sent[]> => {
+    const sent: Sent[] = [];
+    for (let i = 0; i < count; i += 10) {
+      const batch = range(i, Math.min(i + 10, count) - 1).map(async (n) => {
+        const res = await from.api.post(`${base}/conversations/${dm}/messages`, {
+          content: `m${n}`,
+        });
+        expect(res.status).toBe(201);
+        return { id: res.body.data.id as string, seq: res.body.data.seq as number };
+      });
+      sent.push(...(await Promise.all(batch)));
+    }
+    return sent.sort((a, b) => a.seq - b.seq);
+  };
+
+  /** SYNC frames from `first`, then from each next_cursor, until has_more is false. */
+  const syncFrames = async (client: RealtimeClient, first: Frame): Promise<SyncPage[]> => {
+    const pages: SyncPage[] = [];
+    let request = first;
+    for (;;) {
+      const reply = await client.request(request);
+      expect(reply).toMatchObject({ type: 'SYNC_RESULT', has_more: expect.any(Boolean) });
+      const page = reply as unknown as SyncPage;
+      pages.push(page);
+      if (!page.has_more) return pages;
+      if (pages.length > 20) throw new Error('SYNC kept answering has_more=true');
+      request = { type: 'SYNC', since: page.next_cursor, limit: PAGE };
+    }
+  };
+
+  /** Asserts the pages hold exactly `sent`, in seq order, at most PAGE a page. */
+  const expectExactly = (pages: SyncPage[], dm: string, sent: Sent[]): void => {
+    for (const page of pages)
+      expect(newMessagesOf(page.events, dm).length).toBeLessThanOrEqual(PAGE);
+    expect(pages.length).toBeGreaterThanOrEqual(Math.ceil(sent.length / PAGE));
+    const got = pages.flatMap((p) => newMessagesOf(p.events, dm));
+    expect(got.map((e) => e.seq)).toEqual(sent.map((m) => m.seq));
+    expect(got.map((e) => e.messageId)).toEqual(sent.map((m) => m.id));
+  };
+
+  describe.each(transports)('over %s', (transport) => {
+    it('`connected` carries a cursor; SYNC {since} from it pages exactly the 100 messages sent while away', async () => {
+      const { alice, bob, dm } = await pair();
+      const first = await connect(bob, transport);
+      const cursor = first.frames[0]?.cursor as unknown;
+      expect(first.frames[0]).toMatchObject({ type: 'connected', user_id: bob.id });
+      expect(cursor).toEqual(expect.any(String));
+      await first.close();
+
+      const sent = await sendMany(alice, dm, 100);
+      expect(sent.map((m) => m.seq)).toEqual(range(1, 100));
+
+      const back = await connect(bob, transport);
+      const pages = await syncFrames(back, { type: 'SYNC', since: cursor, limit: PAGE });
+      expectExactly(pages, dm, sent);
+      // Caught up: the last cursor has nothing more.
+      const after = await syncFrames(back, { type: 'SYNC', since: pages.at(-1)?.next_cursor });
+      expect(after.flatMap((p) => newMessagesOf(p.events, dm))).toEqual([]);
+    });
+
+    it('SYNC {positions} pages exactly the messages after what the client holds', async () => {
+      const { alice, bob, dm } = await pair();
+      const held = await sendMany(alice, dm, 20);
+      const missed = await sendMany(alice, dm, 100);
+      expect(missed.map((m) => m.seq)).toEqual(range(21, 120));
+      const c = await connect(bob, transport);
+      const pages = await syncFrames(c, {
+        type: 'SYNC',
+        positions: { [dm]: held.at(-1)?.seq },
+        limit: PAGE,
+      });
+      expectExactly(pages, dm, missed);
+    });
+
+    it('refuses bad SYNC frames with VALIDATION and changes nothing', async () => {
+      const { alice, bob, dm } = await pair();
+      const c = await connect(bob, transport);
+      const cursor = c.frames[0]?.cursor as string;
+      const sent = await sendMany(alice, dm, 3);
+      const before = await syncFrames(c, { type: 'SYNC', since: cursor });
+      expect(before.flatMap((p) => newMessagesOf(p.events, dm)).map((e) => e.seq)).toEqual([
+        1, 2, 3,
+      ]);
+
+      const stranger = await registerUser(api, 'sx');
+      const strangersCursor = (await connect(stranger, transport)).frames[0]?.cursor as string;
+      for (const bad of [
+        { since: 'garbage!' },
+        { since: strangersCursor },
+        { positions: { 'not-an-id': 1 } },
+        { positions: { [dm]: -1 } },
+        { positions: { [dm]: 1.5 } },
+        { positions: [1] },
+        { limit: 0 },
+        { limit: 501 },
+      ]) {
+        const reply = await c.request({ type: 'SYNC', ...bad });
+        expect({ bad, reply }).toMatchObject({ bad, reply: { type: 'ERROR', code: 'VALIDATION' } });
+      }
+      // Nothing moved: the same cursor answers the same, the conversation holds the same three.
+      const after = await syncFrames(c, { type: 'SYNC', since: cursor });
+      expect(after.flatMap((p) => newMessagesOf(p.events, dm))).toEqual(
+        before.flatMap((p) => newMessagesOf(p.events, dm)),
+      );
+      const listed = await bob.api.get(`${base}/conversations/${dm}/messages`);
+      expect((listed.body.data as Sent[]).map((m) => m.id)).toEqual(sent.map((m) => m.id));
+      expect(await c.request({ type: 'ping' })).toEqual({ type: 'pong' });
+    });
+  });
+
+  describe('over REST', () => {
+    it('GET /sync?since= and POST /sync {positions} answer what the SYNC frame does', async () => {
+      const { alice, bob, dm } = await pair();
+      const c = await connect(bob, 'raw');
+      const cursor = c.frames[0]?.cursor as string;
+      const sent = await sendMany(alice, dm, 50);
+
+      const got = await bob.api.get(
+        `${base}/sync?since=${encodeURIComponent(cursor)}&limit=${PAGE}`,
+      );
+      expect(got.status).toBe(200);
+      expect(got.body).toEqual({
+        success: true,
+        data: { events: expect.any(Array), next_cursor: expect.any(String), has_more: true },
+      });
+      const frame = (await c.request({
+        type: 'SYNC',
+        since: cursor,
+        limit: PAGE,
+      })) as unknown as SyncPage;
+      expect(got.body.data.events).toEqual(frame.events);
+      expect(newMessagesOf(got.body.data.events as Frame[], dm).map((e) => e.seq)).toEqual(
+        range(1, PAGE),
+      );
+
+      const posted = await bob.api.post(`${base}/sync`, { positions: { [dm]: 10 }, limit: PAGE });
+      expect(posted.status).toBe(200);
+      expect(posted.body).toEqual({
+        success: true,
+        data: { events: expect.any(Array), next_cursor: expect.any(String), has_more: true },
+      });
+      const rest = await bob.api.get(
+        `${base}/sync?since=${encodeURIComponent(posted.body.data.next_cursor as string)}&limit=${PAGE}`,
+      );
+      expect(rest.body.data.has_more).toBe(false);
+      const all = [...posted.body.data.events, ...rest.body.data.events] as Frame[];
+      expect(newMessagesOf(all, dm).map((e) => e.messageId)).toEqual(
+        sent.slice(10).map((m) => m.id),
+      );
+    });
+
+    it('refuses bad input with 400 VALIDATION and changes nothing', async () => {
+      const { alice, bob, dm } = await pair();
+      const c = await connect(bob, 'raw');
+      const cursor = c.frames[0]?.cursor as string;
+      const sent = await sendMany(alice, dm, 3);
+      const answer = async (): Promise<Frame[]> =>
+        (await bob.api.get(`${base}/sync?since=${encodeURIComponent(cursor)}`)).body.data
+          .events as Frame[];
+      const before = newMessagesOf(await answer(), dm);
+      expect(before.map((e) => e.seq)).toEqual([1, 2, 3]);
+
+      const since = encodeURIComponent(cursor);
+      const refusals = [
+        await bob.api.get(`${base}/sync?since=garbage`),
+        await bob.api.get(`${base}/sync?since=${since}&extra=1`),
+        await bob.api.get(`${base}/sync?since=${since}&since=${since}`),
+        await bob.api.get(`${base}/sync?limit=0`),
+        await bob.api.get(`${base}/sync?limit=501`),
+        await bob.api.get(`${base}/sync?limit=ten`),
+        await alice.api.get(`${base}/sync?since=${since}`),
+        await bob.api.post(`${base}/sync`, { positions: { 'not-an-id': 1 } }),
+        await bob.api.post(`${base}/sync`, { positions: { [dm]: -1 } }),
+        await bob.api.post(`${base}/sync`, { positions: { [dm]: '3' } }),
+        await bob.api.post(`${base}/sync`, { since: 'garbage' }),
+        await bob.api.post(`${base}/sync`, { limit: 501 }),
+        await bob.api.post(`${base}/sync?since=${since}`, {}),
+        await bob.api.request('POST', `${base}/sync`, '{"positions":', {
+          'content-type': 'application/json',
+        }),
+      ];
+      for (const [i, res] of refusals.entries()) {
+        expect({ i, status: res.status, code: res.body.code, success: res.body.success }).toEqual({
+          i,
+          status: 400,
+          code: 'VALIDATION',
+          success: false,
+        });
+      }
+      expect(newMessagesOf(await answer(), dm)).toEqual(before);
+      const listed = await bob.api.get(`${base}/conversations/${dm}/messages`);
+      expect((listed.body.data as Sent[]).map((m) => m.id)).toEqual(sent.map((m) => m.id));
+    });
+  });
+});

@@ -1,0 +1,210 @@
+// ReceiptService.statusReports over MemoryStore: the watermark moves that markSeen / markDelivered
+// really publish, turned into the MESSAGE_STATUS frames each sender is owed.
+import { createMemoryStore } from '../../src/adapters/store/memory/memory-store';
+import { ConversationService } from '../../src/app/conversation-service';
+import { MessageService } from '../../src/app/message-service';
+import { ReceiptService, type StatusReport } from '../../src/app/receipt-service';
+import type { User } from '../../src/domain/types';
+import { createLogger } from '../../src/observability/logger';
+import type { BusEvent, BusPayload } from '../../src/protocol/events';
+import type { MessagePublic } from '../../src/protocol/rest';
+import type { EventBus } from '../../src/ports';
+import { aUser } from '../support/factories';
+
+type Move = BusPayload<'message.seen'> | BusPayload<'message.delivered'>;
+
+function world() {
+  const store = createMemoryStore();
+  const logger = createLogger('silent', 'test');
+  let now = Date.parse('2030-01-01T00:00:00.000Z');
+  const clock = (): Date => new Date(now++);
+  const published: BusEvent[] = [];
+  // Keeps what is published; nothing consumes it (the test hands moves to statusReports itself).
+  const bus: EventBus = {
+    publish: (event) => {
+      published.push(event);
+      return Promise.resolve();
+    },
+    subscribe: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  const messages = new MessageService({
+    store,
+    bus,
+    clock,
+    limits: { maxMessageLength: 1000, maxMediaItems: 1 },
+    sendLimiter: { consume: () => Promise.resolve() },
+    logger,
+  });
+  const conversations = new ConversationService({
+    store,
+    bus,
+    presence: { onlineAmong: () => Promise.resolve(new Set<string>()) },
+    clock,
+  });
+  const receipts = new ReceiptService({ store, bus, clock });
+
+  /** The moves of `key` published since `mark` (an index into `published`). */
+  const movesSince = (mark: number, key: 'message.seen' | 'message.delivered'): Move[] =>
+    published
+      .slice(mark)
+      .filter((e) => e.key === key)
+      .map((e) => e.payload as Move);
+
+  return {
+    store,
+    messages,
+    receipts,
+    async user(): Promise<User> {
+      const u = aUser();
+      await store.insertUser(u);
+      return u;
+    },
+    async group(creator: User, ...members: User[]): Promise<string> {
+      const { conversation } = await conversations.create(creator.id, {
+        type: 'GROUP',
+        name: 'g',
+        participantIds: members.map((m) => m.id),
+      });
+      return conversation.id;
+    },
+    async send(from: User, conversationId: string, content = 'hi'): Promise<MessagePublic> {
+      return (await messages.send(from.id, conversationId, { content })).message;
+    },
+    /** markSeen, returning the one seen move and the delivered move (if any) it published. */
+    async seen(reader: User, conversationId: string, messageId?: string) {
+      const mark = published.length;
+      await receipts.markSeen(reader.id, conversationId, messageId);
+      const [seen, ...moreSeen] = movesSince(mark, 'message.seen');
+      expect(moreSeen).toEqual([]);
+      if (!seen) throw new Error('markSeen published no seen move');
+      return { seen, delivered: movesSince(mark, 'message.delivered')[0] };
+    },
+    async delivered(reader: User, conversationId: string, messageId: string): Promise<Move> {
+      const mark = published.length;
+      await receipts.markDelivered(reader.id, conversationId, messageId);
+      const [move] = movesSince(mark, 'message.delivered');
+      if (!move) throw new Error('markDelivered published no move');
+      return move;
+    },
+  };
+}
+
+const ids = (reports: StatusReport[]): string[] => reports.map((r) => r.frame.messageId);
+
+describe('ReceiptService.statusReports', () => {
+  it('reports SEEN for exactly the messages in (previous_seq, seq] of a seen move', async () => {
+    const w = world();
+    const [alice, bob] = [await w.user(), await w.user()];
+    const c = await w.group(alice, bob);
+    const sent: MessagePublic[] = [];
+    for (let i = 0; i < 5; i++) sent.push(await w.send(alice, c));
+    const [m1, m2, m3, m4] = sent as [MessagePublic, MessagePublic, MessagePublic, MessagePublic];
+
+    const first = await w.seen(bob, c, m2.id);
+    expect(first.seen).toMatchObject({ seq: 2, previous_seq: null, user_id: bob.id });
+    expect(await w.receipts.statusReports(first.seen, 'SEEN')).toEqual([
+      { senderId: alice.id, frame: { messageId: m1.id, conversationId: c, status: 'SEEN' } },
+      { senderId: alice.id, frame: { messageId: m2.id, conversationId: c, status: 'SEEN' } },
+    ]);
+
+    const second = await w.seen(bob, c, m4.id);
+    expect(second.seen).toMatchObject({ seq: 4, previous_seq: 2 });
+    expect(ids(await w.receipts.statusReports(second.seen, 'SEEN'))).toEqual([m3.id, m4.id]);
+  });
+
+  it('reports nothing at a level the messages are not at', async () => {
+    const w = world();
+    const [alice, bob] = [await w.user(), await w.user()];
+    const c = await w.group(alice, bob);
+    const m1 = await w.send(alice, c);
+    const m2 = await w.send(alice, c);
+    // Delivered only: DELIVERED is due, SEEN is not.
+    const delivered = await w.delivered(bob, c, m2.id);
+    expect(delivered).toMatchObject({ seq: 2, previous_seq: null });
+    expect(ids(await w.receipts.statusReports(delivered, 'DELIVERED'))).toEqual([m1.id, m2.id]);
+    expect(await w.receipts.statusReports(delivered, 'SEEN')).toEqual([]);
+    // Seeing moves delivered with it: m3 goes straight to SEEN, so the delivered part of that move
+    // owes no DELIVERED report; the seen part covers everything bob had not seen (m1..m3).
+    const m3 = await w.send(alice, c);
+    const seen = await w.seen(bob, c, m3.id);
+    if (!seen.delivered) throw new Error('markSeen did not move delivered');
+    expect(seen.delivered).toMatchObject({ seq: 3, previous_seq: 2 });
+    expect(await w.receipts.statusReports(seen.delivered, 'DELIVERED')).toEqual([]);
+    expect(seen.seen).toMatchObject({ seq: 3, previous_seq: null });
+    expect(ids(await w.receipts.statusReports(seen.seen, 'SEEN'))).toEqual([m1.id, m2.id, m3.id]);
+  });
+
+  it('skips the mover’s own messages and deleted ones, and reports to each message’s sender', async () => {
+    const w = world();
+    const [alice, bob, carol] = [await w.user(), await w.user(), await w.user()];
+    const c = await w.group(alice, bob, carol);
+    const a1 = await w.send(alice, c);
+    await w.send(bob, c);
+    const c3 = await w.send(carol, c);
+    const a4 = await w.send(alice, c);
+    await w.messages.remove(alice.id, c, a4.id);
+    await w.send(bob, c);
+    const a6 = await w.send(alice, c);
+    // alice and carol have seen everything already, so bob's move is the one that makes it SEEN.
+    await w.seen(alice, c, a6.id);
+    await w.seen(carol, c, a6.id);
+    const { seen } = await w.seen(bob, c, a6.id);
+    expect(await w.receipts.statusReports(seen, 'SEEN')).toEqual([
+      { senderId: alice.id, frame: { messageId: a1.id, conversationId: c, status: 'SEEN' } },
+      { senderId: carol.id, frame: { messageId: c3.id, conversationId: c, status: 'SEEN' } },
+      { senderId: alice.id, frame: { messageId: a6.id, conversationId: c, status: 'SEEN' } },
+    ]);
+  });
+
+  it('in a group, reports SEEN only once every recipient has seen', async () => {
+    const w = world();
+    const [alice, bob, carol] = [await w.user(), await w.user(), await w.user()];
+    const c = await w.group(alice, bob, carol);
+    const sent = [await w.send(alice, c), await w.send(alice, c), await w.send(alice, c)];
+    const last = sent[2] as MessagePublic;
+    await w.delivered(carol, c, last.id);
+
+    const bobSees = await w.seen(bob, c, last.id);
+    expect(await w.receipts.statusReports(bobSees.seen, 'SEEN')).toEqual([]);
+    // bob seeing makes every recipient have it: DELIVERED (carol's device has it, bob saw it).
+    if (!bobSees.delivered) throw new Error('markSeen did not move delivered');
+    expect(ids(await w.receipts.statusReports(bobSees.delivered, 'DELIVERED'))).toEqual(
+      sent.map((m) => m.id),
+    );
+
+    const carolSees = await w.seen(carol, c, last.id);
+    expect(carolSees.delivered).toBeUndefined();
+    expect(ids(await w.receipts.statusReports(carolSees.seen, 'SEEN'))).toEqual(
+      sent.map((m) => m.id),
+    );
+  });
+
+  it('stops at the move’s seq even when a hole inside the range lets the read run past it', async () => {
+    const w = world();
+    const [alice, bob] = [await w.user(), await w.user()];
+    const c = await w.group(alice, bob);
+    await w.send(alice, c);
+    const m2 = await w.send(alice, c);
+    // seq 3 is reserved by a send that never wrote its message
+    await w.store.reserveMessageSeq(c, new Date(), { messageId: m2.id, content: null });
+    const m4 = await w.send(alice, c);
+    await w.send(alice, c);
+    const { seen } = await w.seen(bob, c); // bob has seen all of it
+    const partial: Move = { ...seen, previous_seq: 1, seq: 4, message_id: m4.id };
+    expect(ids(await w.receipts.statusReports(partial, 'SEEN'))).toEqual([m2.id, m4.id]);
+  });
+
+  it('caps one move at the newest 100 reports', async () => {
+    const w = world();
+    const [alice, bob] = [await w.user(), await w.user()];
+    const c = await w.group(alice, bob);
+    const sent: MessagePublic[] = [];
+    for (let i = 0; i < 150; i++) sent.push(await w.send(alice, c));
+    const { seen } = await w.seen(bob, c); // no id: the latest
+    expect(seen).toMatchObject({ seq: 150, previous_seq: null });
+    const reports = await w.receipts.statusReports(seen, 'SEEN');
+    expect(reports).toHaveLength(100);
+    expect(ids(reports)).toEqual(sent.slice(50).map((m) => m.id));
+  });
+});
