@@ -271,7 +271,7 @@ async function stopProcess(child, exited, timeoutMs) {
 
 /**
  * Starts `nodes` Parley processes from dist/ and nginx in front of them on 127.0.0.1:`port`
- * (0 picks a free port), and resolves once nginx answers and every node's /readyz is 200.
+ * (0 picks a free port), and resolves once every node's /readyz is 200 and nginx answers.
  * `env` is every node's environment (backends, JWT_SECRET, limits); `onLog(nodeId, line)` gets
  * each line the nodes print. `stop()` ends everything this started and removes its files.
  */
@@ -303,6 +303,16 @@ async function startCluster({ nodes = DEFAULT_NODES, port = DEFAULT_PORT, env, o
       started.push(spawnParley({ id: `parley-${i + 1}`, port: nodePort, env, onLog }));
     });
 
+    const deadNode = () => {
+      const dead = started.find((n) => n.child.exitCode !== null);
+      return dead ? `node ${dead.id} exited:\n${dead.tail.join('\n')}` : null;
+    };
+    // nginx starts once the nodes are ready: a node it cannot reach would be marked down for
+    // fail_timeout (10 s), and the first clients would find no live upstream.
+    await Promise.all(
+      nodePorts.map((p) => waitForOk(`http://127.0.0.1:${p}/readyz`, READY_TIMEOUT_MS, deadNode)),
+    );
+
     writeNginxConfig({ dir, port: listenPort, nodePorts });
     const child = spawn(NGINX, ['-p', dir, '-e', 'stderr', '-c', path.join(dir, 'nginx.conf')], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -318,18 +328,11 @@ async function startCluster({ nodes = DEFAULT_NODES, port = DEFAULT_PORT, env, o
     nginx = { child, exited: nginxExited };
 
     const url = `http://127.0.0.1:${listenPort}`;
-    const deadFirst = () => {
-      if (child.exitCode !== null)
-        return `nginx exited (${child.exitCode}):\n${nginxLog.join('\n')}`;
-      const dead = started.find((n) => n.child.exitCode !== null);
-      return dead ? `node ${dead.id} exited:\n${dead.tail.join('\n')}` : null;
-    };
-    await Promise.all([
-      waitForOk(`${url}/healthz`, READY_TIMEOUT_MS, deadFirst),
-      ...nodePorts.map((p) =>
-        waitForOk(`http://127.0.0.1:${p}/readyz`, READY_TIMEOUT_MS, deadFirst),
-      ),
-    ]);
+    await waitForOk(`${url}/healthz`, READY_TIMEOUT_MS, () =>
+      child.exitCode !== null
+        ? `nginx exited (${child.exitCode}):\n${nginxLog.join('\n')}`
+        : deadNode(),
+    );
     return {
       url,
       port: listenPort,
@@ -455,6 +458,13 @@ async function main() {
     };
     process.on('SIGINT', () => finish(0, 'SIGINT'));
     process.on('SIGTERM', () => finish(0, 'SIGTERM'));
+    // `kill <npm's pid>` ends npm without passing the signal on; the kernel then hands this
+    // process to another parent, so a changed parent means the same as SIGTERM.
+    const parent = process.ppid;
+    const orphanWatch = setInterval(() => {
+      if (process.ppid !== parent) finish(0, 'the parent process (npm) exited');
+    }, 1000);
+    orphanWatch.unref();
     for (const node of cluster.nodes) {
       void node.exited.then((how) => finish(1, `${node.id} exited (${how})`));
     }
