@@ -135,8 +135,15 @@ function writeNginxConfig({ dir, port, nodePorts }) {
   return at('nginx.conf');
 }
 
+function requireNginx() {
+  if (!fs.existsSync(NGINX)) {
+    throw new Error(`${NGINX} is missing: apt-get install nginx (npm run cluster installs it)`);
+  }
+}
+
 /** `nginx -t` on a configuration; throws with nginx's own words when it fails. */
 function testNginxConfig(mainFile, extraArgs = []) {
+  requireNginx();
   const dir = path.dirname(mainFile);
   const result = spawnSync(
     NGINX,
@@ -277,6 +284,7 @@ async function stopProcess(child, exited, timeoutMs) {
  */
 async function startCluster({ nodes = DEFAULT_NODES, port = DEFAULT_PORT, env, onLog = () => {} }) {
   if (!fs.existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\``);
+  requireNginx();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-cluster-'));
   const started = [];
   let nginx = null;
