@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthService } from './app/auth-service';
 import { CommandHandler } from './app/command-handler';
+import { DeliverySequencer } from './app/delivery-sequencer';
 import { ConversationService } from './app/conversation-service';
 import { MessageService } from './app/message-service';
 import { OutboxRelay } from './app/outbox-relay';
@@ -13,9 +14,10 @@ import { TokenService } from './app/token-service';
 import { UserService } from './app/user-service';
 import { Argon2Hasher } from './adapters/password/argon2-hasher';
 import type { Config } from './config';
-import { KeyedRateLimiter } from './domain/token-bucket';
+import { openRateLimiters, type RateLimiters } from './adapters/rate-limit/flexible-limiter';
 import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './observability/logger';
+import { countRateLimits, Metrics } from './observability/metrics';
 import { openBackends } from './backends';
 import { createFanOut } from './realtime/fan-out';
 import { attachRawWebSocket } from './realtime/raw-ws-bridge';
@@ -25,6 +27,7 @@ import {
   startAckSweeper,
 } from './realtime/socket-server';
 import { SocketIoSignals } from './realtime/socket-io-signals';
+import { instrumentSocketServer } from './realtime/socket-metrics';
 
 /** How long in-flight HTTP requests may take to finish at shutdown. */
 const SHUTDOWN_DRAIN_MS = 5000;
@@ -43,26 +46,34 @@ export async function startNode(
   logger: Logger = createLogger(config.logLevel, config.nodeId),
 ): Promise<RunningNode> {
   const clock = (): Date => new Date();
+  const metrics = new Metrics({ nodeId: config.nodeId });
   const backends = await openBackends(config, logger);
   const { store, bus, presence } = backends;
 
+  let limiters: RateLimiters | null = null;
   try {
+    limiters = await openRateLimiters(config, logger.child({ component: 'rate-limit' }));
+    const rateLimits = countRateLimits(limiters, metrics);
     const tokens = new TokenService(config.jwt);
     const auth = new AuthService({ store, hasher: new Argon2Hasher(), tokens, clock });
     const users = new UserService({ store });
-    const conversations = new ConversationService({ store, bus, presence, clock });
-    const sendLimiter = new KeyedRateLimiter({
-      ratePerSecond: config.limits.messagesPerSecond,
-      burst: config.limits.messagesBurst,
+    const conversations = new ConversationService({
+      store,
+      bus,
+      presence,
+      clock,
+      maxGroupSize: config.limits.maxGroupSize,
     });
     const messages = new MessageService({
       store,
       bus,
       clock,
       limits: config.limits,
-      sendLimiter: { take: (userId) => sendLimiter.take(userId) },
+      sendLimiter: rateLimits.sendLimiter,
       logger: logger.child({ component: 'messages' }),
     });
+    // Decorated here so REST and both realtime transports are counted at their one entry point.
+    messages.send = metrics.countReceived(messages.send.bind(messages));
     const receipts = new ReceiptService({ store, bus, clock });
     const sync = new SyncService({ store, messages, clock });
 
@@ -76,6 +87,9 @@ export async function startNode(
       conversations,
       messages,
       receipts,
+      sync,
+      rateLimits,
+      metrics,
       health: {
         readiness: () => backends.readiness(),
         redisConnected: () => backends.redisConnected(),
@@ -93,15 +107,19 @@ export async function startNode(
       signals: new SocketIoSignals(io),
       logger,
     });
+    commands.execute = metrics.timeCommands(commands.execute.bind(commands));
     attachSocketHandlers(io, {
       config,
       auth,
       commands,
+      sync,
+      typingQuota: rateLimits.typing,
       presence,
       store,
       logger: logger.child({ component: 'socket.io' }),
     });
     activeConnections = () => io.of('/').sockets.size;
+    instrumentSocketServer(io, metrics);
     const stopAckSweeper = startAckSweeper(io);
     const raw = attachRawWebSocket({
       httpServer: server,
@@ -117,6 +135,13 @@ export async function startNode(
         store,
         messages,
         receipts,
+        sequencer: new DeliverySequencer({
+          store,
+          clock,
+          onHole: (conversationId, seq) => {
+            logger.warn({ conversationId, seq }, 'seq passed over as a hole by live delivery');
+          },
+        }),
         logger: logger.child({ component: 'fan-out' }),
         deliveryAckTimeoutMs: config.deliveryAckTimeoutMs,
       }),
@@ -161,12 +186,14 @@ export async function startNode(
           server.closeAllConnections();
           await raw.close();
           await io.close();
+          await rateLimits.close();
           await backends.close();
         })();
         return closing;
       },
     };
   } catch (err) {
+    await limiters?.close();
     await backends.close();
     throw err;
   }
