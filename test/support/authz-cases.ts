@@ -1,0 +1,509 @@
+// The authorization matrix as data: every REST route with a request its rightful caller may make,
+// the refusals each relationship to a conversation earns (docs/PROTOCOL.md §3.3, §5), and the
+// realtime commands a socket may not run on a conversation it is not in (§6.3).
+import type { Frame } from './realtime-client';
+import type { AuthzWorld } from './authz-world';
+
+export type Who = 'alice' | 'bob' | 'carol' | 'dave';
+
+export interface RestCall {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: (w: AuthzWorld) => string;
+  body?: (w: AuthzWorld) => unknown;
+}
+
+const M = '/api/v1/messages';
+const conv = (id: string): string => `${M}/conversations/${id}`;
+
+const call = (
+  method: RestCall['method'],
+  path: RestCall['path'],
+  body?: RestCall['body'],
+): RestCall => ({ method, path, ...(body && { body }) });
+
+/**
+ * Every route behind a user token, each with a request alice may make (the controls run them
+ * last and expect 2xx), so a refusal of the same request can only come from the token.
+ */
+export const TOKEN_ROUTES: { route: string; call: RestCall }[] = [
+  {
+    route: 'GET /messages/search/users',
+    call: call('GET', (w) => `${M}/search/users?q=${encodeURIComponent(w.bob.username)}`),
+  },
+  {
+    route: 'POST /messages/conversations',
+    call: call(
+      'POST',
+      () => `${M}/conversations`,
+      (w) => ({ type: 'GROUP', name: 'another group', participant_ids: [w.bob.id] }),
+    ),
+  },
+  { route: 'GET /messages/conversations', call: call('GET', () => `${M}/conversations`) },
+  { route: 'GET /messages/conversations/{id}', call: call('GET', (w) => conv(w.group)) },
+  {
+    route: 'POST /messages/conversations/{id}/participants',
+    call: call(
+      'POST',
+      (w) => `${conv(w.group)}/participants`,
+      (w) => ({ user_ids: [w.dave.id] }),
+    ),
+  },
+  {
+    route: 'DELETE /messages/conversations/{id}/participants/{user_id}',
+    call: call('DELETE', (w) => `${conv(w.group)}/participants/${w.bob.id}`),
+  },
+  {
+    route: 'POST /messages/direct/{user_id}',
+    call: call('POST', (w) => `${M}/direct/${w.dave.id}`),
+  },
+  {
+    route: 'GET /messages/conversations/{id}/messages',
+    call: call('GET', (w) => `${conv(w.group)}/messages`),
+  },
+  {
+    route: 'POST /messages/conversations/{id}/messages',
+    call: call(
+      'POST',
+      (w) => `${conv(w.group)}/messages`,
+      () => ({ content: 'a new message', temp_id: 'authz-control' }),
+    ),
+  },
+  {
+    route: 'PATCH /messages/conversations/{id}/messages/{message_id}',
+    call: call(
+      'PATCH',
+      (w) => `${conv(w.group)}/messages/${w.groupMessages.alice}`,
+      () => ({ content: 'edited' }),
+    ),
+  },
+  {
+    route: 'DELETE /messages/conversations/{id}/messages/{message_id}',
+    call: call('DELETE', (w) => `${conv(w.group)}/messages/${w.groupMessages.alice}`),
+  },
+  {
+    route: 'PATCH /messages/conversations/{id}/seen',
+    call: call('PATCH', (w) => `${conv(w.group)}/seen?message_id=${w.groupMessages.bob}`),
+  },
+  { route: 'GET /messages/sync', call: call('GET', () => `${M}/sync`) },
+  {
+    route: 'POST /messages/sync',
+    call: call(
+      'POST',
+      () => `${M}/sync`,
+      (w) => ({ positions: { [w.group]: 0 } }),
+    ),
+  },
+];
+
+export interface RestRefusal {
+  name: string;
+  as: Who;
+  call: RestCall;
+  status: number;
+  code: string;
+}
+
+const refusals = (
+  as: Who,
+  status: number,
+  code: string,
+  cases: [string, RestCall][],
+): RestRefusal[] =>
+  cases.map(([name, c]) => ({ name: `${as}: ${name}`, as, call: c, status, code }));
+
+const edit =
+  (content = 'edited'): RestCall['body'] =>
+  () => ({ content });
+
+/** What a valid token earns on a conversation its user may not touch in that way. */
+export const REST_REFUSALS: RestRefusal[] = [
+  // dave is in neither the group nor alice and bob's DM.
+  ...refusals('dave', 403, 'NOT_PARTICIPANT', [
+    ['GET group (not a participant)', call('GET', (w) => conv(w.group))],
+    ['GET group messages', call('GET', (w) => `${conv(w.group)}/messages`)],
+    ['POST group message', call('POST', (w) => `${conv(w.group)}/messages`, edit('hi'))],
+    [
+      'PATCH group message',
+      call('PATCH', (w) => `${conv(w.group)}/messages/${w.groupMessages.alice}`, edit()),
+    ],
+    [
+      'PATCH unknown message of the group (membership first: nothing revealed)',
+      call('PATCH', (w) => `${conv(w.group)}/messages/${w.unknownId}`, edit()),
+    ],
+    [
+      'DELETE group message',
+      call('DELETE', (w) => `${conv(w.group)}/messages/${w.groupMessages.alice}`),
+    ],
+    [
+      'PATCH group seen with message_id',
+      call('PATCH', (w) => `${conv(w.group)}/seen?message_id=${w.groupMessages.alice}`),
+    ],
+    ['PATCH group seen (latest)', call('PATCH', (w) => `${conv(w.group)}/seen`)],
+    [
+      'POST group participants (adding himself)',
+      call(
+        'POST',
+        (w) => `${conv(w.group)}/participants`,
+        (w) => ({ user_ids: [w.dave.id] }),
+      ),
+    ],
+    [
+      'DELETE group participant alice',
+      call('DELETE', (w) => `${conv(w.group)}/participants/${w.alice.id}`),
+    ],
+    [
+      'DELETE group participant dave (himself)',
+      call('DELETE', (w) => `${conv(w.group)}/participants/${w.dave.id}`),
+    ],
+    ['GET DM of others', call('GET', (w) => conv(w.direct))],
+    ['GET DM-of-others messages', call('GET', (w) => `${conv(w.direct)}/messages`)],
+    ['POST DM-of-others message', call('POST', (w) => `${conv(w.direct)}/messages`, edit('hi'))],
+    [
+      'PATCH DM-of-others message',
+      call('PATCH', (w) => `${conv(w.direct)}/messages/${w.directMessage}`, edit()),
+    ],
+    [
+      'DELETE DM-of-others message',
+      call('DELETE', (w) => `${conv(w.direct)}/messages/${w.directMessage}`),
+    ],
+    ['PATCH DM-of-others seen', call('PATCH', (w) => `${conv(w.direct)}/seen`)],
+    [
+      'POST DM-of-others participants',
+      call(
+        'POST',
+        (w) => `${conv(w.direct)}/participants`,
+        (w) => ({ user_ids: [w.dave.id] }),
+      ),
+    ],
+  ]),
+  // carol was a member of the group and left it.
+  ...refusals('carol', 403, 'NOT_PARTICIPANT', [
+    ['GET group (left)', call('GET', (w) => conv(w.group))],
+    ['GET group messages', call('GET', (w) => `${conv(w.group)}/messages`)],
+    [
+      'GET group messages with a history cursor',
+      call('GET', (w) => `${conv(w.group)}/messages?cursor=${w.groupHistoryCursor}`),
+    ],
+    ['POST group message', call('POST', (w) => `${conv(w.group)}/messages`, edit('back'))],
+    [
+      'POST group message retrying a send made while a member',
+      call(
+        'POST',
+        (w) => `${conv(w.group)}/messages`,
+        (w) => ({ content: w.carolSend.content, temp_id: w.carolSend.tempId }),
+      ),
+    ],
+    [
+      'PATCH her own group message',
+      call('PATCH', (w) => `${conv(w.group)}/messages/${w.groupMessages.carol}`, edit()),
+    ],
+    [
+      'DELETE her own group message',
+      call('DELETE', (w) => `${conv(w.group)}/messages/${w.groupMessages.carol}`),
+    ],
+    ['PATCH group seen (latest)', call('PATCH', (w) => `${conv(w.group)}/seen`)],
+    [
+      'POST group participants (re-adding herself)',
+      call(
+        'POST',
+        (w) => `${conv(w.group)}/participants`,
+        (w) => ({ user_ids: [w.carol.id] }),
+      ),
+    ],
+    [
+      'DELETE group participant carol (leaving again)',
+      call('DELETE', (w) => `${conv(w.group)}/participants/${w.carol.id}`),
+    ],
+  ]),
+  // bob is a MEMBER of the group: no admin powers, and only his own messages.
+  ...refusals('bob', 403, 'NOT_ADMIN', [
+    [
+      'POST group participants (member, not admin)',
+      call(
+        'POST',
+        (w) => `${conv(w.group)}/participants`,
+        (w) => ({ user_ids: [w.dave.id] }),
+      ),
+    ],
+    [
+      'DELETE group participant alice (member, not admin)',
+      call('DELETE', (w) => `${conv(w.group)}/participants/${w.alice.id}`),
+    ],
+  ]),
+  ...refusals('bob', 403, 'FORBIDDEN', [
+    [
+      "PATCH alice's group message",
+      call('PATCH', (w) => `${conv(w.group)}/messages/${w.groupMessages.alice}`, edit()),
+    ],
+    [
+      "DELETE alice's group message (member, not admin)",
+      call('DELETE', (w) => `${conv(w.group)}/messages/${w.groupMessages.alice}`),
+    ],
+    [
+      "PATCH alice's DM message",
+      call('PATCH', (w) => `${conv(w.direct)}/messages/${w.directMessage}`, edit()),
+    ],
+    [
+      "DELETE alice's DM message (a DM has no admin)",
+      call('DELETE', (w) => `${conv(w.direct)}/messages/${w.directMessage}`),
+    ],
+  ]),
+  ...refusals('alice', 403, 'FORBIDDEN', [
+    [
+      "PATCH bob's group message (admins delete, only senders edit)",
+      call('PATCH', (w) => `${conv(w.group)}/messages/${w.groupMessages.bob}`, edit()),
+    ],
+  ]),
+  // Well-formed ids that name nothing.
+  ...refusals('alice', 404, 'NOT_FOUND', [
+    ['GET unknown conversation', call('GET', (w) => conv(w.unknownId))],
+    ['GET unknown conversation messages', call('GET', (w) => `${conv(w.unknownId)}/messages`)],
+    [
+      'POST unknown conversation message',
+      call('POST', (w) => `${conv(w.unknownId)}/messages`, edit('hi')),
+    ],
+    [
+      'PATCH message in unknown conversation',
+      call('PATCH', (w) => `${conv(w.unknownId)}/messages/${w.groupMessages.alice}`, edit()),
+    ],
+    [
+      'DELETE message in unknown conversation',
+      call('DELETE', (w) => `${conv(w.unknownId)}/messages/${w.groupMessages.alice}`),
+    ],
+    ['PATCH unknown conversation seen', call('PATCH', (w) => `${conv(w.unknownId)}/seen`)],
+    [
+      'POST unknown conversation participants',
+      call(
+        'POST',
+        (w) => `${conv(w.unknownId)}/participants`,
+        (w) => ({ user_ids: [w.dave.id] }),
+      ),
+    ],
+    [
+      'DELETE unknown conversation participant',
+      call('DELETE', (w) => `${conv(w.unknownId)}/participants/${w.bob.id}`),
+    ],
+    [
+      'PATCH unknown message of the group',
+      call('PATCH', (w) => `${conv(w.group)}/messages/${w.unknownId}`, edit()),
+    ],
+    [
+      'DELETE unknown message of the group',
+      call('DELETE', (w) => `${conv(w.group)}/messages/${w.unknownId}`),
+    ],
+    [
+      'PATCH group seen with unknown message_id',
+      call('PATCH', (w) => `${conv(w.group)}/seen?message_id=${w.unknownId}`),
+    ],
+    ['POST direct with unknown user', call('POST', (w) => `${M}/direct/${w.unknownId}`)],
+    [
+      'POST group with unknown participant',
+      call(
+        'POST',
+        () => `${M}/conversations`,
+        (w) => ({ type: 'GROUP', name: 'ghosts', participant_ids: [w.unknownId] }),
+      ),
+    ],
+    [
+      'POST group participants with unknown user',
+      call(
+        'POST',
+        (w) => `${conv(w.group)}/participants`,
+        (w) => ({ user_ids: [w.unknownId] }),
+      ),
+    ],
+    [
+      'DELETE group participant who is not in it',
+      call('DELETE', (w) => `${conv(w.group)}/participants/${w.dave.id}`),
+    ],
+  ]),
+  // dave reaching the group's messages through a conversation he is in.
+  ...refusals('dave', 404, 'NOT_FOUND', [
+    [
+      'PATCH a group message through his own DM',
+      call('PATCH', (w) => `${conv(w.outsiders)}/messages/${w.groupMessages.alice}`, edit()),
+    ],
+    [
+      'DELETE a group message through his own DM',
+      call('DELETE', (w) => `${conv(w.outsiders)}/messages/${w.groupMessages.alice}`),
+    ],
+  ]),
+  ...refusals('dave', 400, 'VALIDATION', [
+    [
+      'PATCH his own DM seen with a group message_id',
+      call('PATCH', (w) => `${conv(w.outsiders)}/seen?message_id=${w.groupMessages.alice}`),
+    ],
+    [
+      'POST a reply to a group message into his own DM',
+      call(
+        'POST',
+        (w) => `${conv(w.outsiders)}/messages`,
+        (w) => ({ content: 'quoting', reply_to_message_id: w.groupMessages.alice }),
+      ),
+    ],
+    ["GET sync with alice's cursor", call('GET', (w) => `${M}/sync?since=${w.aliceCursor}`)],
+    [
+      "POST sync with alice's cursor",
+      call(
+        'POST',
+        () => `${M}/sync`,
+        (w) => ({ since: w.aliceCursor }),
+      ),
+    ],
+  ]),
+];
+
+/** A SYNC request whose answer must hold nothing of conversations its caller is not in. */
+export interface SyncCase {
+  name: string;
+  as: 'carol' | 'dave';
+  request: (w: AuthzWorld) => { since?: string; positions?: Record<string, number> };
+}
+
+export const SYNC_CASES: SyncCase[] = [
+  {
+    name: 'dave: positions naming the group and the DM of others',
+    as: 'dave',
+    request: (w) => ({ positions: { [w.group]: 0, [w.direct]: 0 } }),
+  },
+  { name: 'dave: from the beginning', as: 'dave', request: () => ({}) },
+  {
+    name: 'carol (left): positions naming the group',
+    as: 'carol',
+    request: (w) => ({ positions: { [w.group]: 0 } }),
+  },
+  {
+    name: 'carol (left): a cursor issued while she was a member',
+    as: 'carol',
+    request: (w) => ({ since: w.carolCursorWhileMember }),
+  },
+  {
+    name: 'carol (left): that cursor and positions naming the group',
+    as: 'carol',
+    request: (w) => ({ since: w.carolCursorWhileMember, positions: { [w.group]: 1 } }),
+  },
+  { name: 'carol (left): from the beginning', as: 'carol', request: () => ({}) },
+];
+
+export interface FrameRefusal {
+  name: string;
+  as: Who;
+  frame: (w: AuthzWorld) => Frame;
+  code: string;
+}
+
+const frames = (as: Who, code: string, cases: [string, FrameRefusal['frame']][]): FrameRefusal[] =>
+  cases.map(([name, frame]) => ({ name: `${as}: ${name}`, as, frame, code }));
+
+/** Commands on a conversation from a valid socket whose user may not run them there (§6.3). */
+export const FRAME_REFUSALS: FrameRefusal[] = [
+  ...frames('dave', 'NOT_PARTICIPANT', [
+    [
+      'SEND_MESSAGE to the group',
+      (w) => ({ type: 'SEND_MESSAGE', conversationId: w.group, content: 'hi', tempId: 'dave-g' }),
+    ],
+    [
+      'SEND_MESSAGE to the DM of others',
+      (w) => ({ type: 'SEND_MESSAGE', conversationId: w.direct, content: 'hi', tempId: 'dave-d' }),
+    ],
+    ['TYPING in the group', (w) => ({ type: 'TYPING', conversationId: w.group })],
+    ['TYPING in the DM of others', (w) => ({ type: 'TYPING', conversationId: w.direct })],
+    [
+      'MARK_SEEN in the group',
+      (w) => ({ type: 'MARK_SEEN', conversationId: w.group, messageId: w.groupMessages.alice }),
+    ],
+    [
+      'MARK_SEEN in the DM of others',
+      (w) => ({ type: 'MARK_SEEN', conversationId: w.direct, messageId: w.directMessage }),
+    ],
+    [
+      'MARK_DELIVERED in the group',
+      (w) => ({
+        type: 'MARK_DELIVERED',
+        conversationId: w.group,
+        messageId: w.groupMessages.alice,
+      }),
+    ],
+    [
+      'MARK_DELIVERED in the DM of others',
+      (w) => ({ type: 'MARK_DELIVERED', conversationId: w.direct, messageId: w.directMessage }),
+    ],
+  ]),
+  ...frames('carol', 'NOT_PARTICIPANT', [
+    [
+      'SEND_MESSAGE to the group she left',
+      (w) => ({ type: 'SEND_MESSAGE', conversationId: w.group, content: 'back', tempId: 'c-2' }),
+    ],
+    [
+      'SEND_MESSAGE retrying a send made while a member',
+      (w) => ({
+        type: 'SEND_MESSAGE',
+        conversationId: w.group,
+        content: w.carolSend.content,
+        tempId: w.carolSend.tempId,
+      }),
+    ],
+    ['TYPING in the group she left', (w) => ({ type: 'TYPING', conversationId: w.group })],
+    [
+      'MARK_SEEN in the group she left',
+      (w) => ({
+        type: 'MARK_SEEN',
+        conversationId: w.group,
+        messageId: w.groupMessages.afterCarolLeft,
+      }),
+    ],
+    [
+      'MARK_DELIVERED in the group she left',
+      (w) => ({
+        type: 'MARK_DELIVERED',
+        conversationId: w.group,
+        messageId: w.groupMessages.afterCarolLeft,
+      }),
+    ],
+  ]),
+  ...frames('alice', 'NOT_FOUND', [
+    [
+      'SEND_MESSAGE to an unknown conversation',
+      (w) => ({ type: 'SEND_MESSAGE', conversationId: w.unknownId, content: 'hi', tempId: 'a-u' }),
+    ],
+    ['TYPING in an unknown conversation', (w) => ({ type: 'TYPING', conversationId: w.unknownId })],
+    [
+      'MARK_SEEN in an unknown conversation',
+      (w) => ({ type: 'MARK_SEEN', conversationId: w.unknownId, messageId: w.groupMessages.bob }),
+    ],
+    [
+      'MARK_DELIVERED in an unknown conversation',
+      (w) => ({
+        type: 'MARK_DELIVERED',
+        conversationId: w.unknownId,
+        messageId: w.groupMessages.bob,
+      }),
+    ],
+  ]),
+  // dave reaching a group message through the DM he is in.
+  ...frames('dave', 'VALIDATION', [
+    [
+      'SEND_MESSAGE replying to a group message, into his own DM',
+      (w) => ({
+        type: 'SEND_MESSAGE',
+        conversationId: w.outsiders,
+        content: 'quoting',
+        replyToMessageId: w.groupMessages.alice,
+        tempId: 'dave-reply',
+      }),
+    ],
+    [
+      'MARK_SEEN of a group message, in his own DM',
+      (w) => ({ type: 'MARK_SEEN', conversationId: w.outsiders, messageId: w.groupMessages.alice }),
+    ],
+    [
+      'MARK_DELIVERED of a group message, in his own DM',
+      (w) => ({
+        type: 'MARK_DELIVERED',
+        conversationId: w.outsiders,
+        messageId: w.groupMessages.alice,
+      }),
+    ],
+    ["SYNC with alice's cursor", (w) => ({ type: 'SYNC', since: w.aliceCursor })],
+  ]),
+];
