@@ -67,7 +67,17 @@ export class DeliverySequencer {
     if (seq < position.next) {
       const unseen = seq < position.floor || position.holes.delete(seq);
       if (!unseen) return [];
-      if (seq < position.floor) position.floor = seq;
+      if (seq < position.floor) {
+        // Below where this node started: the seqs between are as unseen as this one.
+        for (
+          let hole = Math.max(seq + 1, position.floor - MAX_HOLES);
+          hole < position.floor;
+          hole++
+        )
+          position.holes.add(hole);
+        trimHoles(position);
+        position.floor = seq;
+      }
       const late = await store.listMessagesAfter(conversationId, seq - 1, 1);
       return late.filter((m) => m.seq === seq);
     }
@@ -129,10 +139,7 @@ export class DeliverySequencer {
   private addHole(conversationId: string, position: Position, seq: number): void {
     this.deps.onHole?.(conversationId, seq);
     position.holes.add(seq);
-    if (position.holes.size > MAX_HOLES) {
-      const oldest = Math.min(...position.holes);
-      position.holes.delete(oldest);
-    }
+    trimHoles(position);
   }
 
   private remember(conversationId: string, position: Position): void {
@@ -142,6 +149,11 @@ export class DeliverySequencer {
       if (oldest !== undefined) this.positions.delete(oldest);
     }
   }
+}
+
+/** Keeps the newest MAX_HOLES: a seq older than those that turns up is treated as a repeat. */
+function trimHoles(position: Position): void {
+  while (position.holes.size > MAX_HOLES) position.holes.delete(Math.min(...position.holes));
 }
 
 const defaultSleep = (ms: number): Promise<void> =>

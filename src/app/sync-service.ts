@@ -13,8 +13,15 @@ import { toMessageFrame } from './views';
 
 /** Conversations scanned per SYNC; a user in more sees the most recently active ones. */
 const MAX_CONVERSATIONS = 1000;
-/** Receipt and membership changes reported per SYNC. */
+/** Edits reported per SYNC. */
 const MAX_CHANGES = 200;
+/**
+ * Receipt moves and membership changes reported per SYNC: above a group's size (1000 by default),
+ * so one admin action or one burst of reads — stamped with a single instant — fits one page
+ * (a page cut inside one millisecond could not resume between its ties).
+ */
+const MAX_RECEIPTS = 1500;
+const MAX_MEMBERSHIPS = 2500;
 /** Own recent messages whose status a receipt change re-reports, per conversation. */
 const STATUS_WINDOW = 20;
 /**
@@ -29,6 +36,8 @@ export const HOLE_GRACE_MS = 10_000;
  */
 const CHANGE_OVERLAP_MS = 2_000;
 const CURSOR_TTL_MS = 30 * 24 * 3600 * 1000;
+/** Seqs of a busy conversation a fresh cursor checks for sends still being written. */
+const RECENT_WINDOW = 50;
 const LOWEST_ID = '0'.repeat(24);
 
 type SyncEvent = SyncResult['events'][number];
@@ -50,7 +59,8 @@ export class SyncService {
       null,
       MAX_CONVERSATIONS,
     );
-    const positions = Object.fromEntries(conversations.map((c) => [c.id, c.lastSeq]));
+    const positions: Record<string, number> = {};
+    for (const c of conversations) positions[c.id] = await this.settledPosition(c, now);
     return this.saveCursor(userId, positions, new Date(now.getTime() - CHANGE_OVERLAP_MS), now);
   }
 
@@ -105,21 +115,28 @@ export class SyncService {
     const receipts = await store.listReceiptsChangedSince(
       conversationIds,
       changesSince,
-      MAX_CHANGES,
+      MAX_RECEIPTS,
     );
     events.push(...(await this.receiptEvents(userId, receipts)));
     const memberships = await store.listMembershipChangesSince(
       conversationIds,
       changesSince,
-      MAX_CHANGES,
+      MAX_MEMBERSHIPS,
     );
     const left = await store.listConversationsLeftSince(userId, changesSince);
     events.push(...membershipEvents([...memberships, ...left], changesSince));
 
     const changesFull =
-      editsFull || receipts.length >= MAX_CHANGES || memberships.length >= MAX_CHANGES;
+      editsFull || receipts.length >= MAX_RECEIPTS || memberships.length >= MAX_MEMBERSHIPS;
     const nextChangesSince = changesFull
-      ? earliestChange(edits, receipts, changesSince)
+      ? resumeChangesAt(
+          [
+            editsFull ? edits.slice(0, MAX_CHANGES).map((m) => m.changedAt) : [],
+            receipts.length >= MAX_RECEIPTS ? receipts.map((p) => p.receiptsAt) : [],
+            memberships.length >= MAX_MEMBERSHIPS ? memberships.map(membershipChangedAt) : [],
+          ],
+          changesSince,
+        )
       : new Date(Math.max(changesSince.getTime(), now.getTime() - CHANGE_OVERLAP_MS));
     const next = await this.saveCursor(userId, Object.fromEntries(reached), nextChangesSince, now);
     return { events, next_cursor: next, has_more: hasMore || changesFull };
@@ -160,6 +177,23 @@ export class SyncService {
       reached = c.lastSeq;
     }
     return { events, shown, reached, truncated: false };
+  }
+
+  /**
+   * The conversation's position as a new cursor may claim it: its last seq, unless sends were
+   * reserved moments ago and may still be being written — then the end of the run of stored
+   * messages before them, so a message in flight now is never behind the cursor.
+   */
+  private async settledPosition(c: Conversation, now: Date): Promise<number> {
+    const lastAt = c.lastMessageAt?.getTime() ?? 0;
+    if (c.lastSeq === 0 || now.getTime() - lastAt > HOLE_GRACE_MS) return c.lastSeq;
+    const from = Math.max(0, c.lastSeq - RECENT_WINDOW);
+    let position = from;
+    for (const m of await this.deps.store.listMessagesAfter(c.id, from, RECENT_WINDOW)) {
+      if (m.seq !== position + 1) break;
+      position = m.seq;
+    }
+    return position;
   }
 
   private editEvent(m: Message): SyncEvent {
@@ -280,12 +314,21 @@ function membershipEvents(records: Participant[], since: Date): SyncEvent[] {
   }));
 }
 
-/** Where a cut-short change scan resumes: the earliest last item among the full lists. */
-function earliestChange(edits: Message[], receipts: Participant[], since: Date): Date {
-  const candidates = [edits[edits.length - 1]?.changedAt, receipts[receipts.length - 1]?.receiptsAt]
-    .filter((d): d is Date => d instanceof Date)
+const membershipChangedAt = (p: Participant): Date =>
+  new Date(Math.max(p.joinedAt.getTime(), p.leftAt?.getTime() ?? 0));
+
+/**
+ * Where a cut-short change scan resumes: just before the last item of the earliest full list, so
+ * the changes that share its millisecond are sent again (they are idempotent) rather than lost.
+ * Only a full page of changes all within one millisecond cannot be re-read that way: the scan
+ * then steps past that millisecond.
+ */
+function resumeChangesAt(fullLists: (Date | null)[][], since: Date): Date {
+  const lasts = fullLists
+    .map((list) => list[list.length - 1])
+    .filter((d): d is Date => d !== null && d !== undefined)
     .map((d) => d.getTime());
-  const at = candidates.length > 0 ? Math.min(...candidates) : since.getTime();
-  // Never stand still: a full page of changes within one millisecond would loop forever.
-  return new Date(Math.max(at, since.getTime() + 1));
+  if (lasts.length === 0) return new Date(since.getTime() + 1);
+  const last = Math.min(...lasts);
+  return new Date(last - 1 > since.getTime() ? last - 1 : Math.max(last, since.getTime() + 1));
 }

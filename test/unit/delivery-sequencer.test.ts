@@ -243,8 +243,8 @@ describe('DeliverySequencer', () => {
     expect(await h.admit(51)).toEqual([51]);
   });
 
-  // BUG: lowering `floor` to 48 marks 49 (never seen by this node) as already emitted.
-  it.failing(
+  // Lowering `floor` to 48 must not mark 49 (never seen by this node) as already emitted.
+  it(
     'on a takeover, emits every earlier seq arriving later, whatever their order',
     async () => {
       const h = await harness();
