@@ -59,7 +59,6 @@ const envSchema = z.object({
   RATE_LIMIT_TYPING_BURST: positiveInt(20),
   RATE_LIMIT_WRITES_PER_SECOND: positiveInt(50),
   RATE_LIMIT_WRITES_BURST: positiveInt(200),
-  DELIVERY_ACK_TIMEOUT_MS: positiveInt(30_000),
   OUTBOX_RELAY_INTERVAL_MS: positiveInt(5000),
   BUS_PARTITIONS: z.coerce.number().int().min(1).max(256).default(8),
   PRESENCE_TTL_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
@@ -123,8 +122,6 @@ export interface Config {
     writesPerSecond: number;
     writesBurst: number;
   };
-  /** How long a NEW_MESSAGE waits for Socket.IO acknowledgements (delivery receipts). */
-  deliveryAckTimeoutMs: number;
   /** How often stuck `message.sent` events are republished (and how old they must be). */
   outboxRelayIntervalMs: number;
   /** Consumer queues `message_consumer.<k>`; fixed per deployment (they are its topology). */
@@ -199,7 +196,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       writesPerSecond: e.RATE_LIMIT_WRITES_PER_SECOND,
       writesBurst: e.RATE_LIMIT_WRITES_BURST,
     },
-    deliveryAckTimeoutMs: e.DELIVERY_ACK_TIMEOUT_MS,
     redisChannelPrefix: e.REDIS_CHANNEL_PREFIX,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,

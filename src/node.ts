@@ -20,11 +20,11 @@ import { createLogger, type Logger } from './observability/logger';
 import { countRateLimits, Metrics } from './observability/metrics';
 import { openBackends } from './backends';
 import { createFanOut } from './realtime/fan-out';
+import { createLocalDelivery } from './realtime/local-delivery';
 import { attachRawWebSocket } from './realtime/raw-ws-bridge';
 import {
   attachSocketHandlers,
   createSocketServer,
-  startAckSweeper,
 } from './realtime/socket-server';
 import { SocketIoSignals } from './realtime/socket-io-signals';
 import { instrumentSocketServer } from './realtime/socket-metrics';
@@ -120,7 +120,6 @@ export async function startNode(
     });
     activeConnections = () => io.of('/').sockets.size;
     instrumentSocketServer(io, metrics);
-    const stopAckSweeper = startAckSweeper(io);
     const raw = attachRawWebSocket({
       httpServer: server,
       io,
@@ -129,6 +128,7 @@ export async function startNode(
       logger: logger.child({ component: 'raw-ws' }),
     });
 
+    const fanOutLog = logger.child({ component: 'fan-out' });
     await bus.subscribe(
       createFanOut({
         io,
@@ -142,8 +142,15 @@ export async function startNode(
             logger.warn({ conversationId, seq }, 'seq passed over as a hole by live delivery');
           },
         }),
-        logger: logger.child({ component: 'fan-out' }),
-        deliveryAckTimeoutMs: config.deliveryAckTimeoutMs,
+        delivery: createLocalDelivery(io, {
+          clustered: backends.socketAdapter !== undefined,
+          onDelivered: (userId, conversationId, mark) => {
+            receipts.confirmDelivered(userId, conversationId, mark).catch((err: unknown) => {
+              fanOutLog.warn({ err, messageId: mark.messageId }, 'delivery receipt failed');
+            });
+          },
+        }),
+        logger: fanOutLog,
       }),
     );
     const relay = new OutboxRelay(
@@ -171,7 +178,6 @@ export async function startNode(
       close: () => {
         closing ??= (async () => {
           await relay.stop();
-          stopAckSweeper();
           // Stop accepting first; requests in flight get a bounded moment to finish.
           const drained = new Promise<void>((resolve) => {
             server.close(() => {

@@ -138,6 +138,15 @@ export type ServerToClientEvents = {
   [K in ServerFrameType]: (payload: ServerPayload<K>, ack?: (...args: unknown[]) => void) => void;
 };
 
+/** What nodes tell each other through the Socket.IO adapter (server-side emits). */
+export interface InterNodeEvents {
+  /** Deliver NEW_MESSAGE to these users' sockets on your node, asking each to acknowledge. */
+  'parley:deliver': (delivery: {
+    recipients: string[];
+    message: ServerPayload<'NEW_MESSAGE'>;
+  }) => void;
+}
+
 export interface SocketData {
   userId: string;
   username: string;

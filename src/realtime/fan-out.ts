@@ -2,7 +2,6 @@
 // the Socket.IO adapter carries them to whichever node holds each socket. What to emit is
 // decided in `app` (the sequencer orders messages, ReceiptService computes statuses); this file
 // maps the result onto rooms.
-import { PacketType } from 'socket.io-parser';
 import type { DeliverySequencer } from '../app/delivery-sequencer';
 import type { MessageService } from '../app/message-service';
 import type { ReceiptService } from '../app/receipt-service';
@@ -12,7 +11,7 @@ import type { Logger } from '../observability/logger';
 import type { BusEvent } from '../protocol/events';
 import type { ServerPayload, ServerFrameType } from '../protocol/frames';
 import type { Store } from '../ports';
-import { isRawNoAck } from './raw-ws-bridge';
+import type { LocalDelivery } from './local-delivery';
 import { userRoom, type ParleyServer } from './socket-server';
 
 export interface FanOutDeps {
@@ -21,12 +20,13 @@ export interface FanOutDeps {
   messages: MessageService;
   receipts: ReceiptService;
   sequencer: DeliverySequencer;
+  /** NEW_MESSAGE to recipients with a delivery receipt from their devices. */
+  delivery: LocalDelivery;
   logger: Logger;
-  deliveryAckTimeoutMs: number;
 }
 
 export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<void> {
-  const { io, store, messages, receipts, sequencer, logger } = deps;
+  const { io, store, messages, receipts, sequencer, delivery } = deps;
 
   const emit = <K extends ServerFrameType>(
     userIds: readonly string[],
@@ -43,39 +43,6 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
   const current = (participants: Participant[]): string[] =>
     participants.filter((p) => p.leftAt === null).map((p) => p.userId);
 
-  /**
-   * NEW_MESSAGE to one recipient, asking each of their Socket.IO devices to acknowledge. The first
-   * real acknowledgement from any device marks the message delivered to that recipient.
-   */
-  const emitWithDeliveryAck = (
-    recipientId: string,
-    message: Message,
-    payload: ServerPayload<'NEW_MESSAGE'>,
-  ): void => {
-    let confirmed = false;
-    io.of('/').adapter.broadcastWithAck(
-      { type: PacketType.EVENT, data: ['NEW_MESSAGE', payload], nsp: '/' },
-      {
-        rooms: new Set([userRoom(recipientId)]),
-        except: new Set(),
-        flags: { timeout: deps.deliveryAckTimeoutMs },
-      },
-      () => undefined,
-      (response: unknown) => {
-        if (confirmed || isRawNoAck(response)) return;
-        confirmed = true;
-        receipts
-          .confirmDelivered(recipientId, message.conversationId, {
-            messageId: message.id,
-            seq: message.seq,
-          })
-          .catch((err: unknown) => {
-            logger.warn({ err, messageId: message.id }, 'delivery receipt failed');
-          });
-      },
-    );
-  };
-
   /** NEW_MESSAGE of each message, in order, to current participants (the origin socket excluded). */
   const deliver = async (
     batch: Message[],
@@ -89,9 +56,10 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
       const view = views[i];
       if (!view) continue;
       const payload = toMessageFrame(view);
-      for (const recipient of current(participants)) {
-        if (recipient !== message.senderId) emitWithDeliveryAck(recipient, message, payload);
-      }
+      delivery.deliver(
+        current(participants).filter((id) => id !== message.senderId),
+        payload,
+      );
       const except = message.id === origin.messageId ? origin.socketId : null;
       emit([message.senderId], 'NEW_MESSAGE', payload, except);
     }

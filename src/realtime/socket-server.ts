@@ -14,6 +14,7 @@ import {
   type ClientToServerEvents,
   type ServerFrame,
   type ServerToClientEvents,
+  type InterNodeEvents,
   type SocketData,
 } from '../protocol/frames';
 import { tooDeepMessage, valueTooDeep } from '../protocol/json-limits';
@@ -26,40 +27,17 @@ import { refreshToken, TokenExpiry } from './token-expiry';
 export type ParleyServer = Server<
   ClientToServerEvents,
   ServerToClientEvents,
-  Record<string, never>,
+  InterNodeEvents,
   SocketData
 >;
 export type ParleySocket = Socket<
   ClientToServerEvents,
   ServerToClientEvents,
-  Record<string, never>,
+  InterNodeEvents,
   SocketData
 >;
 
 export const userRoom = (userId: string): string => `user:${userId}`;
-
-/**
- * Socket.IO keeps a callback per acknowledgement it asked for until the client answers; a client
- * that never acknowledges NEW_MESSAGE would grow that map forever. Keep only the newest ones.
- */
-const MAX_PENDING_ACKS = 256;
-const ACK_SWEEP_MS = 30_000;
-
-/** Bounds every local socket's pending-acknowledgement map; returns the stop function. */
-export function startAckSweeper(io: ParleyServer): () => void {
-  const timer = setInterval(() => {
-    for (const socket of io.of('/').sockets.values()) {
-      // `acks` is private in the typings; its shape (id → callback, in insertion order) is stable.
-      const acks = (socket as unknown as { acks?: Map<number, unknown> }).acks;
-      if (!acks || acks.size <= MAX_PENDING_ACKS) continue;
-      for (const id of [...acks.keys()].slice(0, acks.size - MAX_PENDING_ACKS)) acks.delete(id);
-    }
-  }, ACK_SWEEP_MS);
-  timer.unref();
-  return () => {
-    clearInterval(timer);
-  };
-}
 
 /**
  * The size beyond which a frame closes its connection instead of getting FRAME_TOO_LARGE, on both

@@ -1,0 +1,80 @@
+// Delivery with a receipt, on the node that holds the socket. The fan-out hands a NEW_MESSAGE
+// and its recipients to every node (a server-side emit through the adapter, in order with the
+// room broadcasts); each node writes it to its own sockets of those users and asks each one to
+// acknowledge. The first acknowledgement from any of a recipient's devices is the delivery
+// receipt. No cross-node request per recipient, no timer per message.
+import type { Watermark } from '../domain/types';
+import type { ServerPayload } from '../protocol/frames';
+import { isRawNoAck } from './raw-ws-codec';
+import { userRoom, type ParleyServer, type ParleySocket } from './socket-server';
+
+const DELIVER_EVENT = 'parley:deliver';
+/**
+ * Acknowledgements a socket may owe at once; past it, NEW_MESSAGE goes without asking (that
+ * device then confirms with MARK_DELIVERED), so a client that never acknowledges cannot grow
+ * the server's callback map without bound.
+ */
+const MAX_PENDING_ACKS = 256;
+
+type NewMessage = ServerPayload<'NEW_MESSAGE'>;
+
+export interface LocalDelivery {
+  /** NEW_MESSAGE to every device of `recipients`, on whichever node each device is. */
+  deliver(recipients: readonly string[], message: NewMessage): void;
+}
+
+export function createLocalDelivery(
+  io: ParleyServer,
+  options: {
+    /** True when other nodes share the adapter (server-side emits reach them). */
+    clustered: boolean;
+    /** A recipient's device acknowledged the message (called once per recipient per node). */
+    onDelivered: (userId: string, conversationId: string, mark: Watermark) => void;
+  },
+): LocalDelivery {
+  const pending = new WeakMap<ParleySocket, number>();
+
+  const deliverHere = (recipients: readonly string[], message: NewMessage): void => {
+    const nsp = io.of('/');
+    for (const userId of recipients) {
+      const socketIds = nsp.adapter.rooms.get(userRoom(userId));
+      if (!socketIds) continue;
+      let confirmed = false;
+      const onAck = (socket: ParleySocket, response: unknown): void => {
+        pending.set(socket, (pending.get(socket) ?? 1) - 1);
+        if (confirmed || isRawNoAck(response)) return;
+        confirmed = true;
+        options.onDelivered(userId, message.conversationId, {
+          messageId: message.messageId,
+          seq: message.seq,
+        });
+      };
+      for (const id of socketIds) {
+        const socket = nsp.sockets.get(id);
+        if (!socket) continue;
+        const owed = pending.get(socket) ?? 0;
+        if (owed >= MAX_PENDING_ACKS) {
+          socket.emit('NEW_MESSAGE', message);
+          continue;
+        }
+        pending.set(socket, owed + 1);
+        socket.emit('NEW_MESSAGE', message, (response: unknown) => {
+          onAck(socket, response);
+        });
+      }
+    }
+  };
+
+  io.on(DELIVER_EVENT, (delivery) => {
+    deliverHere(delivery.recipients, delivery.message);
+  });
+
+  return {
+    deliver(recipients, message) {
+      if (recipients.length === 0) return;
+      deliverHere(recipients, message);
+      if (options.clustered)
+        io.serverSideEmit(DELIVER_EVENT, { recipients: [...recipients], message });
+    },
+  };
+}
