@@ -75,7 +75,7 @@ export class MembershipRules {
     if (this.journal.uncertainMembership.has(key) || this.divergent.has(key)) return null;
     const list = this.journal.memberships.get(conversationId)?.get(userId) ?? [];
     const last = list[list.length - 1];
-    if (!last || last.joinDone === null) return null;
+    if (!last || last.joinDone === null || last.leaveIssued !== null) return null;
     // Joining sets the watermark to the newest message at that moment (0 for founding members).
     const founding = list.length === 1 && last.joinIssued <= this.firstSendAt();
     let lo = 0;
