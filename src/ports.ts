@@ -115,7 +115,8 @@ export interface ParticipantStore {
   markParticipantLeft(conversationId: string, userId: string, at: Date): Promise<boolean>;
   setParticipantRole(conversationId: string, userId: string, role: ParticipantRole): Promise<void>;
   /**
-   * Moves a watermark forward only (by seq), atomically, stamping `receiptsAt` with `at`.
+   * Moves a current participant's watermark forward only (by seq), atomically, stamping
+   * `receiptsAt` with `at`; one who left is not moved.
    * `previous` is where it stood just before this move (read in the same operation), so
    * concurrent moves report disjoint ranges.
    */

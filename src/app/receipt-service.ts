@@ -117,8 +117,11 @@ export class ReceiptService {
       store.listParticipants(move.conversation_id),
     ]);
     const reports: StatusReport[] = [];
+    // A sender who has left hears nothing more of the conversation, statuses included.
+    const current = new Set(participants.filter((p) => p.leftAt === null).map((p) => p.userId));
     for (const m of covered) {
       if (m.seq > move.seq || m.senderId === move.user_id || m.deletedAt !== null) continue;
+      if (!current.has(m.senderId)) continue;
       const status = aggregateStatus(m, participants);
       if (status !== level) continue;
       reports.push({

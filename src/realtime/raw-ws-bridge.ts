@@ -7,6 +7,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AuthService } from '../app/auth-service';
 import { errorFrame } from '../app/command-handler';
 import type { Config } from '../config';
+import { isUnavailable } from '../domain/errors';
 import type { Logger } from '../observability/logger';
 import type { ServerFrame } from '../protocol/frames';
 import { FrameGate } from './frame-gate';
@@ -59,6 +60,15 @@ function tokenOf(req: IncomingMessage): string | null {
   if (bearer?.[1]) return bearer[1];
   const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
   return protocols.find((p) => JWT_SHAPE.test(p)) ?? null;
+}
+
+/**
+ * A refused handshake: 4001 when the token is bad; 1013 (try again later) when it could not be
+ * checked because a dependency is down — the client must not take that for a bad token.
+ */
+function closeRefused(ws: WebSocket, unavailable: boolean): void {
+  if (unavailable) ws.close(1013, 'unavailable; retry shortly');
+  else ws.close(4001, 'unauthorized');
 }
 
 export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
@@ -154,7 +164,7 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
           if (decoded.ackId !== undefined) conn?.receive(noAckPacket(decoded.ackId));
           break;
         case 'refused':
-          ws.close(4001, 'unauthorized');
+          closeRefused(ws, decoded.unavailable);
           break;
         case 'disconnected':
           ws.close(1000, 'disconnected');
@@ -201,8 +211,8 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
         io.engine.emit('connection', conn);
         conn.receive(connectPacket({ token }));
       },
-      () => {
-        ws.close(4001, 'unauthorized');
+      (err: unknown) => {
+        closeRefused(ws, isUnavailable(err));
       },
     );
   }

@@ -10,6 +10,9 @@ import { jsonTextTooDeep, MAX_JSON_DEPTH, tooDeepMessage } from '../protocol/jso
 const NAMESPACE = '/';
 
 /** What a raw socket answers to a Socket.IO acknowledgement request: "I cannot acknowledge". */
+/** The handshake refusal message when the token could not be checked (a dependency is down). */
+export const UNAVAILABLE_REFUSAL = 'unavailable';
+
 export const RAW_NO_ACK = { parleyRawSocket: true } as const;
 export const isRawNoAck = (value: unknown): boolean =>
   typeof value === 'object' &&
@@ -84,7 +87,7 @@ export type ServerPacket =
   | { kind: 'connected' }
   | { kind: 'frame'; frame: JsonFrame; ackId: number | undefined }
   | { kind: 'disconnected' }
-  | { kind: 'refused' }
+  | { kind: 'refused'; unavailable: boolean }
   | { kind: 'ignored' };
 
 /**
@@ -105,8 +108,12 @@ export function readServerPacket(encoded: string): ServerPacket {
       return { kind: 'connected' };
     case PacketType.DISCONNECT:
       return { kind: 'disconnected' };
-    case PacketType.CONNECT_ERROR:
-      return { kind: 'refused' };
+    case PacketType.CONNECT_ERROR: {
+      const data: unknown = packet.data;
+      const message =
+        typeof data === 'object' && data !== null ? (data as { message?: unknown }).message : null;
+      return { kind: 'refused', unavailable: message === UNAVAILABLE_REFUSAL };
+    }
     case PacketType.EVENT: {
       const [event, payload] = packet.data as [unknown, unknown];
       if (typeof event !== 'string') return { kind: 'ignored' };

@@ -5,7 +5,7 @@ import { Server, type Socket } from 'socket.io';
 import type { Adapter } from 'socket.io-adapter';
 import type { AuthService } from '../app/auth-service';
 import { errorFrame, type CommandHandler } from '../app/command-handler';
-import { AppError } from '../domain/errors';
+import { AppError, isUnavailable } from '../domain/errors';
 import type { SyncService } from '../app/sync-service';
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
@@ -20,6 +20,7 @@ import {
 import { tooDeepMessage, valueTooDeep } from '../protocol/json-limits';
 import type { Presence, Store } from '../ports';
 import { FrameGate } from './frame-gate';
+import { UNAVAILABLE_REFUSAL } from './raw-ws-codec';
 import { boundOutgoingBuffer, dropConnection } from './outgoing-buffer';
 import { RawEngineConnection } from './raw-engine-connection';
 import { refreshToken, TokenExpiry } from './token-expiry';
@@ -98,8 +99,17 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
         expiries.set(socket, expiresAt);
         next();
       },
-      () => {
-        next(new Error('unauthorized'));
+      (err: unknown) => {
+        // A token that could not be checked (store down) is not a bad token: say so, retryably.
+        if (isUnavailable(err)) {
+          next(
+            Object.assign(new Error(UNAVAILABLE_REFUSAL), {
+              data: { code: 'UNAVAILABLE', retryAfterMs: err.retryAfterMs ?? 1000 },
+            }),
+          );
+        } else {
+          next(new Error('unauthorized'));
+        }
       },
     );
   });

@@ -213,6 +213,12 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
           expect((await store.findParticipant(c, u))?.[kind]).toEqual(high);
           const other = kind === 'seen' ? 'delivered' : 'seen';
           expect((await store.findParticipant(c, u))?.[other]).toBeNull();
+          await store.markParticipantLeft(c, u, t);
+          const later = { messageId: newObjectId(), seq: 9 };
+          expect(await store.advanceWatermark(c, u, kind, later, t)).toEqual({
+            moved: false,
+            previous: high,
+          });
         },
       );
 

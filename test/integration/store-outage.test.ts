@@ -292,15 +292,14 @@ describe('with the store stopped', () => {
     expect(took).toBeLessThan(12_000);
   });
 
-  // KNOWN GAP (reported to the lead): a handshake during a store outage is refused exactly like
-  // a bad token (raw close 4001, Socket.IO connect_error 'unauthorized'), so a client cannot
-  // tell "retry shortly" from "your token is bad". Turn these back into `it` once fixed.
-  it.failing('a raw WS handshake is not refused as unauthorized', async () => {
-    expect(await handshakes.raw).not.toBe(4001);
+  // A handshake during a store outage is refused retryably, not like a bad token: a client must
+  // tell "retry shortly" (raw close 1013, Socket.IO connect_error 'unavailable') from "bad token".
+  it('a raw WS handshake is refused with 1013 (try again later), not 4001', async () => {
+    expect(await handshakes.raw).toBe(1013);
   });
 
-  it.failing('a Socket.IO handshake is not refused as unauthorized', async () => {
-    expect(await handshakes.socketIo).not.toBe('unauthorized');
+  it("a Socket.IO handshake is refused with 'unavailable', not 'unauthorized'", async () => {
+    expect(await handshakes.socketIo).toBe('unavailable');
   });
 });
 

@@ -83,6 +83,8 @@ export class MongoParticipantStore implements ParticipantStore {
       .findOneAndUpdate(
         {
           _id: participantId(conversationId, userId),
+          // Only a current participant's receipts move: one who left confirms nothing more.
+          left_at: null,
           $or: [{ [seqField]: null }, { [seqField]: { $lt: to.seq } }],
         },
         { $set: { [seqField]: to.seq, [idField]: toObjectId(to.messageId), receipts_at: at } },

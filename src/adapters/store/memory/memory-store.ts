@@ -173,7 +173,8 @@ class MemoryParticipants implements ParticipantStore {
     const p = this.s.participants.get(conversationId)?.get(userId);
     if (!p) return Promise.resolve({ moved: false, previous: null });
     const current = p[kind];
-    if (current && to.seq <= current.seq) {
+    // Only a current participant's receipts move: one who left confirms nothing more.
+    if (p.leftAt !== null || (current && to.seq <= current.seq)) {
       return Promise.resolve({ moved: false, previous: copy(current) });
     }
     p[kind] = copy(to);
