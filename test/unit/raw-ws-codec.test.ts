@@ -120,10 +120,17 @@ describe('readServerPacket', () => {
   it.each([
     [{ type: PacketType.CONNECT, nsp: '/', data: { sid: 'x' } }, 'connected'],
     [{ type: PacketType.DISCONNECT, nsp: '/' }, 'disconnected'],
-    [{ type: PacketType.CONNECT_ERROR, nsp: '/', data: { message: 'unauthorized' } }, 'refused'],
     [{ type: PacketType.ACK, nsp: '/', id: 1, data: [] }, 'ignored'],
   ])('reads %j as %s', (packet, kind) => {
     expect(readServerPacket(encode(packet))).toEqual({ kind });
+  });
+
+  it.each([
+    ['unauthorized', false],
+    ['unavailable', true],
+  ])('reads a CONNECT_ERROR %s as refused (unavailable: %s)', (message, unavailable) => {
+    const packet = { type: PacketType.CONNECT_ERROR, nsp: '/', data: { message } };
+    expect(readServerPacket(encode(packet))).toEqual({ kind: 'refused', unavailable });
   });
 
   it('ignores a binary event instead of waiting for its attachments', () => {
