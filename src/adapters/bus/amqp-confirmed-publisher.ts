@@ -29,6 +29,8 @@ export class ConfirmedPublisher {
   constructor(
     private readonly timeoutMs: number,
     private readonly maxWaiting: number,
+    /** Seconds from handing a publish to the channel until the broker confirmed it stored. */
+    private readonly onConfirmed: (seconds: number) => void = () => undefined,
   ) {}
 
   attach(channel: ConfirmChannel): void {
@@ -97,10 +99,16 @@ export class ConfirmedPublisher {
       const job = this.waiting.shift();
       if (!job) return;
       this.unconfirmed.set(job.messageId, job);
+      // Timed from the hand-over, not from send(): time spent waiting for a channel is outage
+      // or backpressure, not the broker's confirm latency.
+      const handedAt = performance.now();
       const onConfirm = (err: unknown): void => {
         if (err) job.settle(toError(err));
         else if (job.returned) job.settle(new Error(`amqp publish unroutable: ${job.key}`));
-        else job.settle(null);
+        else {
+          this.onConfirmed((performance.now() - handedAt) / 1000);
+          job.settle(null);
+        }
       };
       try {
         this.writable = channel.publish(job.exchange, job.key, job.content, job.options, onConfirm);

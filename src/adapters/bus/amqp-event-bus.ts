@@ -1,65 +1,29 @@
 // AmqpEventBus: the cluster-mode EventBus over RabbitMQ (confirmed publishes, ack after handler, retry → DLQ).
 import {
   connect,
-  type Channel,
   type ChannelModel,
   type ConfirmChannel,
   type ConsumeMessage,
-  type Message,
   type RecoveringChannelModel,
 } from 'amqplib';
-import { isUnavailable } from '../../domain/errors';
 import type { Logger } from '../../observability/logger';
 import type { BusEvent } from '../../protocol/events';
 import type { EventBus } from '../../ports';
+import type { AmqpEventBusOptions } from './amqp-bus-options';
 import { ConfirmedPublisher } from './amqp-confirmed-publisher';
+import { DeliveryHandling, type ConsumerLink } from './amqp-delivery';
 import * as topology from './amqp-topology';
 
-export interface AmqpEventBusOptions {
-  /** amqp(s):// URL, vhost included. */
-  url: string;
-  logger: Logger;
-  /** Deliveries this node handles at once per partition it is active on (unacked). @default 50 */
-  prefetch?: number;
-  /**
-   * Consumer queues `message_consumer.0…N-1`; a conversation's events all go to one. Fixed per
-   * deployment (queue names are the topology). @default 8
-   */
-  partitions?: number;
-  /**
-   * A handler failing on a transient dependency error (UnavailableError) keeps being retried,
-   * with backoff, for this long before the event is dead-lettered. @default 600000
-   */
-  transientRetryWindowMs?: number;
-  /** Handler runs before a failing event is dead-lettered to `message_consumer.dlq`. @default 5 */
-  maxAttempts?: number;
-  /** Delay before the first retry; doubles on each further failure. @default 200 */
-  retryBaseMs?: number;
-  /** Cap on the retry delay. @default 30000 */
-  retryMaxMs?: number;
-  /**
-   * Longest a publish may take — waiting out an outage or backpressure, then the broker confirm —
-   * before it rejects; the caller (the outbox) retries. @default 5000
-   */
-  publishTimeoutMs?: number;
-  /** Publishes that may wait for a connection or a drained channel; more reject. @default 10000 */
-  maxBufferedPublishes?: number;
-  /** Reconnect backoff, exponential with jitter. @default { initialDelayMs: 100, maxDelayMs: 5000 } */
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
-  /** Failed tries of the first connection before `connect` rejects (startup fails fast). @default 3 */
-  initialConnectRetries?: number;
-}
+export type { AmqpEventBusOptions } from './amqp-bus-options';
 
 type Handler = (event: BusEvent) => Promise<void>;
 
 /** One connection's channels; replaced wholesale on every reconnect. */
-interface Link {
+interface Link extends ConsumerLink {
   model: ChannelModel;
   publisher: ConfirmChannel;
-  consumer: Channel;
   /** One per partition queue, once consuming. */
   consumerTags: string[] | null;
-  consumerOpen: boolean;
 }
 
 export class AmqpEventBus implements EventBus {
@@ -68,17 +32,30 @@ export class AmqpEventBus implements EventBus {
   private handler: Handler | null = null;
   private closing = false;
   private closed: Promise<void> | null = null;
+  private stopped: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly publisher: ConfirmedPublisher;
   private readonly logger: Logger;
   private readonly partitions: number;
+  private readonly deliveries: DeliveryHandling;
 
   private constructor(private readonly options: AmqpEventBusOptions) {
     this.logger = options.logger;
     this.partitions = options.partitions ?? 8;
+    this.deliveries = new DeliveryHandling({
+      options,
+      partitions: this.partitions,
+      logger: this.logger,
+      sendRetry: (key, content, publish) => {
+        // Not while shutting down without a connection: nothing would come back to send it.
+        if (this.closing && !this.link) return Promise.reject(new Error('event bus is closed'));
+        return this.publisher.send(topology.RETRY_EXCHANGE, key, content, publish);
+      },
+    });
     this.publisher = new ConfirmedPublisher(
       options.publishTimeoutMs ?? 5_000,
       options.maxBufferedPublishes ?? 10_000,
+      (seconds) => options.metrics?.observePublishConfirm(seconds),
     );
   }
 
@@ -137,7 +114,7 @@ export class AmqpEventBus implements EventBus {
   }
 
   async subscribe(handler: Handler): Promise<void> {
-    if (this.closing) throw new Error('event bus is closed');
+    if (this.closing || this.stopped) throw new Error('event bus is closed');
     if (this.handler) throw new Error('AmqpEventBus takes one handler per node');
     this.handler = handler;
     const link = this.link;
@@ -158,8 +135,17 @@ export class AmqpEventBus implements EventBus {
     return this.closed;
   }
 
-  private async shutdown(): Promise<void> {
-    this.closing = true;
+  /**
+   * Drain, first half: cancels the consumers (the broker hands their partitions to another node)
+   * and waits for running handlers to finish and ack. Publishing keeps working, so the node can
+   * still flush its outbox; a reconnect from now on does not consume again.
+   */
+  stopConsuming(): Promise<void> {
+    this.stopped ??= this.cancelConsumers();
+    return this.stopped;
+  }
+
+  private async cancelConsumers(): Promise<void> {
     this.handler = null;
     const link = this.link;
     if (link?.consumerTags != null && link.consumerOpen) {
@@ -171,6 +157,29 @@ export class AmqpEventBus implements EventBus {
     }
     // Deliveries that came before cancel-ok are in inFlight too; their retries still publish.
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Events resting in `message_consumer.dlq`, asked of the broker now. On a channel of its own:
+   * a failed check closes its channel, and that must not be the consumer's or the publisher's.
+   */
+  async deadLetterCount(): Promise<number> {
+    const link = this.link;
+    if (!link) throw new Error('amqp is not connected');
+    const channel = await link.model.createChannel();
+    channel.on('error', (err) => {
+      this.logger.debug({ err }, 'amqp dead-letter check channel error');
+    });
+    try {
+      return (await channel.checkQueue(topology.DEAD_LETTER_QUEUE)).messageCount;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closing = true;
+    await this.stopConsuming();
     this.publisher.failWaiting(new Error('event bus is closed'));
     const current = this.link; // a newer link, if a reconnect happened meanwhile
     this.link = null;
@@ -232,7 +241,8 @@ export class AmqpEventBus implements EventBus {
         this.dropLink(link);
         return;
       }
-      const run = this.handle(link, handler, message)
+      const run = this.deliveries
+        .run(link, handler, message)
         .catch((err: unknown) => {
           this.logger.error({ err }, 'amqp delivery handling failed');
         })
@@ -247,85 +257,5 @@ export class AmqpEventBus implements EventBus {
       tags.push(reply.consumerTag);
     }
     return tags;
-  }
-
-  private async handle(link: Link, handler: Handler, message: ConsumeMessage): Promise<void> {
-    const decoded = topology.decodeDelivery(message);
-    if (!decoded.ok) {
-      const { routingKey } = message.fields;
-      this.logger.error({ routingKey, reason: decoded.reason }, 'malformed event dead-lettered');
-      this.settle(link, message, 'dead-letter');
-      return;
-    }
-    try {
-      await handler(decoded.event);
-    } catch (err) {
-      await this.retryOrDeadLetter(link, message, decoded.event, decoded.attempts + 1, err);
-      return;
-    }
-    this.settle(link, message, 'ack');
-  }
-
-  /**
-   * Retry = a copy in the retry queue (TTL = backoff, see amqp-topology.ts). The original is acked
-   * only once that copy is confirmed durable: a crash in between duplicates the event, never loses it.
-   */
-  private async retryOrDeadLetter(
-    link: Link,
-    message: ConsumeMessage,
-    event: BusEvent,
-    failed: number,
-    err: unknown,
-  ): Promise<void> {
-    const { maxAttempts = 5, retryBaseMs = 200, retryMaxMs = 30_000 } = this.options;
-    const { transientRetryWindowMs = 600_000 } = this.options;
-    const key = event.key;
-    const firstFailedAt = topology.firstFailedAt(message) ?? Date.now();
-    // A dependency outage is not the event's fault: keep retrying it (within a time bound) rather
-    // than dead-letter a message that could still be delivered once the dependency is back.
-    const transient = isUnavailable(err) && Date.now() - firstFailedAt < transientRetryWindowMs;
-    const log = { err, key, attempt: failed, maxAttempts, transient };
-    if (failed >= maxAttempts && !transient) {
-      this.logger.error(log, 'event handler failed for good; dead-lettered');
-      this.settle(link, message, 'dead-letter');
-      return;
-    }
-    const delayMs = topology.retryDelayMs(failed, retryBaseMs, retryMaxMs);
-    const partition = topology.partitionOf(event.payload.conversation_id, this.partitions);
-    try {
-      // Not while shutting down without a connection: nothing would come back to send it.
-      if (this.closing && !this.link) throw new Error('event bus is closed');
-      await this.publisher.send(topology.RETRY_EXCHANGE, key, message.content, {
-        contentType: 'application/json',
-        expiration: String(delayMs),
-        headers: {
-          [topology.ATTEMPTS_HEADER]: failed,
-          [topology.FIRST_FAILED_HEADER]: firstFailedAt,
-          [topology.PARTITION_HEADER]: String(partition),
-        },
-      });
-    } catch (publishErr) {
-      // No durable retry copy: hand the original back to the queue rather than drop it.
-      this.logger.error({ ...log, publishErr }, 'event retry not stored; requeued');
-      this.settle(link, message, 'requeue');
-      return;
-    }
-    this.logger.warn({ ...log, delayMs }, 'event handler failed; retry scheduled');
-    this.settle(link, message, 'ack');
-  }
-
-  private settle(link: Link, message: Message, how: 'ack' | 'dead-letter' | 'requeue'): void {
-    if (!link.consumerOpen) {
-      // The delivery died with its channel; the broker redelivers it to a live consumer.
-      this.logger.debug({ how }, 'amqp channel gone before settling; broker will redeliver');
-      return;
-    }
-    try {
-      if (how === 'ack') link.consumer.ack(message);
-      else link.consumer.nack(message, false, how === 'requeue');
-    } catch (err) {
-      // The connection is closing under us: same outcome, the broker redelivers.
-      this.logger.warn({ err, how }, 'amqp settle failed; broker will redeliver');
-    }
   }
 }
