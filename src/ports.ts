@@ -179,6 +179,8 @@ export interface MessageStore {
   claimPendingMessageEvent(messageId: string, now: Date, until: Date): Promise<boolean>;
   /** Records that the message's `message.sent` event reached the broker. */
   clearPendingMessageEvent(messageId: string): Promise<void>;
+  /** How many messages' `message.sent` events are pending now, of any age (the outbox gauge). */
+  countPendingMessageEvents(): Promise<number>;
 }
 
 export interface SyncCursorStore {

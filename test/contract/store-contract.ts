@@ -435,9 +435,12 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
           1000,
         );
         expect(pending.map((p) => p.id)).toContain(m.id);
+        const counted = await store.countPendingMessageEvents();
+        expect(counted).toBeGreaterThanOrEqual(1);
         await store.clearPendingMessageEvent(m.id);
         const after = await store.listPendingMessageEvents(new Date('2001-01-01T00:00:01Z'), 1000);
         expect(after.map((p) => p.id)).not.toContain(m.id);
+        expect(await store.countPendingMessageEvents()).toBe(counted - 1);
       });
     });
 

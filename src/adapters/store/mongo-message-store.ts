@@ -127,4 +127,9 @@ export class MongoMessageStore implements MessageStore {
     // Unset rather than false, so the message also leaves the partial index.
     await this.messages.updateOne({ _id: toObjectId(messageId) }, { $unset: { event_pending: 1 } });
   }
+
+  async countPendingMessageEvents(): Promise<number> {
+    // Served by the same partial index as listPendingMessageEvents.
+    return this.messages.countDocuments({ event_pending: true });
+  }
 }

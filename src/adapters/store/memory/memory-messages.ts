@@ -114,6 +114,10 @@ export class MemoryMessages implements MessageStore {
     return Promise.resolve();
   }
 
+  countPendingMessageEvents(): Promise<number> {
+    return Promise.resolve(this.s.pendingEvents.size);
+  }
+
   /** First index whose seq is strictly greater than `seq`. */
   #indexAfter(timeline: Message[], seq: number): number {
     let lo = 0;
