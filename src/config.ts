@@ -72,6 +72,12 @@ const envSchema = z.object({
     .trim()
     .optional()
     .transform((v) => (v === '' ? undefined : v)),
+  WEB_CLIENT: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['on', 'off', 'true', 'false', '1', '0', '']))
+    .optional(),
 });
 
 export interface Config {
@@ -133,6 +139,11 @@ export interface Config {
   trustProxy: string;
   /** Bearer token GET /metrics requires; unset → /metrics is open (keep it off the public proxy). */
   metricsToken: string | undefined;
+  /**
+   * Serve the demo web client at `/`. @default on in embedded mode (no MONGODB_URL, RABBITMQ_URL
+   * or REDIS_URL), off in cluster mode
+   */
+  webClient: boolean;
 }
 
 export class ConfigError extends Error {
@@ -202,5 +213,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     busPartitions: e.BUS_PARTITIONS,
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
+    webClient:
+      e.WEB_CLIENT === undefined || e.WEB_CLIENT === ''
+        ? !e.MONGODB_URL && !e.RABBITMQ_URL && !e.REDIS_URL
+        : ['on', 'true', '1'].includes(e.WEB_CLIENT),
   };
 }

@@ -18,15 +18,17 @@ import { toWireError } from '../app/wire-error';
 import { authenticate } from './middleware/authenticate';
 import { limitRequestsPerIp, limitWritesPerUser, type RequestQuota } from './middleware/rate-limit';
 import { authRoutes } from './routes/auth-routes';
+import { docsRoutes } from './routes/docs-routes';
 import { conversationRoutes } from './routes/conversation-routes';
 import { healthRoutes, type HealthProbe } from './routes/health-routes';
 import { metricsRoutes, type MetricsSource } from './routes/metrics-routes';
 import { messageRoutes } from './routes/message-routes';
+import { webClientRoutes } from './routes/web-client-routes';
 import { refuseDeepJson } from './validate';
 
 export interface HttpAppDeps {
   config: Pick<Config, 'limits' | 'corsOrigins' | 'trustProxy'> &
-    Partial<Pick<Config, 'metricsToken'>>;
+    Partial<Pick<Config, 'metricsToken' | 'webClient'>>;
   logger: Logger;
   auth: AuthService;
   users: UserService;
@@ -78,6 +80,8 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   app.use(healthRoutes(deps.health));
   if (deps.metrics) app.use(metricsRoutes(deps.metrics, config.metricsToken));
   app.use(limitRequestsPerIp(deps.rateLimits.ipRequests));
+  app.use(docsRoutes());
+  if (config.webClient) app.use(webClientRoutes());
   // Any declared type is parsed as JSON, so a missing Content-Type cannot smuggle past validation.
   app.use(
     express.json({

@@ -1,0 +1,31 @@
+// `parley/client`: the wire types of src/protocol and a typed Socket.IO helper (see README,
+// "Typed client").
+import { ParleyClient, type ConnectOptions } from './parley-client';
+
+export { ParleyClient, type ConnectOptions, type SendInput } from './parley-client';
+export { ParleyClientError, RETRYABLE_CODES } from './errors';
+export { Positions, type SeqVerdict } from './positions';
+export type {
+  ClientFrameType,
+  ClientPayload,
+  ClientToServerEvents,
+  ServerFrame,
+  ServerFrameType,
+  ServerPayload,
+  ServerToClientEvents,
+} from '../protocol/frames';
+export type {
+  ConversationDetail,
+  ConversationSummary,
+  MediaItemPublic,
+  MessagePublic,
+  ParticipantPublic,
+  SeenResult,
+  SyncResult,
+  UserPublic,
+} from '../protocol/rest';
+
+/** Opens a connection; the client reconnects and catches up by itself until `close()`. */
+export function connect(options: ConnectOptions): ParleyClient {
+  return new ParleyClient(options);
+}

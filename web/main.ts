@@ -1,0 +1,2 @@
+// placeholder
+document.getElementById('app')?.append('Parley');
