@@ -1,0 +1,168 @@
+// The typed client (`parley/client`) against a real node: send → ACK, a retried send stays one
+// message, catch-up with SYNC after a dropped connection, and a seq jump filled with SYNC.
+import {
+  connect,
+  ParleyClientError,
+  type ParleyClient,
+  type ServerPayload,
+} from '../../src/client';
+import type { RunningNode } from '../../src/node';
+import { Api, registerUser, startTestNode, type TestUser } from '../support/test-node';
+
+type NewMessage = ServerPayload<'NEW_MESSAGE'>;
+
+/** Resolves when `predicate` holds, checked on every event; fails after `ms`. */
+function until(what: string, predicate: () => boolean, ms = 8000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = setInterval(() => {
+      if (predicate()) {
+        clearInterval(tick);
+        resolve();
+      } else if (Date.now() - started > ms) {
+        clearInterval(tick);
+        reject(new Error(`timed out waiting for ${what}`));
+      }
+    }, 20);
+  });
+}
+
+describe('parley/client', () => {
+  let node: RunningNode;
+  let api: Api;
+  const clients: ParleyClient[] = [];
+
+  beforeAll(async () => {
+    node = await startTestNode();
+    api = new Api(node.url);
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+  afterAll(async () => {
+    await node.close();
+  });
+
+  async function open(
+    user: TestUser,
+    options: Partial<Parameters<typeof connect>[0]> = {},
+  ): Promise<{ client: ParleyClient; received: NewMessage[] }> {
+    const client = connect({
+      url: node.url,
+      token: user.token,
+      socketOptions: { reconnectionDelay: 100, reconnectionDelayMax: 200 },
+      ...options,
+    });
+    clients.push(client);
+    const received: NewMessage[] = [];
+    client.on('NEW_MESSAGE', (m) => received.push(m));
+    let greeted = false;
+    client.on('connected', () => {
+      greeted = true;
+    });
+    await until('the connected greeting', () => greeted);
+    return { client, received };
+  }
+
+  async function pair(): Promise<{ alice: TestUser; bob: TestUser; conversationId: string }> {
+    const alice = await registerUser(api, 'ca');
+    const bob = await registerUser(api, 'cb');
+    const dm = await alice.api.post(`/api/v1/messages/direct/${bob.id}`);
+    return { alice, bob, conversationId: dm.body.data.id as string };
+  }
+
+  const sendRest = (user: TestUser, conversationId: string, content: string) =>
+    user.api.post(`/api/v1/messages/conversations/${conversationId}/messages`, { content });
+
+  it('send resolves with the MESSAGE_ACK; the recipient acknowledges delivery by default', async () => {
+    const { alice, bob, conversationId } = await pair();
+    const a = await open(alice);
+    const b = await open(bob);
+    const statuses: ServerPayload<'MESSAGE_STATUS'>[] = [];
+    a.client.on('MESSAGE_STATUS', (s) => statuses.push(s));
+
+    const ack = await a.client.send({ conversationId, content: 'hi bob', tempId: 'ack-1' });
+    expect(ack).toEqual({
+      tempId: 'ack-1',
+      messageId: expect.any(String),
+      conversationId,
+      seq: 1,
+      status: 'SENT',
+    });
+    await until('bob gets it', () => b.received.length === 1);
+    expect(b.received[0]).toMatchObject({ messageId: ack.messageId, content: 'hi bob', seq: 1 });
+    await until('DELIVERED', () =>
+      statuses.some((s) => s.messageId === ack.messageId && s.status === 'DELIVERED'),
+    );
+  });
+
+  it('rejects with the error code when the server refuses for good', async () => {
+    const { conversationId } = await pair();
+    const outsider = await registerUser(api, 'co');
+    const o = await open(outsider);
+    await expect(o.client.send({ conversationId, content: 'let me in' })).rejects.toMatchObject({
+      code: 'NOT_PARTICIPANT',
+    });
+    await expect(o.client.send({ conversationId, content: 'x' })).rejects.toBeInstanceOf(
+      ParleyClientError,
+    );
+  });
+
+  it('a send cut off by a dropped connection is retried with its tempId: one message', async () => {
+    const { alice, conversationId } = await pair();
+    const a = await open(alice);
+    const sending = a.client.send({ conversationId, content: 'through the storm', tempId: 'r-1' });
+    // The transport drops while the send is in flight; the client reconnects and retries.
+    a.client.socket.io.engine.close();
+    const ack = await sending;
+    const again = await a.client.send({
+      conversationId,
+      content: 'through the storm',
+      tempId: 'r-1',
+    });
+    expect(again.messageId).toBe(ack.messageId);
+    const list = await alice.api.get(`/api/v1/messages/conversations/${conversationId}/messages`);
+    expect(list.body.data.map((m: { temp_id: string }) => m.temp_id)).toEqual(['r-1']);
+  });
+
+  it('catches up with SYNC after a reconnect: every missed message once, in seq order', async () => {
+    const { alice, bob, conversationId } = await pair();
+    const b = await open(bob, {
+      socketOptions: { reconnectionDelay: 600, reconnectionDelayMax: 600 },
+    });
+    await sendRest(alice, conversationId, 'before');
+    await until('the first message', () => b.received.length === 1);
+
+    let disconnected = false;
+    b.client.socket.once('disconnect', () => {
+      disconnected = true;
+    });
+    b.client.socket.io.engine.close();
+    await until('the drop', () => disconnected);
+    for (const text of ['while away 1', 'while away 2', 'while away 3']) {
+      await sendRest(alice, conversationId, text);
+    }
+    await until('the catch-up', () => b.received.length === 4);
+    expect(b.received.map((m) => [m.seq, m.content])).toEqual([
+      [1, 'before'],
+      [2, 'while away 1'],
+      [3, 'while away 2'],
+      [4, 'while away 3'],
+    ]);
+    expect(b.client.positions.get(conversationId)).toBe(4);
+  });
+
+  it('fills a seq jump with SYNC positions before delivering what came after it', async () => {
+    const { alice, bob, conversationId } = await pair();
+    for (const text of ['one', 'two', 'three']) await sendRest(alice, conversationId, text);
+    // Bob holds seq 1 only: the next live message (seq 4) is a jump over 2 and 3.
+    const b = await open(bob, { positions: { [conversationId]: 1 } });
+    await sendRest(alice, conversationId, 'four');
+    await until('the gap fill', () => b.received.length === 3);
+    expect(b.received.map((m) => [m.seq, m.content])).toEqual([
+      [2, 'two'],
+      [3, 'three'],
+      [4, 'four'],
+    ]);
+  });
+});
