@@ -88,6 +88,8 @@ export interface ConversationStore {
     now: Date,
     preview: LastMessagePreview,
   ): Promise<SeqReservation | null>;
+  /** Moves the conversation's emitted position forward to `seq` (never back). */
+  recordEmittedSeq(conversationId: string, seq: number): Promise<void>;
   /** Replaces the preview text when `messageId` is still the conversation's last message. */
   replaceLastMessagePreview(
     conversationId: string,

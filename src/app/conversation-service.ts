@@ -62,6 +62,7 @@ export class ConversationService {
       lastMessageContent: null,
       lastMessageAt: null,
       lastSeq: 0,
+      emittedSeq: 0,
     };
     await this.deps.store.insertConversation(conversation);
     // The creator is written first so "oldest member" succession is well-defined.
@@ -101,6 +102,7 @@ export class ConversationService {
       lastMessageContent: null,
       lastMessageAt: null,
       lastSeq: 0,
+      emittedSeq: 0,
     });
     // Idempotent: a racing creator or a crash between the inserts is repaired by the next call.
     await Promise.all(

@@ -21,6 +21,8 @@ interface Position {
   next: number;
   /** Seqs below this were never seen by this node (it took the partition over later). */
   floor: number;
+  /** True when `floor` came from the stored emitted position: below it, all was emitted. */
+  floorEmitted: boolean;
   /** Seqs passed over as holes; a message that turns up for one is emitted late, not dropped. */
   holes: Set<number>;
 }
@@ -59,13 +61,14 @@ export class DeliverySequencer {
       // Most recently used last: the map's first entries are the ones to forget.
       this.positions.delete(conversationId);
     } else {
-      const start = await this.firstPosition(conversationId, seq);
-      position = { next: start, floor: start, holes: new Set() };
+      const emitted = (await this.deps.store.findConversation(conversationId))?.emittedSeq ?? 0;
+      const start = emitted > 0 ? emitted + 1 : await this.firstPosition(conversationId, seq);
+      position = { next: start, floor: start, floorEmitted: emitted > 0, holes: new Set() };
     }
     this.remember(conversationId, position);
 
     if (seq < position.next) {
-      const unseen = seq < position.floor || position.holes.delete(seq);
+      const unseen = (seq < position.floor && !position.floorEmitted) || position.holes.delete(seq);
       if (!unseen) return [];
       if (seq < position.floor) {
         // Below where this node started: the seqs between are as unseen as this one.
@@ -82,6 +85,17 @@ export class DeliverySequencer {
       return late.filter((m) => m.seq === seq);
     }
 
+    if (seq > position.next) {
+      // A gap, or this node's memory is stale (another node emitted meanwhile, e.g. while it held
+      // the partition after a broker restart): never re-emit what the store says went out.
+      const emitted = (await this.deps.store.findConversation(conversationId))?.emittedSeq ?? 0;
+      if (emitted >= position.next) {
+        position.next = emitted + 1;
+        position.floor = Math.max(position.floor, position.next);
+        position.floorEmitted = true;
+      }
+      if (seq < position.next) return [];
+    }
     const out: Message[] = [];
     const deadline = this.deps.clock().getTime() + this.holdMs;
     for (;;) {
@@ -115,6 +129,15 @@ export class DeliverySequencer {
       }
       await (this.deps.sleep ?? defaultSleep)(RECHECK_MS);
     }
+  }
+
+  /**
+   * Records that the conversation was emitted up to `seq`, once its frames are out (recorded
+   * before emitting, a crash in between would make the next node skip them). A node taking the
+   * partition over resumes after it; a crash between emit and record re-emits, never skips.
+   */
+  async emitted(conversationId: string, seq: number): Promise<void> {
+    await this.deps.store.recordEmittedSeq(conversationId, seq);
   }
 
   /**

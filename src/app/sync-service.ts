@@ -73,10 +73,21 @@ export class SyncService {
     const conversations = await store.listConversationsOfUser(userId, null, MAX_CONVERSATIONS);
     const conversationIds = conversations.map((c) => c.id);
 
+    // Where each conversation resumes. Never below where the user (re-)joined: what was sent
+    // while they were not a member is not theirs to catch up on; a position below it gets a
+    // SEQ_GAP up to it instead (those seqs hold nothing for them).
     const held = new Map<string, number>();
+    const notTheirs = new Map<string, { from: number; to: number }>();
     for (const c of conversations) {
       const given = request.positions?.[c.id] ?? cursor?.positions[c.id];
-      held.set(c.id, given ?? (await this.joinedSeq(c.id, userId)));
+      if (given !== undefined && given >= c.lastSeq) {
+        held.set(c.id, given);
+        continue;
+      }
+      const joined = await this.joinedSeq(c.id, userId);
+      if (given !== undefined && given < joined)
+        notTheirs.set(c.id, { from: given + 1, to: joined });
+      held.set(c.id, Math.max(given ?? joined, joined));
     }
 
     // 1. New messages, per conversation in seq order, within the page budget.
@@ -92,6 +103,8 @@ export class SyncService {
         hasMore = true;
         break;
       }
+      const skipped = notTheirs.get(c.id);
+      if (skipped) events.push(gapEvent(c.id, skipped.from, skipped.to));
       const walk = await this.newMessages(c, from, budget, now);
       events.push(...walk.events);
       walk.shown.forEach((id) => shownAsNew.add(id));

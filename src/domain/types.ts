@@ -39,6 +39,11 @@ export interface Conversation {
   lastMessageAt: Date | null;
   /** Highest message seq handed out (0: none yet). Seqs are allocated atomically from it. */
   lastSeq: number;
+  /**
+   * Highest seq live delivery has emitted (moves forward only): a node that takes the
+   * conversation's partition over resumes after it instead of re-emitting older messages.
+   */
+  emittedSeq: number;
 }
 
 /** A position in a conversation's message order: messages sort by `seq`. */

@@ -56,10 +56,13 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
       const view = views[i];
       if (!view) continue;
       const payload = toMessageFrame(view);
-      delivery.deliver(
-        current(participants).filter((id) => id !== message.senderId),
-        payload,
-      );
+      // Its recipients are who were members when it got its seq: a late event (a redelivery, the
+      // outbox after an outage) must not reach someone added since.
+      const recipients = participants
+        .filter((p) => p.leftAt === null && p.joinedSeq < message.seq)
+        .map((p) => p.userId)
+        .filter((id) => id !== message.senderId);
+      delivery.deliver(recipients, payload);
       const except = message.id === origin.messageId ? origin.socketId : null;
       emit([message.senderId], 'NEW_MESSAGE', payload, except);
     }
@@ -90,6 +93,8 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
         const p = event.payload;
         const batch = await sequencer.admit(p.conversation_id, p.seq);
         await deliver(batch, { messageId: p.message_id, socketId: p.socket_id ?? null });
+        const last = batch[batch.length - 1];
+        if (last) await sequencer.emitted(p.conversation_id, last.seq);
         return;
       }
       case 'message.delivered': {

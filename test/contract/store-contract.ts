@@ -94,6 +94,9 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
           await store.reserveMessageSeq(newObjectId(), t1, { messageId: m1, content: 'x' }),
         ).toBeNull();
 
+        await store.recordEmittedSeq(c.id, 2);
+        await store.recordEmittedSeq(c.id, 1); // never back
+        expect((await store.findConversation(c.id))?.emittedSeq).toBe(2);
         await store.replaceLastMessagePreview(c.id, newObjectId(), 'not last');
         await store.replaceLastMessagePreview(c.id, m2, 'edited');
         expect((await store.findConversation(c.id))?.lastMessageContent).toBe('edited');

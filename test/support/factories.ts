@@ -30,6 +30,7 @@ export const aConversation = (over: Partial<Conversation> = {}): Conversation =>
     lastMessageContent: null,
     lastMessageAt: null,
     lastSeq: 0,
+    emittedSeq: 0,
     ...over,
   };
 };

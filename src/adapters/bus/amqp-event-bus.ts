@@ -6,6 +6,7 @@ import {
   type ConsumeMessage,
   type RecoveringChannelModel,
 } from 'amqplib';
+import { UnavailableError } from '../../domain/errors';
 import type { Logger } from '../../observability/logger';
 import type { BusEvent } from '../../protocol/events';
 import type { EventBus } from '../../ports';
@@ -107,10 +108,16 @@ export class AmqpEventBus implements EventBus {
     if (this.closing) return Promise.reject(new Error('event bus is closed'));
     const content = Buffer.from(JSON.stringify(event.payload));
     const partition = topology.partitionOf(event.payload.conversation_id, this.partitions);
-    return this.publisher.send(topology.MESSAGE_EXCHANGE, event.key, content, {
-      contentType: 'application/json',
-      headers: { [topology.PARTITION_HEADER]: String(partition) },
-    });
+    // A broker that does not confirm in time is an outage a retry can outlast, not a bug:
+    // callers answer UNAVAILABLE (the outbox covers message.sent on its own).
+    return this.publisher
+      .send(topology.MESSAGE_EXCHANGE, event.key, content, {
+        contentType: 'application/json',
+        headers: { [topology.PARTITION_HEADER]: String(partition) },
+      })
+      .catch((err: unknown) => {
+        throw new UnavailableError('the message broker', err);
+      });
   }
 
   async subscribe(handler: Handler): Promise<void> {

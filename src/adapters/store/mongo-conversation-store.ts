@@ -47,6 +47,13 @@ export class MongoConversationStore implements ConversationStore {
     return { seq: doc.last_seq ?? 1, at: doc.last_message_at };
   }
 
+  async recordEmittedSeq(conversationId: string, seq: number): Promise<void> {
+    await this.models.conversations.updateOne(
+      { _id: toObjectId(conversationId) },
+      { $max: { emitted_seq: seq } },
+    );
+  }
+
   async replaceLastMessagePreview(
     conversationId: string,
     messageId: string,

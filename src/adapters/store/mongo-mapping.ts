@@ -63,6 +63,7 @@ export const conversationToDoc = (c: Conversation): ConversationDoc => ({
   last_message_content: c.lastMessageContent,
   last_message_at: c.lastMessageAt,
   last_seq: c.lastSeq,
+  emitted_seq: c.emittedSeq,
 });
 
 export const conversationFromDoc = (d: ConversationDoc): Conversation => ({
@@ -77,6 +78,7 @@ export const conversationFromDoc = (d: ConversationDoc): Conversation => ({
   lastMessageContent: d.last_message_content ?? null,
   lastMessageAt: d.last_message_at ?? null,
   lastSeq: d.last_seq ?? 0,
+  emittedSeq: d.emitted_seq ?? 0,
 });
 
 /** Every field but _id, conversation_id and user_id: what a (re-)join writes. */

@@ -26,6 +26,8 @@ export interface ConversationDoc {
   last_message_at: Date | null;
   /** Highest seq reserved; `$inc`ed by every send (the seq allocator). Absent: none yet. */
   last_seq?: number;
+  /** Highest seq live delivery emitted ($max). Absent: none yet. */
+  emitted_seq?: number;
 }
 
 /** Watermarks are flat fields so one conditional updateOne can compare and move them. */
@@ -107,6 +109,7 @@ const conversationSchema = new Schema<ConversationDoc>(
     last_message_content: nullable(String),
     last_message_at: nullable(Date),
     last_seq: { type: Number, default: 0 },
+    emitted_seq: { type: Number, default: 0 },
   },
   OPTIONS,
 );

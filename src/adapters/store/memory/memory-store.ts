@@ -89,6 +89,12 @@ class MemoryConversations implements ConversationStore {
     return Promise.resolve({ seq: c.lastSeq, at: new Date(at) });
   }
 
+  recordEmittedSeq(conversationId: string, seq: number): Promise<void> {
+    const c = this.s.conversations.get(conversationId);
+    if (c && c.emittedSeq < seq) c.emittedSeq = seq;
+    return Promise.resolve();
+  }
+
   replaceLastMessagePreview(
     conversationId: string,
     messageId: string,
