@@ -1,0 +1,124 @@
+// The demo web client in a real browser: Debian's chromium driven by playwright-core, two
+// browser contexts as two users against one node. Screenshots go to test-artifacts/.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { RunningNode } from '../../src/node';
+import { startTestNode } from '../support/test-node';
+import { ensureWebClientBuilt } from '../support/web-build';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
+
+jest.setTimeout(90_000);
+
+describe('demo web client in chromium', () => {
+  let node: RunningNode;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `chromium not found at ${CHROMIUM}: install it with apt-get install -y chromium`,
+      );
+    }
+    ensureWebClientBuilt();
+    node = await startTestNode({ WEB_CLIENT: 'on' });
+    // launch() runs chromium on a fresh temporary user-data-dir of its own.
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await node?.close();
+  });
+
+  async function register(name: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 620 } });
+    const page = await context.newPage();
+    page.on('pageerror', (err) => {
+      throw err;
+    });
+    await page.goto(node.url);
+    await page.getByTestId('username').fill(name);
+    await page.getByTestId('password').fill('correct horse battery');
+    await page.getByTestId('register').click();
+    await page.getByTestId('me').filter({ hasText: name }).waitFor();
+    return page;
+  }
+
+  /** The message whose own text (not a quote of it) contains `text`. */
+  const bubble = (page: Page, text: string) =>
+    page.getByTestId('message').filter({ has: page.getByTestId('text').filter({ hasText: text }) });
+
+  it('two users: DM, delivered then seen, typing, reply and edit on both sides', async () => {
+    const suffix = Date.now().toString(36).slice(-5);
+    const aliceName = `alice_${suffix}`;
+    const bobName = `bob_${suffix}`;
+    const alice = await register(aliceName);
+    const bob = await register(bobName);
+
+    // Alice finds Bob and opens a DM.
+    await alice.getByTestId('search').fill(bobName);
+    await alice.getByTestId('search-result').filter({ hasText: bobName }).click();
+    await alice.locator('.pane-title').filter({ hasText: bobName }).waitFor();
+
+    await alice.getByTestId('composer').fill('Hello Bob! Lunch at noon?');
+    await alice.getByTestId('send').click();
+    const sent = bubble(alice, 'Hello Bob! Lunch at noon?');
+    // Bob's page is connected, so his client acknowledges the message: delivered.
+    await sent.locator('[data-testid="tick"][data-status="DELIVERED"]').waitFor();
+
+    // Bob sees the conversation with an unread badge, opens it: seen.
+    const row = bob.getByTestId('conversation').filter({ hasText: aliceName });
+    await row.getByTestId('unread').filter({ hasText: '1' }).waitFor();
+    await row.click();
+    await bubble(bob, 'Hello Bob! Lunch at noon?').waitFor();
+    await sent.locator('[data-testid="tick"][data-status="SEEN"]').waitFor();
+
+    // Bob types: Alice sees it.
+    await bob.getByTestId('composer').pressSequentially('Sure', { delay: 30 });
+    await alice
+      .getByTestId('typing')
+      .filter({ hasText: `${bobName} is typing` })
+      .waitFor();
+
+    // Bob replies to Alice's message.
+    await bubble(bob, 'Hello Bob!').hover();
+    await bubble(bob, 'Hello Bob!').locator('[data-action="reply"]').click();
+    await bob.getByTestId('composer').fill('Sure, see you there');
+    await bob.getByTestId('composer').press('Enter');
+    for (const page of [alice, bob]) {
+      await bubble(page, 'Sure, see you there')
+        .getByTestId('quote')
+        .filter({ hasText: 'Hello Bob! Lunch at noon?' })
+        .waitFor();
+    }
+
+    // Alice edits her message.
+    await sent.hover();
+    await sent.locator('[data-action="edit"]').click();
+    await alice.getByTestId('composer').fill('Hello Bob! Lunch at 12:30?');
+    await alice.getByTestId('composer').press('Enter');
+    for (const page of [alice, bob]) {
+      await bubble(page, 'Hello Bob! Lunch at 12:30?').locator('.edited').waitFor();
+    }
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await alice.mouse.move(0, 0);
+    await bob.mouse.move(0, 0);
+    await alice.screenshot({ path: join(ARTIFACTS, 'demo-alice.png') });
+    await bob.screenshot({ path: join(ARTIFACTS, 'demo-bob.png') });
+    expect(existsSync(join(ARTIFACTS, 'demo-bob.png'))).toBe(true);
+  });
+});

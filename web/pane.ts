@@ -1,0 +1,496 @@
+// The open conversation: header, message list with infinite scroll (cursor pages), typing line,
+// ticks, and the composer (reply, edit, attachments by URL).
+import type { ConversationSummary, ParleyClient, UserPublic } from '../src/client';
+import type { Rest } from './api';
+import { avatar, fill, h, shortTime } from './dom';
+import { icon } from './icons';
+import {
+  fromRest,
+  laterTick,
+  mediaFromUrl,
+  type Media,
+  type Tick,
+  type ViewMessage,
+} from './messages';
+
+const TICK_TEXT: Record<Tick, string> = { SENDING: '…', SENT: '✓', DELIVERED: '✓✓', SEEN: '✓✓' };
+
+export class MessagePane {
+  private conversation: ConversationSummary | null = null;
+  private messages: ViewMessage[] = [];
+  private cursor: string | null = null;
+  private hasMore = false;
+  private loadingOlder = false;
+  private replyTo: ViewMessage | null = null;
+  private editing: ViewMessage | null = null;
+  private attachments: Media[] = [];
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastTypingSent = 0;
+
+  private readonly header = h('header', { class: 'pane-header' });
+  private readonly list = h('div', { class: 'messages', 'data-testid': 'messages' });
+  private readonly typingLine = h('div', { class: 'typing', 'data-testid': 'typing' });
+  private readonly contextBar = h('div', { class: 'context-bar' });
+  private readonly input = h('textarea', {
+    class: 'composer-input',
+    rows: 1,
+    placeholder: 'Write a message…',
+    'data-testid': 'composer',
+  });
+  readonly root = h('section', { class: 'pane empty' });
+
+  constructor(
+    private readonly me: UserPublic,
+    private readonly rest: Rest,
+    private readonly client: ParleyClient,
+  ) {
+    const form = h(
+      'form',
+      {
+        class: 'composer',
+        onsubmit: (e: Event) => {
+          e.preventDefault();
+          void this.submit();
+        },
+      },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'icon-button',
+          title: 'Attach an image or video by URL',
+          onclick: () => {
+            this.attach();
+          },
+        },
+        icon('attach', 20),
+      ),
+      this.input,
+      h('button', { type: 'submit', class: 'send-button', 'data-testid': 'send' }, 'Send'),
+    );
+    this.input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && !e.shiftKey) {
+        e.preventDefault();
+        void this.submit();
+      }
+      if (e.key === 'Escape') this.clearContext();
+    });
+    this.input.addEventListener('input', () => {
+      this.sendTyping();
+    });
+    this.list.addEventListener('scroll', () => {
+      if (this.list.scrollTop < 80) void this.loadOlder();
+    });
+    fill(this.root, this.header, this.list, this.typingLine, this.contextBar, form);
+    this.renderEmpty();
+  }
+
+  get openId(): string | null {
+    return this.conversation?.id ?? null;
+  }
+
+  async open(conversation: ConversationSummary): Promise<void> {
+    this.conversation = conversation;
+    this.messages = [];
+    this.cursor = null;
+    this.hasMore = false;
+    this.clearContext();
+    this.root.classList.remove('empty');
+    this.renderHeader();
+    fill(this.list);
+    const page = await this.rest.messages(conversation.id, null);
+    if (this.conversation.id !== conversation.id) return;
+    this.messages = page.data.map(fromRest).reverse();
+    this.cursor = page.next_cursor;
+    this.hasMore = page.has_more;
+    this.render();
+    this.list.scrollTop = this.list.scrollHeight;
+    this.markSeen();
+    this.input.focus();
+  }
+
+  /** Keeps the header's presence fresh when the list reloads. */
+  refreshSummary(summary: ConversationSummary): void {
+    if (this.conversation?.id !== summary.id) return;
+    this.conversation = summary;
+    this.renderHeader();
+  }
+
+  // ---- events from the socket ----
+
+  addMessage(message: ViewMessage): void {
+    const existing = this.messages.find(
+      (m) =>
+        m.id === message.id ||
+        (message.tempId !== null && m.tempId === message.tempId && m.senderId === message.senderId),
+    );
+    if (existing)
+      Object.assign(existing, { ...message, status: laterTick(existing.status, message.status) });
+    else this.messages.push(message);
+    const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 120;
+    this.render();
+    if (atBottom || message.senderId === this.me.id) this.list.scrollTop = this.list.scrollHeight;
+    if (message.senderId !== this.me.id) this.markSeen();
+  }
+
+  setStatus(messageId: string, status: Tick): void {
+    const m = this.messages.find((x) => x.id === messageId);
+    if (!m) return;
+    m.status = laterTick(m.status, status);
+    this.render();
+  }
+
+  /** Another participant has seen up to `messageId`: every own message up to it is seen. */
+  seenUpTo(userId: string, messageId: string): void {
+    if (userId === this.me.id || this.conversation?.type !== 'DIRECT') return;
+    const upTo = this.messages.find((m) => m.id === messageId);
+    if (!upTo) return;
+    for (const m of this.messages)
+      if (m.senderId === this.me.id && m.seq <= upTo.seq) m.status = 'SEEN';
+    this.render();
+  }
+
+  update(messageId: string, content: string | null): void {
+    const m = this.messages.find((x) => x.id === messageId);
+    if (!m) return;
+    m.content = content;
+    m.edited = true;
+    this.render();
+  }
+
+  markDeleted(messageId: string): void {
+    const m = this.messages.find((x) => x.id === messageId);
+    if (!m) return;
+    m.deleted = true;
+    m.content = null;
+    m.media = [];
+    this.render();
+  }
+
+  showTyping(userId: string, username: string): void {
+    if (userId === this.me.id) return;
+    this.typingLine.textContent = `${username} is typing…`;
+    this.typingLine.classList.add('visible');
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => {
+      this.typingLine.classList.remove('visible');
+    }, 3000);
+  }
+
+  hideTyping(): void {
+    clearTimeout(this.typingTimer);
+    this.typingLine.classList.remove('visible');
+  }
+
+  // ---- actions ----
+
+  private async submit(): Promise<void> {
+    const conversation = this.conversation;
+    const text = this.input.value.trim();
+    if (!conversation || (!text && this.attachments.length === 0)) return;
+    if (this.editing) {
+      const target = this.editing;
+      this.clearContext();
+      const edited = await this.rest.edit(conversation.id, target.id, text);
+      this.update(edited.id, edited.content);
+      return;
+    }
+    const tempId = `web-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const local: ViewMessage = {
+      id: tempId,
+      tempId,
+      senderId: this.me.id,
+      senderName: this.me.username,
+      content: text || null,
+      media: this.attachments,
+      status: 'SENDING',
+      seq: Number.MAX_SAFE_INTEGER,
+      createdAt: new Date().toISOString(),
+      edited: false,
+      deleted: false,
+      replyTo: this.replyTo?.id ?? null,
+    };
+    this.clearContext();
+    this.addMessage(local);
+    try {
+      const ack = await this.client.send({
+        conversationId: conversation.id,
+        content: local.content,
+        tempId,
+        ...(local.media.length > 0 && { media: local.media }),
+        ...(local.replyTo && { replyToMessageId: local.replyTo }),
+      });
+      local.id = ack.messageId;
+      local.seq = ack.seq;
+      local.status = laterTick(local.status, 'SENT');
+    } catch (err) {
+      local.status = 'SENT';
+      local.content = `Not sent: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    this.render();
+  }
+
+  private attach(): void {
+    const url = window.prompt('Image or video URL (http or https)');
+    if (!url || !/^https?:\/\//i.test(url.trim())) return;
+    this.attachments = [...this.attachments, mediaFromUrl(url.trim())];
+    this.renderContext();
+  }
+
+  private sendTyping(): void {
+    if (!this.conversation || Date.now() - this.lastTypingSent < 2000) return;
+    this.lastTypingSent = Date.now();
+    this.client.typing(this.conversation.id);
+  }
+
+  private markSeen(): void {
+    const conversation = this.conversation;
+    const last = [...this.messages]
+      .reverse()
+      .find((m) => m.senderId !== this.me.id && !m.id.startsWith('web-'));
+    if (!conversation || !last || document.visibilityState === 'hidden') return;
+    this.client.markSeen(conversation.id, last.id).catch(() => undefined);
+  }
+
+  private async loadOlder(): Promise<void> {
+    const conversation = this.conversation;
+    if (!conversation || !this.hasMore || this.loadingOlder) return;
+    this.loadingOlder = true;
+    try {
+      const page = await this.rest.messages(conversation.id, this.cursor);
+      if (this.conversation?.id !== conversation.id) return;
+      const before = this.list.scrollHeight;
+      const known = new Set(this.messages.map((m) => m.id));
+      this.messages = [
+        ...page.data
+          .map(fromRest)
+          .reverse()
+          .filter((m) => !known.has(m.id)),
+        ...this.messages,
+      ];
+      this.cursor = page.next_cursor;
+      this.hasMore = page.has_more;
+      this.render();
+      this.list.scrollTop += this.list.scrollHeight - before;
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  private clearContext(): void {
+    this.replyTo = null;
+    this.editing = null;
+    this.attachments = [];
+    this.input.value = '';
+    this.renderContext();
+  }
+
+  // ---- rendering ----
+
+  private renderEmpty(): void {
+    fill(this.header);
+    fill(
+      this.list,
+      h(
+        'div',
+        { class: 'placeholder' },
+        h('div', { class: 'placeholder-logo' }, icon('chat', 48)),
+        h('p', {}, 'Pick a conversation, or search for someone to start one.'),
+      ),
+    );
+  }
+
+  private renderHeader(): void {
+    const c = this.conversation;
+    if (!c) return;
+    const name = c.name ?? 'Conversation';
+    const subtitle =
+      c.type === 'GROUP'
+        ? 'Group'
+        : c.is_online
+          ? 'online'
+          : c.last_active_at
+            ? `last seen ${shortTime(c.last_active_at)}`
+            : 'offline';
+    fill(
+      this.header,
+      avatar(name, c.type === 'DIRECT' ? c.is_online : undefined),
+      h(
+        'div',
+        { class: 'pane-title' },
+        h('strong', {}, name),
+        h('span', { class: 'subtitle', 'data-testid': 'presence' }, subtitle),
+      ),
+    );
+  }
+
+  private renderContext(): void {
+    const parts: (Node | string)[] = [];
+    if (this.replyTo)
+      parts.push(
+        h(
+          'div',
+          { class: 'context' },
+          h(
+            'span',
+            {},
+            `Replying to ${this.replyTo.senderName}: `,
+            h('em', {}, this.replyTo.content ?? '[media]'),
+          ),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'link',
+              onclick: () => {
+                this.clearContext();
+              },
+            },
+            '✕',
+          ),
+        ),
+      );
+    if (this.editing)
+      parts.push(
+        h(
+          'div',
+          { class: 'context' },
+          h('span', {}, 'Editing message'),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'link',
+              onclick: () => {
+                this.clearContext();
+              },
+            },
+            '✕',
+          ),
+        ),
+      );
+    for (const m of this.attachments)
+      parts.push(
+        h(
+          'div',
+          { class: 'context' },
+          h('span', {}, `${m.type === 'video' ? 'Video' : 'Image'}: ${m.url}`),
+        ),
+      );
+    fill(this.contextBar, ...parts);
+  }
+
+  private render(): void {
+    const byId = new Map(this.messages.map((m) => [m.id, m]));
+    const rows: Node[] = [];
+    if (this.hasMore) rows.push(h('div', { class: 'older' }, 'Scroll up for older messages'));
+    let lastSender = '';
+    for (const m of this.messages) {
+      const mine = m.senderId === this.me.id;
+      const showName = !mine && this.conversation?.type === 'GROUP' && lastSender !== m.senderId;
+      lastSender = m.senderId;
+      const quoted = m.replyTo ? byId.get(m.replyTo) : undefined;
+      rows.push(
+        h(
+          'div',
+          {
+            class: `message ${mine ? 'mine' : 'theirs'}${m.deleted ? ' deleted' : ''}`,
+            'data-id': m.id,
+            'data-testid': 'message',
+          },
+          h(
+            'div',
+            { class: 'bubble' },
+            showName ? h('div', { class: 'sender' }, m.senderName) : null,
+            m.replyTo
+              ? h(
+                  'div',
+                  { class: 'quote', 'data-testid': 'quote' },
+                  quoted ? `${quoted.senderName}: ${quoted.content ?? '[media]'}` : 'a message',
+                )
+              : null,
+            ...m.media.map((x) =>
+              x.type === 'video'
+                ? h('video', { src: x.url, controls: true, class: 'media' })
+                : h('img', { src: x.url, class: 'media', alt: '', loading: 'lazy' }),
+            ),
+            m.deleted
+              ? h('span', { class: 'text' }, 'This message was deleted')
+              : m.content
+                ? h('span', { class: 'text', 'data-testid': 'text' }, m.content)
+                : null,
+            h(
+              'span',
+              { class: 'meta' },
+              m.edited && !m.deleted ? h('span', { class: 'edited' }, 'edited') : null,
+              shortTime(m.createdAt),
+              mine
+                ? h(
+                    'span',
+                    {
+                      class: `tick ${m.status.toLowerCase()}`,
+                      'data-testid': 'tick',
+                      'data-status': m.status,
+                    },
+                    TICK_TEXT[m.status],
+                  )
+                : null,
+            ),
+          ),
+          m.deleted || m.id.startsWith('web-') ? null : this.actions(m, mine),
+        ),
+      );
+    }
+    fill(this.list, ...rows);
+  }
+
+  private actions(m: ViewMessage, mine: boolean): HTMLElement {
+    const reply = (): void => {
+      this.clearContext();
+      this.replyTo = m;
+      this.renderContext();
+      this.input.focus();
+    };
+    const edit = (): void => {
+      this.clearContext();
+      this.editing = m;
+      this.input.value = m.content ?? '';
+      this.renderContext();
+      this.input.focus();
+    };
+    const remove = (): void => {
+      const id = this.conversation?.id;
+      if (id && window.confirm('Delete this message for everyone?')) {
+        this.rest.remove(id, m.id).then(
+          () => {
+            this.markDeleted(m.id);
+          },
+          () => undefined,
+        );
+      }
+    };
+    return h(
+      'div',
+      { class: 'actions' },
+      h(
+        'button',
+        { type: 'button', title: 'Reply', 'data-action': 'reply', onclick: reply },
+        icon('reply', 15),
+      ),
+      mine
+        ? h(
+            'button',
+            { type: 'button', title: 'Edit', 'data-action': 'edit', onclick: edit },
+            icon('edit', 15),
+          )
+        : null,
+      mine
+        ? h(
+            'button',
+            { type: 'button', title: 'Delete', 'data-action': 'delete', onclick: remove },
+            icon('trash', 15),
+          )
+        : null,
+    );
+  }
+}
