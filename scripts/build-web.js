@@ -7,9 +7,10 @@ const path = require('node:path');
 const esbuild = require('esbuild');
 
 const root = path.resolve(__dirname, '..');
-const out = path.join(root, 'dist', 'web');
+const defaultOut = path.join(root, 'dist', 'web');
 
-function buildWebClient() {
+/** Builds into `out` (default dist/web) and returns it. */
+function buildWebClient(out = defaultOut) {
   fs.mkdirSync(out, { recursive: true });
   esbuild.buildSync({
     entryPoints: [path.join(root, 'web', 'main.ts')],
@@ -31,6 +32,6 @@ function buildWebClient() {
 module.exports = { buildWebClient };
 
 if (require.main === module) {
-  buildWebClient();
+  const out = buildWebClient();
   process.stdout.write(`web client built into ${path.relative(root, out)}/\n`);
 }

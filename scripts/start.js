@@ -24,11 +24,16 @@ if (!fs.existsSync(entry)) {
     ],
     { stdio: 'inherit', cwd: root },
   );
+  require('./build-web').buildWebClient(path.join(tmp, 'web'));
   try {
     fs.renameSync(tmp, path.join(root, 'dist'));
   } catch {
     // Another starter won the race; its build is identical.
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+}
+// A build from before the demo web client existed gets it now (served at / in embedded mode).
+if (!fs.existsSync(path.join(root, 'dist', 'web', 'index.html'))) {
+  require('./build-web').buildWebClient();
 }
 require(entry);
