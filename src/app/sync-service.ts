@@ -74,10 +74,9 @@ export class SyncService {
     const conversationIds = conversations.map((c) => c.id);
 
     // Where each conversation resumes. Never below where the user (re-)joined: what was sent
-    // while they were not a member is not theirs to catch up on; a position below it gets a
-    // SEQ_GAP up to it instead (those seqs hold nothing for them).
+    // while they were not a member is not theirs to catch up on. (No SEQ_GAP for that range:
+    // those seqs do hold messages, just not for them.)
     const held = new Map<string, number>();
-    const notTheirs = new Map<string, { from: number; to: number }>();
     for (const c of conversations) {
       const given = request.positions?.[c.id] ?? cursor?.positions[c.id];
       if (given !== undefined && given >= c.lastSeq) {
@@ -85,8 +84,6 @@ export class SyncService {
         continue;
       }
       const joined = await this.joinedSeq(c.id, userId);
-      if (given !== undefined && given < joined)
-        notTheirs.set(c.id, { from: given + 1, to: joined });
       held.set(c.id, Math.max(given ?? joined, joined));
     }
 
@@ -103,8 +100,6 @@ export class SyncService {
         hasMore = true;
         break;
       }
-      const skipped = notTheirs.get(c.id);
-      if (skipped) events.push(gapEvent(c.id, skipped.from, skipped.to));
       const walk = await this.newMessages(c, from, budget, now);
       events.push(...walk.events);
       walk.shown.forEach((id) => shownAsNew.add(id));

@@ -356,21 +356,18 @@ describe('SyncService: cursors', () => {
   });
 
   // cursorNow must not claim seqs reserved by sends not yet written.
-  it(
-    'cursorNow does not skip a send that had reserved its seq but not yet written it',
-    async () => {
-      const w = world();
-      const [alice, bob] = [await w.user(), await w.user()];
-      const c = await w.group(alice, bob);
-      await w.sendMany(alice, c, 3);
-      const inFlight = await w.reserve(c); // 4: alice's send is between reserving and writing
-      const cursor = await w.sync.cursorNow(bob.id); // bob connects now...
-      await w.write(c, alice, inFlight); // ...the send completes (bob may be gone before its fan-out)
-      await w.send(alice, c); // 5
-      const result = await w.sync.sync(bob.id, { since: cursor });
-      expect(newSeqs(result.events, c)).toEqual([4, 5]);
-    },
-  );
+  it('cursorNow does not skip a send that had reserved its seq but not yet written it', async () => {
+    const w = world();
+    const [alice, bob] = [await w.user(), await w.user()];
+    const c = await w.group(alice, bob);
+    await w.sendMany(alice, c, 3);
+    const inFlight = await w.reserve(c); // 4: alice's send is between reserving and writing
+    const cursor = await w.sync.cursorNow(bob.id); // bob connects now...
+    await w.write(c, alice, inFlight); // ...the send completes (bob may be gone before its fan-out)
+    await w.send(alice, c); // 5
+    const result = await w.sync.sync(bob.id, { since: cursor });
+    expect(newSeqs(result.events, c)).toEqual([4, 5]);
+  });
 });
 
 describe('SyncService: changes to what the client had', () => {
@@ -446,6 +443,27 @@ describe('SyncService: membership', () => {
     }
   });
 
+  it('resumes a member removed and added again after their re-join, whatever position they hold', async () => {
+    const w = world();
+    const [alice, bob] = [await w.user(), await w.user()];
+    const g = await w.group(alice, bob);
+    await w.sendMany(alice, g, 2);
+    const held = await w.sync.cursorNow(bob.id);
+    await w.conversations.removeParticipant(alice.id, g, bob.id);
+    w.tick();
+    await w.sendMany(alice, g, 3); // seqs 3..5: sent while bob was out
+    await w.conversations.addParticipants(alice.id, g, [bob.id]);
+    w.tick();
+    await w.sendMany(alice, g, 2); // seqs 6..7: his again
+
+    for (const request of [{ positions: { [g]: 2 } }, { since: held }, { positions: { [g]: 0 } }]) {
+      const { events } = await w.syncAll(bob.id, request);
+      expect(newSeqs(events, g)).toEqual([6, 7]);
+      // Seqs 3..5 hold messages (just not his): no SEQ_GAP may claim otherwise.
+      expect(ofType(events, 'SEQ_GAP', g)).toEqual([]);
+    }
+  });
+
   it('starts a member added later at their joinedSeq: no history from before they joined', async () => {
     const w = world();
     const [alice, bob, carol] = [await w.user(), await w.user(), await w.user()];
@@ -469,62 +487,56 @@ describe('SyncService: membership', () => {
   });
 
   // One admin action adds 250 at one instant: all of them must come through.
-  it(
-    'pages through more membership changes than one SYNC reports without losing any',
-    async () => {
-      const w = world();
-      const [alice, bob] = [await w.user(), await w.user()];
-      const g = await w.group(alice, bob);
-      const m1 = await w.send(alice, g);
-      const cursor = await w.sync.cursorNow(bob.id);
-      w.tick(5000);
-      const newcomers: User[] = [];
-      for (let i = 0; i < 250; i++) newcomers.push(await w.user());
-      // One admin action adds them all (a group may have 1000).
-      await w.conversations.addParticipants(
-        alice.id,
-        g,
-        newcomers.map((u) => u.id),
-      );
-      w.tick();
-      // A receipt moves after that.
-      await w.store.advanceWatermark(g, alice.id, 'seen', { messageId: m1.id, seq: 1 }, w.clock());
-      w.tick();
+  it('pages through more membership changes than one SYNC reports without losing any', async () => {
+    const w = world();
+    const [alice, bob] = [await w.user(), await w.user()];
+    const g = await w.group(alice, bob);
+    const m1 = await w.send(alice, g);
+    const cursor = await w.sync.cursorNow(bob.id);
+    w.tick(5000);
+    const newcomers: User[] = [];
+    for (let i = 0; i < 250; i++) newcomers.push(await w.user());
+    // One admin action adds them all (a group may have 1000).
+    await w.conversations.addParticipants(
+      alice.id,
+      g,
+      newcomers.map((u) => u.id),
+    );
+    w.tick();
+    // A receipt moves after that.
+    await w.store.advanceWatermark(g, alice.id, 'seen', { messageId: m1.id, seq: 1 }, w.clock());
+    w.tick();
 
-      const { events } = await w.syncAll(bob.id, { since: cursor });
-      const added = new Set(
-        ofType(events, 'PARTICIPANTS_CHANGED', g).flatMap((e) => (e.added as string[]) ?? []),
-      );
-      expect(newcomers.filter((u) => !added.has(u.id)).length).toBe(0);
-    },
-  );
+    const { events } = await w.syncAll(bob.id, { since: cursor });
+    const added = new Set(
+      ofType(events, 'PARTICIPANTS_CHANGED', g).flatMap((e) => (e.added as string[]) ?? []),
+    );
+    expect(newcomers.filter((u) => !added.has(u.id)).length).toBe(0);
+  });
 
   // 210 reads stamped with one instant: all of them must come through.
-  it(
-    'pages through more receipt changes than one SYNC reports without losing any, even within one millisecond',
-    async () => {
-      const w = world();
-      const [alice, bob] = [await w.user(), await w.user()];
-      const g = await w.group(alice, bob);
-      const readers: string[] = [];
-      for (let i = 0; i < 210; i++) {
-        const id = newObjectId(w.clock());
-        readers.push(id);
-        await w.store.upsertParticipant(aParticipant(g, id, { joinedAt: w.clock(), seen: null }));
-      }
-      w.tick();
-      const m1 = await w.send(alice, g);
-      const cursor = await w.sync.cursorNow(bob.id);
-      w.tick(5000);
-      // A big group reads the message at once: the store stamps them all with the same instant.
-      for (const id of readers) {
-        await w.store.advanceWatermark(g, id, 'seen', { messageId: m1.id, seq: 1 }, w.clock());
-      }
-      w.tick();
+  it('pages through more receipt changes than one SYNC reports without losing any, even within one millisecond', async () => {
+    const w = world();
+    const [alice, bob] = [await w.user(), await w.user()];
+    const g = await w.group(alice, bob);
+    const readers: string[] = [];
+    for (let i = 0; i < 210; i++) {
+      const id = newObjectId(w.clock());
+      readers.push(id);
+      await w.store.upsertParticipant(aParticipant(g, id, { joinedAt: w.clock(), seen: null }));
+    }
+    w.tick();
+    const m1 = await w.send(alice, g);
+    const cursor = await w.sync.cursorNow(bob.id);
+    w.tick(5000);
+    // A big group reads the message at once: the store stamps them all with the same instant.
+    for (const id of readers) {
+      await w.store.advanceWatermark(g, id, 'seen', { messageId: m1.id, seq: 1 }, w.clock());
+    }
+    w.tick();
 
-      const { events } = await w.syncAll(bob.id, { since: cursor });
-      const seenBy = new Set(ofType(events, 'MESSAGE_SEEN', g).map((e) => e.userId));
-      expect(readers.filter((id) => !seenBy.has(id)).length).toBe(0);
-    },
-  );
+    const { events } = await w.syncAll(bob.id, { since: cursor });
+    const seenBy = new Set(ofType(events, 'MESSAGE_SEEN', g).map((e) => e.userId));
+    expect(readers.filter((id) => !seenBy.has(id)).length).toBe(0);
+  });
 });
