@@ -361,7 +361,12 @@ test('during an outage publish rejects within its bound; service resumes afterwa
   try {
     await vhost.closeConnections();
     await waitFor(() => !bus.isConnected(), { what: 'the drop to be noticed' });
-    await expect(bus.publish(sentEvent())).rejects.toMatchObject({ code: 'UNAVAILABLE', cause: expect.objectContaining({ message: expect.stringMatching(/not confirmed within 500 ms/) }) });
+    await expect(bus.publish(sentEvent())).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      cause: expect.objectContaining({
+        message: expect.stringMatching(/not confirmed within 500 ms/),
+      }),
+    });
   } finally {
     await vhost.allowAccess();
   }

@@ -244,22 +244,19 @@ describe('DeliverySequencer', () => {
   });
 
   // Lowering `floor` to 48 must not mark 49 (never seen by this node) as already emitted.
-  it(
-    'on a takeover, emits every earlier seq arriving later, whatever their order',
-    async () => {
-      const h = await harness();
-      for (let i = 0; i < 49; i++) await h.send();
-      // 48's and 49's events were stuck (broker outage, retries) while 50 went straight through.
-      h.advance(TAKEOVER_AGE_MS);
-      await h.send(); // 50
-      expect(await h.admit(50)).toEqual([50]);
-      // They come back oldest first.
-      expect(await h.admit(48)).toEqual([48]);
-      expect(await h.admit(49)).toEqual([49]);
-      expect(await h.admit(48)).toEqual([]);
-      expect(await h.admit(49)).toEqual([]);
-    },
-  );
+  it('on a takeover, emits every earlier seq arriving later, whatever their order', async () => {
+    const h = await harness();
+    for (let i = 0; i < 49; i++) await h.send();
+    // 48's and 49's events were stuck (broker outage, retries) while 50 went straight through.
+    h.advance(TAKEOVER_AGE_MS);
+    await h.send(); // 50
+    expect(await h.admit(50)).toEqual([50]);
+    // They come back oldest first.
+    expect(await h.admit(48)).toEqual([48]);
+    expect(await h.admit(49)).toEqual([49]);
+    expect(await h.admit(48)).toEqual([]);
+    expect(await h.admit(49)).toEqual([]);
+  });
 
   it('tracks each conversation on its own', async () => {
     const h = await harness();
