@@ -1,12 +1,13 @@
 // Picks each backend from its URL (docs/PROTOCOL.md §1.2): MONGODB_URL → MongoStore, RABBITMQ_URL → AMQP bus,
-// REDIS_URL → Redis adapter + presence; unset → the embedded in-process adapter. Drivers are
-// loaded on demand, so embedded mode never pays for them.
+// REDIS_URL → Redis adapter (classic or sharded, SOCKET_ADAPTER) + presence; unset → the embedded
+// in-process adapter. Drivers are loaded on demand, so embedded mode never pays for them.
 import type { Adapter } from 'socket.io-adapter';
 import { MemoryEventBus } from './adapters/bus/memory-event-bus';
 import { MemoryPresence } from './adapters/presence/memory-presence';
 import { createMemoryStore } from './adapters/store/memory/memory-store';
 import type { Config } from './config';
 import type { Logger } from './observability/logger';
+import type { AdapterMetrics, BusMetrics } from './observability/metrics';
 import type { EventBus, Presence, Store } from './ports';
 
 export interface Backends {
@@ -19,13 +20,24 @@ export interface Backends {
   redisConnected(): boolean;
   describe(): Record<string, string>;
   /**
+   * Drain: stop taking bus events (another node takes the partitions) and let running handlers
+   * finish; publishing still works afterwards. The embedded bus has nothing to hand over.
+   */
+  stopConsuming(): Promise<void>;
+  /** Events in the dead-letter queue now; 0 without RabbitMQ (the embedded bus has none). */
+  deadLetterCount(): Promise<number>;
+  /**
    * Closes the bus first (stop consuming, let running handlers finish their emits), then
    * presence, the Redis adapter's clients, and the store last.
    */
   close(): Promise<void>;
 }
 
-export async function openBackends(config: Config, logger: Logger): Promise<Backends> {
+export async function openBackends(
+  config: Config,
+  logger: Logger,
+  metrics?: BusMetrics & AdapterMetrics,
+): Promise<Backends> {
   const closers: { rank: number; close: () => Promise<void> }[] = [];
   const onClose = (rank: number, close: () => Promise<void>): void => {
     closers.push({ rank, close });
@@ -50,14 +62,19 @@ export async function openBackends(config: Config, logger: Logger): Promise<Back
 
     let bus: EventBus;
     let busConnected = (): boolean => true;
+    let stopConsuming = (): Promise<void> => Promise.resolve();
+    let deadLetterCount = (): Promise<number> => Promise.resolve(0);
     if (config.rabbitmqUrl) {
       const { AmqpEventBus } = await import('./adapters/bus/amqp-event-bus');
       const amqp = await AmqpEventBus.connect({
         url: config.rabbitmqUrl,
         partitions: config.busPartitions,
         logger: logger.child({ component: 'amqp' }),
+        ...(metrics && { metrics }),
       });
       busConnected = () => amqp.isConnected();
+      stopConsuming = () => amqp.stopConsuming();
+      deadLetterCount = () => amqp.deadLetterCount();
       bus = amqp;
     } else {
       bus = new MemoryEventBus(logger.child({ component: 'bus' }));
@@ -68,11 +85,12 @@ export async function openBackends(config: Config, logger: Logger): Promise<Back
     let socketAdapter: Backends['socketAdapter'];
     let redisConnected = (): boolean => false;
     if (config.redisUrl) {
-      const [{ RedisPresence }, { Redis }, { createAdapter }] = await Promise.all([
-        import('./adapters/presence/redis-presence'),
-        import('ioredis'),
-        import('@socket.io/redis-adapter'),
-      ]);
+      const [{ RedisPresence }, { Redis }, { createAdapter, createShardedAdapter }] =
+        await Promise.all([
+          import('./adapters/presence/redis-presence'),
+          import('ioredis'),
+          import('@socket.io/redis-adapter'),
+        ]);
       presence = await RedisPresence.connect({
         url: config.redisUrl,
         nodeId: config.nodeId,
@@ -88,11 +106,26 @@ export async function openBackends(config: Config, logger: Logger): Promise<Back
           logger.warn({ err }, 'socket.io redis adapter connection error');
         });
       }
+      // Everything the adapter receives arrives on these events of its subscriber (PUBLISH to a
+      // subscribed channel or pattern, SPUBLISH to a shard channel): the fan-out's cost per node.
+      for (const event of ['messageBuffer', 'pmessageBuffer', 'smessageBuffer']) {
+        sub.on(event, () => metrics?.adapterMessageReceived());
+      }
       await Promise.all([pub.connect(), sub.connect()]);
       onClose(3, async () => {
         await Promise.allSettled([pub.quit(), sub.quit()]);
       });
-      socketAdapter = createAdapter(pub, sub, { key: config.redisChannelPrefix });
+      if (config.socketAdapter === 'sharded') await requireShardedPubSub(pub);
+      // Sharded: a broadcast to one room goes to that room's shard channel, which only nodes with
+      // members in it subscribe to ('dynamic'); broadcasts to several rooms and server-side
+      // emits still go to the namespace channel every node subscribes to. Needs Redis ≥ 7.
+      socketAdapter =
+        config.socketAdapter === 'sharded'
+          ? createShardedAdapter(pub, sub, {
+              channelPrefix: config.redisChannelPrefix,
+              subscriptionMode: 'dynamic',
+            })
+          : createAdapter(pub, sub, { key: config.redisChannelPrefix });
       redisConnected = () => pub.status === 'ready' && sub.status === 'ready';
     } else {
       presence = new MemoryPresence();
@@ -122,11 +155,26 @@ export async function openBackends(config: Config, logger: Logger): Promise<Back
         store: config.mongodbUrl ? 'mongodb' : 'memory',
         bus: config.rabbitmqUrl ? 'rabbitmq' : 'memory',
         presence: config.redisUrl ? 'redis' : 'memory',
+        ...(config.redisUrl && { socketAdapter: config.socketAdapter }),
       }),
+      stopConsuming,
+      deadLetterCount,
       close: closeAll,
     };
   } catch (err) {
     await closeAll();
     throw err;
+  }
+}
+
+/** SSUBSCRIBE/SPUBLISH came with Redis 7.0; older servers would fail each adapter command later. */
+async function requireShardedPubSub(client: {
+  info(section: string): Promise<string>;
+}): Promise<void> {
+  const version = /^redis_version:(\d+)\./m.exec(await client.info('server'))?.[1];
+  if (version === undefined || Number(version) < 7) {
+    throw new Error(
+      `SOCKET_ADAPTER=sharded needs Redis 7 or newer (sharded pub/sub); this one is ${version ?? 'unknown'}.x`,
+    );
   }
 }

@@ -66,6 +66,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
     .default('socket.io'),
+  SOCKET_ADAPTER: z.enum(['classic', 'sharded']).default('classic'),
   TRUST_PROXY: z.string().default('loopback'),
   METRICS_TOKEN: z
     .string()
@@ -136,6 +137,12 @@ export interface Config {
   presenceTtlSeconds: number;
   /** Channel prefix of the Socket.IO Redis adapter (lets test clusters share one Redis). */
   redisChannelPrefix: string;
+  /**
+   * Which Socket.IO Redis adapter carries emits between nodes: `classic` (PUBLISH; every node
+   * receives every broadcast) or `sharded` (Redis 7 SPUBLISH with a channel per room, so a
+   * single-room broadcast reaches only nodes with members in it). @default 'classic'
+   */
+  socketAdapter: 'classic' | 'sharded';
   trustProxy: string;
   /** Bearer token GET /metrics requires; unset → /metrics is open (keep it off the public proxy). */
   metricsToken: string | undefined;
@@ -208,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       writesBurst: e.RATE_LIMIT_WRITES_BURST,
     },
     redisChannelPrefix: e.REDIS_CHANNEL_PREFIX,
+    socketAdapter: e.SOCKET_ADAPTER,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
     busPartitions: e.BUS_PARTITIONS,

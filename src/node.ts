@@ -47,8 +47,10 @@ export async function startNode(
 ): Promise<RunningNode> {
   const clock = (): Date => new Date();
   const metrics = new Metrics({ nodeId: config.nodeId });
-  const backends = await openBackends(config, logger);
+  const backends = await openBackends(config, logger, metrics);
   const { store, bus, presence } = backends;
+  metrics.measureOutboxWith(() => store.countPendingMessageEvents());
+  metrics.measureDlqWith(() => backends.deadLetterCount());
 
   let limiters: RateLimiters | null = null;
   try {
@@ -117,6 +119,7 @@ export async function startNode(
       presence,
       store,
       logger: logger.child({ component: 'socket.io' }),
+      metrics,
     });
     activeConnections = () => io.of('/').sockets.size;
     instrumentSocketServer(io, metrics);
@@ -126,6 +129,7 @@ export async function startNode(
       auth,
       config,
       logger: logger.child({ component: 'raw-ws' }),
+      metrics,
     });
 
     const fanOutLog = logger.child({ component: 'fan-out' });

@@ -25,8 +25,26 @@ export interface BusMetrics {
   consumerRetried(): void;
 }
 
+/** What the Socket.IO Redis adapter's subscriber reports (classic and sharded alike). */
+export interface AdapterMetrics {
+  /** One message the adapter's subscriber connection received from Redis. */
+  adapterMessageReceived(): void;
+}
+
 /** A number read when Prometheus scrapes (queue depth, pending rows); may query a backend. */
 export type GaugeSource = () => number | Promise<number>;
+
+/**
+ * A scrape-time reading; NaN when the backend cannot answer right now, so one unreachable
+ * dependency shows as "unknown" instead of failing the whole scrape.
+ */
+async function readSource(source: GaugeSource): Promise<number> {
+  try {
+    return await source();
+  } catch {
+    return Number.NaN;
+  }
+}
 
 const SECONDS_FAST = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const SECONDS_LAG = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -36,7 +54,7 @@ export interface MetricsOptions {
   nodeId: string;
 }
 
-export class Metrics implements BusMetrics {
+export class Metrics implements BusMetrics, AdapterMetrics {
   readonly registry = new Registry();
   private readonly received: Counter;
   private readonly delivered: Counter;
@@ -45,6 +63,7 @@ export class Metrics implements BusMetrics {
   private readonly consumerLagSeconds: Histogram;
   private readonly retries: Counter;
   private readonly rateLimitedTotal: Counter<'kind'>;
+  private readonly adapterReceived: Counter;
   private connectionSource: () => Record<ConnectionTransport, number> = () => ({
     websocket: 0,
     polling: 0,
@@ -111,7 +130,7 @@ export class Metrics implements BusMetrics {
       registers,
       async collect() {
         const source = dlq();
-        if (source) this.set(await source());
+        if (source) this.set(await readSource(source));
       },
     });
     const outbox = (): GaugeSource | null => this.outboxSource;
@@ -121,13 +140,18 @@ export class Metrics implements BusMetrics {
       registers,
       async collect() {
         const source = outbox();
-        if (source) this.set(await source());
+        if (source) this.set(await readSource(source));
       },
     });
     this.rateLimitedTotal = new Counter({
       name: 'parley_rate_limited_total',
       help: 'Requests and frames refused by a rate limit, by budget.',
       labelNames: ['kind'],
+      registers,
+    });
+    this.adapterReceived = new Counter({
+      name: 'parley_adapter_messages_received_total',
+      help: "Messages the Socket.IO Redis adapter's subscriber received (broadcasts, server-side emits, requests; this node's own included).",
       registers,
     });
   }
@@ -169,6 +193,10 @@ export class Metrics implements BusMetrics {
 
   rateLimited(kind: RateLimitKind): void {
     this.rateLimitedTotal.inc({ kind });
+  }
+
+  adapterMessageReceived(): void {
+    this.adapterReceived.inc();
   }
 
   /** Where `parley_connections` reads this node's open connections at each scrape. */

@@ -9,6 +9,7 @@ import { errorFrame } from '../app/command-handler';
 import type { Config } from '../config';
 import { isUnavailable } from '../domain/errors';
 import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
 import type { ServerFrame } from '../protocol/frames';
 import { FrameGate } from './frame-gate';
 import { RawEngineConnection } from './raw-engine-connection';
@@ -45,6 +46,8 @@ export interface RawBridgeDeps {
   auth: AuthService;
   config: Pick<Config, 'limits'>;
   logger: Logger;
+  /** Counts frames the per-socket rate limit refuses. @default not counted */
+  metrics?: Pick<Metrics, 'rateLimited'>;
 }
 
 export interface RawBridge {
@@ -72,7 +75,7 @@ function closeRefused(ws: WebSocket, unavailable: boolean): void {
 }
 
 export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
-  const { httpServer, io, auth, config, logger } = deps;
+  const { httpServer, io, auth, config, logger, metrics } = deps;
   const wss = new WebSocketServer({
     noServer: true,
     // Frames up to this are read and answered FRAME_TOO_LARGE; bigger ones close (1009), the same
@@ -130,6 +133,7 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
       }
       const verdict = gate.admit(frameSize(data));
       if (!verdict.pass) {
+        if (verdict.error.code === 'RATE_LIMITED') metrics?.rateLimited('frames');
         send(errorFrame(verdict.error));
         if (verdict.disconnect) ws.close(1008, 'flood');
         return;

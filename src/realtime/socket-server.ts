@@ -9,6 +9,7 @@ import { AppError, isUnavailable } from '../domain/errors';
 import type { SyncService } from '../app/sync-service';
 import type { Config } from '../config';
 import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
 import {
   frame,
   type ClientToServerEvents,
@@ -76,11 +77,13 @@ export interface SocketHandlerDeps {
   presence: Presence;
   store: Store;
   logger: Logger;
+  /** Counts frames the per-socket rate limit refuses. @default not counted */
+  metrics?: Pick<Metrics, 'rateLimited'>;
 }
 
 /** Authenticates handshakes and runs every incoming event through the command handler. */
 export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps): void {
-  const { config, auth, commands, sync, typingQuota, presence, store, logger } = deps;
+  const { config, auth, commands, sync, typingQuota, presence, store, logger, metrics } = deps;
   /** Each handshake's token expiry, read once its connection is established. */
   const expiries = new WeakMap<ParleySocket, Date | null>();
   io.use((socket, next) => {
@@ -179,6 +182,7 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
       const tooDeep = args.some((arg) => valueTooDeep(arg));
       const verdict = gate.admit(tooDeep ? 0 : frameBytes(payload));
       if (!verdict.pass) {
+        if (verdict.error.code === 'RATE_LIMITED') metrics?.rateLimited('frames');
         reply(errorFrame(verdict.error));
         if (verdict.disconnect) {
           log.warn('disconnecting a flooding socket');

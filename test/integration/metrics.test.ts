@@ -1,10 +1,17 @@
 // GET /metrics after real traffic: every parley_* series moves with what the node did (REST and
-// both realtime transports), the process metrics are there, two nodes in one process keep their
-// own registries, and METRICS_TOKEN closes the endpoint to anyone without it.
+// both realtime transports; in cluster mode the bus, DLQ, outbox, adapter and frame-flood series
+// too), the process metrics are there, two nodes in one process keep their own registries, and
+// METRICS_TOKEN closes the endpoint to anyone without it.
+import { connect as connectAmqp } from 'amqplib';
+import * as topology from '../../src/adapters/bus/amqp-topology';
+import { MongoStore } from '../../src/adapters/store/mongo-store';
 import type { RunningNode } from '../../src/node';
 import { newObjectId } from '../../src/domain/ids';
+import { aMessage } from '../support/factories';
 import { connectClient, type RealtimeClient } from '../support/realtime-client';
+import { clusterEnv, type ModeSetup } from '../support/realtime-modes';
 import { Api, registerUser, startTestNode, type TestUser } from '../support/test-node';
+import { waitFor } from '../support/wait-for';
 
 interface Sample {
   labels: Record<string, string>;
@@ -152,5 +159,101 @@ describe('GET /metrics', () => {
     } finally {
       await guarded.close();
     }
+  });
+});
+
+describe('GET /metrics in cluster mode (RabbitMQ, Redis, MongoDB wire)', () => {
+  let cluster: ModeSetup;
+  let node: RunningNode;
+  let store: MongoStore;
+  const clients: RealtimeClient[] = [];
+
+  beforeAll(async () => {
+    cluster = await clusterEnv();
+    node = await startTestNode({
+      ...cluster.env,
+      NODE_ID: 'metrics-cluster',
+      // The relay must not publish the pending row this test plants: the gauge is what is read.
+      OUTBOX_RELAY_INTERVAL_MS: '600000',
+      RATE_LIMIT_FRAMES_PER_SECOND: '1',
+      RATE_LIMIT_FRAMES_BURST: '5',
+    });
+    store = await MongoStore.connect(cluster.env.MONGODB_URL ?? '');
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await node?.close();
+    await store?.close();
+    await cluster?.teardown();
+  });
+
+  /** Publishes straight to message_events, as another node's bus would (or a broken one). */
+  const publishRaw = async (key: string, content: Buffer, conversationId: string) => {
+    const connection = await connectAmqp(cluster.env.RABBITMQ_URL ?? '');
+    try {
+      const channel = await connection.createConfirmChannel();
+      const partition = topology.partitionOf(conversationId, 8);
+      channel.publish(topology.MESSAGE_EXCHANGE, key, content, {
+        persistent: true,
+        headers: { [topology.PARTITION_HEADER]: String(partition) },
+      });
+      await channel.waitForConfirms();
+    } finally {
+      await connection.close();
+    }
+  };
+
+  it('moves the bus, DLQ, outbox, adapter and frame-flood series', async () => {
+    const api = new Api(node.url);
+    const [alice, bob] = await Promise.all([registerUser(api, 'alice'), registerUser(api, 'bob')]);
+    const dm = (await alice.api.post(`/api/v1/messages/direct/${bob.id}`)).body.data.id as string;
+    const raw = await connectClient(node.url, alice.token, 'raw');
+    const sio = await connectClient(node.url, bob.token, 'socket.io');
+    clients.push(raw, sio);
+    const before = await scrape(node);
+    expect(value(before, 'parley_dlq_messages')).toBe(0);
+    expect(value(before, 'parley_outbox_pending')).toBe(0);
+
+    // A send: its message.sent is confirmed by the broker, then consumed (lag) and fanned out
+    // through the Redis adapter to bob's socket.
+    const tempId = `t-${newObjectId()}`;
+    await raw.request({ type: 'SEND_MESSAGE', conversationId: dm, content: 'confirmed', tempId });
+    await sio.waitFor('NEW_MESSAGE', (f) => f.tempId === tempId);
+
+    // An event whose handler fails (its conversation id is no ObjectId): retried, then dead-
+    // lettered after its attempts; an event that is not JSON goes to the DLQ at once.
+    const bogus = 'not-an-object-id';
+    const delivered = {
+      timestamp: new Date().toISOString(),
+      message_id: newObjectId(),
+      conversation_id: bogus,
+      user_id: newObjectId(),
+      seq: 1,
+    };
+    await publishRaw('message.delivered', Buffer.from(JSON.stringify(delivered)), bogus);
+    await publishRaw('message.delivered', Buffer.from('not json'), bogus);
+
+    // A stored message whose event was never published: what the outbox relay would pick up.
+    await store.insertMessage(aMessage(dm, alice.id, { createdAt: new Date('2001-01-01') }));
+
+    // Frames past the per-socket burst of 5 are refused (RATE_LIMITED) and counted.
+    for (let i = 0; i < 8; i++) raw.send({ type: 'ping' });
+    await raw.waitFor('ERROR', (f) => f.code === 'RATE_LIMITED');
+
+    const text = await waitFor(
+      async () => {
+        const t = await scrape(node);
+        return value(t, 'parley_consumer_retries_total') >= 1 &&
+          value(t, 'parley_dlq_messages') >= 1
+          ? t
+          : null;
+      },
+      { what: 'a consumer retry and a dead letter to show', timeoutMs: 10_000 },
+    );
+    expect(value(text, 'parley_bus_publish_confirm_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'parley_consumer_lag_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'parley_outbox_pending')).toBe(1);
+    expect(value(text, 'parley_rate_limited_total', { kind: 'frames' })).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'parley_adapter_messages_received_total')).toBeGreaterThan(0);
   });
 });
