@@ -100,7 +100,7 @@ export class SyncService {
         hasMore = true;
         break;
       }
-      const walk = await this.newMessages(c, from, budget, now);
+      const walk = await this.newMessages(userId, c, from, budget, now);
       events.push(...walk.events);
       walk.shown.forEach((id) => shownAsNew.add(id));
       reached.set(c.id, walk.reached);
@@ -155,12 +155,19 @@ export class SyncService {
    * reported as SEQ_GAP and passed) or a send still being written (the walk stops before it).
    */
   private async newMessages(
+    userId: string,
     c: Conversation,
     from: number,
     budget: number,
     now: Date,
   ): Promise<{ events: SyncEvent[]; shown: string[]; reached: number; truncated: boolean }> {
-    const rows = await this.deps.store.listMessagesAfter(c.id, from, budget + 1);
+    const fetched = await this.deps.store.listMessagesAfter(c.id, from, budget + 1);
+    // The user may have left while this SYNC ran (the conversation list was read before):
+    // membership read after the messages, so nothing sent after the departure slips through.
+    const me = await this.deps.store.findParticipant(c.id, userId);
+    const leftAt = me === null ? 0 : (me.leftAt?.getTime() ?? null);
+    const rows = leftAt === null ? fetched : fetched.filter((m) => m.createdAt.getTime() <= leftAt);
+    if (rows.length < fetched.length) budget = Math.min(budget, rows.length);
     const page = rows.slice(0, budget);
     const views = await this.deps.messages.views(c.id, page);
     const events: SyncEvent[] = [];
