@@ -67,6 +67,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/)
     .default('socket.io'),
   SOCKET_ADAPTER: z.enum(['classic', 'sharded']).default('classic'),
+  DRAIN_TIMEOUT_MS: positiveInt(10_000),
   TRUST_PROXY: z.string().default('loopback'),
   METRICS_TOKEN: z
     .string()
@@ -143,6 +144,11 @@ export interface Config {
    * single-room broadcast reaches only nodes with members in it). @default 'classic'
    */
   socketAdapter: 'classic' | 'sharded';
+  /**
+   * How long a node may take from SIGTERM to exit: it stops accepting, moves its clients, finishes
+   * in-flight work and flushes the outbox within it. @default 10000
+   */
+  drainTimeoutMs: number;
   trustProxy: string;
   /** Bearer token GET /metrics requires; unset → /metrics is open (keep it off the public proxy). */
   metricsToken: string | undefined;
@@ -216,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     redisChannelPrefix: e.REDIS_CHANNEL_PREFIX,
     socketAdapter: e.SOCKET_ADAPTER,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
     busPartitions: e.BUS_PARTITIONS,

@@ -19,25 +19,29 @@ import { createHttpApp } from './http/app';
 import { createLogger, type Logger } from './observability/logger';
 import { countRateLimits, Metrics } from './observability/metrics';
 import { openBackends } from './backends';
+import { DrainGate, finishesWithin, reconnectDelayMs } from './node-drain';
+import { askClientsToReconnect, closeClientsForRestart } from './realtime/client-drain';
 import { createFanOut } from './realtime/fan-out';
 import { createLocalDelivery } from './realtime/local-delivery';
 import { attachRawWebSocket } from './realtime/raw-ws-bridge';
-import {
-  attachSocketHandlers,
-  createSocketServer,
-} from './realtime/socket-server';
+import { attachSocketHandlers, createSocketServer } from './realtime/socket-server';
 import { SocketIoSignals } from './realtime/socket-io-signals';
 import { instrumentSocketServer } from './realtime/socket-metrics';
 
-/** How long in-flight HTTP requests may take to finish at shutdown. */
-const SHUTDOWN_DRAIN_MS = 5000;
+/** Kept back from DRAIN_TIMEOUT_MS for the last step, closing servers and backends. */
+const CLOSE_RESERVE_MS = 1500;
+/** How long clients get to finish their close handshakes before the servers cut them off. */
+const CLIENT_CLOSE_MS = 1000;
 
 export interface RunningNode {
   /** http://host:port of this node. */
   url: string;
   port: number;
   logger: Logger;
-  /** Stops accepting, drains, and closes every connection this node opened, in order. */
+  /**
+   * Drains (docs/PROTOCOL.md §6.6) and closes every connection this node opened, in order,
+   * within DRAIN_TIMEOUT_MS.
+   */
   close(): Promise<void>;
 }
 
@@ -51,6 +55,7 @@ export async function startNode(
   const { store, bus, presence } = backends;
   metrics.measureOutboxWith(() => store.countPendingMessageEvents());
   metrics.measureDlqWith(() => backends.deadLetterCount());
+  const gate = new DrainGate();
 
   let limiters: RateLimiters | null = null;
   try {
@@ -93,7 +98,12 @@ export async function startNode(
       rateLimits,
       metrics,
       health: {
-        readiness: () => backends.readiness(),
+        // Draining: not ready, whatever the backends say, so no balancer picks this node.
+        readiness: async () => {
+          const state = await backends.readiness();
+          if (!gate.isDraining) return state;
+          return { ready: false, checks: { ...state.checks, accepting: false } };
+        },
         redisConnected: () => backends.redisConnected(),
         activeConnections: () => activeConnections(),
       },
@@ -109,7 +119,7 @@ export async function startNode(
       signals: new SocketIoSignals(io),
       logger,
     });
-    commands.execute = metrics.timeCommands(commands.execute.bind(commands));
+    commands.execute = gate.guardCommands(metrics.timeCommands(commands.execute.bind(commands)));
     attachSocketHandlers(io, {
       config,
       auth,
@@ -131,6 +141,8 @@ export async function startNode(
       logger: logger.child({ component: 'raw-ws' }),
       metrics,
     });
+    // Last of the listeners: the gate goes in front of Express, engine.io and the raw bridge.
+    gate.install(server);
 
     const fanOutLog = logger.child({ component: 'fan-out' });
     await bus.subscribe(
@@ -174,31 +186,51 @@ export async function startNode(
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     logger.info({ port, backends: backends.describe() }, 'parley node listening');
 
+    const drainLog = logger.child({ component: 'drain' });
+    const drainAndClose = async (): Promise<void> => {
+      const startedAt = Date.now();
+      const deadline =
+        startedAt + config.drainTimeoutMs - Math.min(CLOSE_RESERVE_MS, config.drainTimeoutMs / 4);
+      const left = (): number => Math.max(0, deadline - Date.now());
+      // 1. Nothing new: /readyz and new requests or handshakes 503, new commands UNAVAILABLE;
+      // every client hears where this is going.
+      gate.start();
+      const told = askClientsToReconnect(io, () => reconnectDelayMs(config.drainTimeoutMs));
+      drainLog.info({ clients: told, timeoutMs: config.drainTimeoutMs }, 'draining');
+      // 2. Finish what runs: requests, commands (their replies still reach their sockets), and
+      // consumer handlers; cancelling the consumers hands this node's partitions to another.
+      const settled = await finishesWithin(
+        left(),
+        Promise.all([gate.idle(), backends.stopConsuming(), relay.stop()]),
+      );
+      // 3. Clients go (raw 1012, Socket.IO transport close); they come back elsewhere and SYNC.
+      await closeClientsForRestart(io, Math.min(left(), CLIENT_CLOSE_MS));
+      // 4. One outbox pass, as the relay's timer would run it (events pending past its grace;
+      // younger ones are left to the relays of the nodes that stay).
+      const flushed = await finishesWithin(left(), relay.drain());
+      // 5. Servers, then limiters, then backends (bus, presence, Redis, store).
+      const serverClosed = new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+      server.closeIdleConnections();
+      await finishesWithin(Math.min(left(), CLIENT_CLOSE_MS), serverClosed);
+      server.closeAllConnections();
+      await raw.close();
+      await io.close();
+      await rateLimits.close();
+      await backends.close();
+      drainLog.info({ ms: Date.now() - startedAt, settled, flushed }, 'drained and closed');
+    };
+
     let closing: Promise<void> | null = null;
     return {
       url: `http://${host}:${port}`,
       port,
       logger,
       close: () => {
-        closing ??= (async () => {
-          await relay.stop();
-          // Stop accepting first; requests in flight get a bounded moment to finish.
-          const drained = new Promise<void>((resolve) => {
-            server.close(() => {
-              resolve();
-            });
-          });
-          server.closeIdleConnections();
-          await Promise.race([
-            drained,
-            new Promise((resolve) => setTimeout(resolve, SHUTDOWN_DRAIN_MS).unref()),
-          ]);
-          server.closeAllConnections();
-          await raw.close();
-          await io.close();
-          await rateLimits.close();
-          await backends.close();
-        })();
+        closing ??= drainAndClose();
         return closing;
       },
     };

@@ -37,6 +37,8 @@ const frameSize = (data: RawData): number =>
 const frameBytes = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 const HEARTBEAT_MS = 25_000;
+/** How long close() waits for clients to answer the close handshake before cutting them off. */
+const CLOSE_GRACE_MS = 1000;
 
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -224,12 +226,19 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
   return {
     close: async () => {
       httpServer.off('upgrade', onUpgrade);
+      // A drain has closed every connected socket already (1012); what is left is shut here.
       for (const ws of wss.clients) ws.close(1001, 'server shutting down');
-      await new Promise<void>((resolve) => {
+      const closed = new Promise<void>((resolve) => {
         wss.close(() => {
           resolve();
         });
       });
+      // wss.close waits for every client's close handshake; one that never answers is cut off.
+      const grace = setTimeout(() => {
+        for (const ws of wss.clients) ws.terminate();
+      }, CLOSE_GRACE_MS);
+      await closed;
+      clearTimeout(grace);
     },
   };
 }
