@@ -32,7 +32,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), 10_000);
+    // The drain bounds itself by DRAIN_TIMEOUT_MS; this is the backstop if something hangs.
+    const timer = setTimeout(() => process.exit(1), config.drainTimeoutMs + 5_000);
     timer.unref();
     node.close().then(
       () => process.exit(0),
