@@ -90,8 +90,12 @@ export class CommandHandler {
   }
 
   /** Runs one frame; every failure becomes an ERROR frame (never a thrown error). */
-  async execute(type: string, payload: unknown, ctx: CommandContext): Promise<ServerFrame | null> {
+  async execute(type: unknown, payload: unknown, ctx: CommandContext): Promise<ServerFrame | null> {
     const tempId = tempIdOf(payload);
+    // Socket.IO lets a client name an event with a number; that is an unknown type, not a bug.
+    if (typeof type !== 'string') {
+      return errorFrame(new AppError('UNKNOWN_TYPE', 'frame types are strings'), tempId);
+    }
     if (!isClientFrameType(type)) {
       return errorFrame(
         new AppError('UNKNOWN_TYPE', `unknown frame type: ${type.slice(0, 64)}`),
@@ -131,7 +135,8 @@ export function errorFrame(err: unknown, tempId?: string, logger?: Logger): Serv
   });
 }
 
-function tempIdOf(payload: unknown): string | undefined {
+/** A frame's tempId as errors echo it: a string, cut to the longest a tempId may be. */
+export function tempIdOf(payload: unknown): string | undefined {
   if (typeof payload !== 'object' || payload === null) return undefined;
   const tempId = (payload as { tempId?: unknown }).tempId;
   return typeof tempId === 'string' ? tempId.slice(0, 128) : undefined;

@@ -219,14 +219,14 @@ export class Metrics implements BusMetrics, AdapterMetrics {
    * the handler through the same `execute`, so wrapping it once covers them.
    */
   timeCommands<C, R>(
-    execute: (type: string, payload: unknown, ctx: C) => Promise<R>,
-  ): (type: string, payload: unknown, ctx: C) => Promise<R> {
+    execute: (type: unknown, payload: unknown, ctx: C) => Promise<R>,
+  ): (type: unknown, payload: unknown, ctx: C) => Promise<R> {
     return async (type, payload, ctx) => {
       const stop = this.commandSeconds.startTimer();
       try {
         return await execute(type, payload, ctx);
       } finally {
-        stop({ type: isClientFrameType(type) ? type : 'unknown' });
+        stop({ type: typeof type === 'string' && isClientFrameType(type) ? type : 'unknown' });
       }
     };
   }

@@ -36,10 +36,27 @@ export function readClientFrame(
     return { ok: false, error: new AppError('VALIDATION', tooDeepMessage('frames', maxDepth)) };
   }
   let parsed: unknown;
+  let overflow = false;
   try {
-    parsed = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'));
+    // A number JSON cannot hold (1e400) parses to Infinity and would re-encode as null, which a
+    // nullish field then reads as "absent": refuse it here, as the other transports do.
+    parsed = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'), (_key, value) => {
+      if (typeof value === 'number' && !Number.isFinite(value)) overflow = true;
+      return value as unknown;
+    });
   } catch {
     return { ok: false, error: new AppError('BAD_FRAME', 'frames must be JSON objects') };
+  }
+  if (overflow) {
+    const tempId =
+      typeof parsed === 'object' && parsed !== null
+        ? (parsed as { tempId?: unknown }).tempId
+        : undefined;
+    return {
+      ok: false,
+      error: new AppError('VALIDATION', 'numbers must be finite'),
+      ...(typeof tempId === 'string' && { tempId: tempId.slice(0, 128) }),
+    };
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return {
@@ -55,7 +72,7 @@ export function readClientFrame(
     return {
       ok: false,
       error: new AppError('UNKNOWN_TYPE', `unknown frame type: ${type.slice(0, 64)}`),
-      ...(typeof payload.tempId === 'string' && { tempId: payload.tempId }),
+      ...(typeof payload.tempId === 'string' && { tempId: payload.tempId.slice(0, 128) }),
     };
   }
   return { ok: true, type, payload };

@@ -4,7 +4,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { Adapter } from 'socket.io-adapter';
 import type { AuthService } from '../app/auth-service';
-import { errorFrame, type CommandHandler } from '../app/command-handler';
+import { errorFrame, tempIdOf, type CommandHandler } from '../app/command-handler';
 import { AppError, isUnavailable } from '../domain/errors';
 import type { SyncService } from '../app/sync-service';
 import type { Config } from '../config';
@@ -201,7 +201,8 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
             else if (ack) ack(frame('OK', {}));
           },
           (err: unknown) => {
-            reply(errorFrame(err, undefined, log));
+            // Transport-level refusals (REFRESH_TOKEN, the TYPING budget) echo the tempId too.
+            reply(errorFrame(err, tempIdOf(payload), log));
           },
         )
         .catch((err: unknown) => {
