@@ -36,18 +36,18 @@ export function readClientFrame(
     return { ok: false, error: new AppError('VALIDATION', tooDeepMessage('frames', maxDepth)) };
   }
   let parsed: unknown;
-  let overflow = false;
+  const found = { overflow: false };
   try {
     // A number JSON cannot hold (1e400) parses to Infinity and would re-encode as null, which a
     // nullish field then reads as "absent": refuse it here, as the other transports do.
     parsed = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'), (_key, value) => {
-      if (typeof value === 'number' && !Number.isFinite(value)) overflow = true;
+      if (typeof value === 'number' && !Number.isFinite(value)) found.overflow = true;
       return value as unknown;
     });
   } catch {
     return { ok: false, error: new AppError('BAD_FRAME', 'frames must be JSON objects') };
   }
-  if (overflow) {
+  if (found.overflow) {
     const tempId =
       typeof parsed === 'object' && parsed !== null
         ? (parsed as { tempId?: unknown }).tempId

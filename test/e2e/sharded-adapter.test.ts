@@ -134,7 +134,7 @@ describe.each(['classic', 'sharded'] as const)('SOCKET_ADAPTER=%s, three nodes',
   it('measures the adapter messages each node receives for a fixed workload', async () => {
     // Two DMs between users on A and B (node C holds none of them) and a group across all
     // three nodes; each DM: 20 messages and 20 TYPING, the group: 10 messages.
-    const [a1, a2, b1, b2, c1] = (await users('a1', 'a2', 'b1', 'b2', 'c1')) as TestUser[] as [
+    const [a1, a2, b1, b2, c1] = (await users('a1', 'a2', 'b1', 'b2', 'c1')) as [
       TestUser,
       TestUser,
       TestUser,

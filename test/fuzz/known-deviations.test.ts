@@ -56,19 +56,16 @@ describe('fuzz: known deviations (each fails until fixed in src/)', () => {
 
   // Command errors echo a tempId cut to 128 characters (the longest a tempId may be); the raw
   // codec's UNKNOWN_TYPE answer (readClientFrame in src/realtime/raw-ws-codec.ts) echoes it whole.
-  it(
-    'raw WebSocket: an UNKNOWN_TYPE echoes a long tempId cut to 128, as elsewhere',
-    async () => {
-      const client = rawClient(raw);
-      const tempId = 't'.repeat(1000);
-      const replies = await exchange(
-        client,
-        () => client.send({ type: 'NOPE', tempId }),
-        () => client.send({ type: 'ping' }),
-      );
-      checkErrorReply(replies, ['UNKNOWN_TYPE'], tempId, true);
-    },
-  );
+  it('raw WebSocket: an UNKNOWN_TYPE echoes a long tempId cut to 128, as elsewhere', async () => {
+    const client = rawClient(raw);
+    const tempId = 't'.repeat(1000);
+    const replies = await exchange(
+      client,
+      () => client.send({ type: 'NOPE', tempId }),
+      () => client.send({ type: 'ping' }),
+    );
+    checkErrorReply(replies, ['UNKNOWN_TYPE'], tempId, true);
+  });
 
   // The raw bridge parses a frame and re-encodes it for Socket.IO with JSON.stringify, which
   // writes a number JSON cannot hold (1e400 parses to Infinity) as null; in a nullish media
