@@ -4,11 +4,19 @@
 // membership changes since the cursor was issued (those may repeat: they are idempotent).
 import { AppError } from '../domain/errors';
 import { isObjectId, newObjectId } from '../domain/ids';
-import { aggregateStatus } from '../domain/receipts';
-import type { Conversation, Message, Participant } from '../domain/types';
+import type { Conversation } from '../domain/types';
 import type { SyncResult } from '../protocol/rest';
 import type { Clock, Store } from '../ports';
 import type { MessageService } from './message-service';
+import {
+  editEvent,
+  gapEvent,
+  membershipChangedAt,
+  membershipEvents,
+  receiptEvents,
+  resumeChangesAt,
+  type SyncEvent,
+} from './sync-events';
 import { toMessageFrame } from './views';
 
 /** Conversations scanned per SYNC; a user in more sees the most recently active ones. */
@@ -22,8 +30,6 @@ const MAX_CHANGES = 200;
  */
 const MAX_RECEIPTS = 1500;
 const MAX_MEMBERSHIPS = 2500;
-/** Own recent messages whose status a receipt change re-reports, per conversation. */
-const STATUS_WINDOW = 20;
 /**
  * A reserved seq with no message this long after a later reservation is a hole (its send
  * crashed between reserving and writing), not a message still being written. Sends write within
@@ -39,8 +45,6 @@ const CURSOR_TTL_MS = 30 * 24 * 3600 * 1000;
 /** Seqs of a busy conversation a fresh cursor checks for sends still being written. */
 const RECENT_WINDOW = 50;
 const LOWEST_ID = '0'.repeat(24);
-
-type SyncEvent = SyncResult['events'][number];
 
 export interface SyncRequest {
   since?: string | null;
@@ -116,7 +120,7 @@ export class SyncService {
     const editsFull = edits.length > MAX_CHANGES;
     for (const m of edits.slice(0, MAX_CHANGES)) {
       if (shownAsNew.has(m.id) || m.seq > (held.get(m.conversationId) ?? 0)) continue;
-      events.push(this.editEvent(m));
+      events.push(editEvent(m));
     }
 
     // 3. Receipts and 4. membership, since the cursor was issued.
@@ -125,7 +129,7 @@ export class SyncService {
       changesSince,
       MAX_RECEIPTS,
     );
-    events.push(...(await this.receiptEvents(userId, receipts)));
+    events.push(...(await receiptEvents(store, userId, receipts)));
     const memberships = await store.listMembershipChangesSince(
       conversationIds,
       changesSince,
@@ -211,67 +215,6 @@ export class SyncService {
     return position;
   }
 
-  private editEvent(m: Message): SyncEvent {
-    if (m.deletedAt !== null) {
-      return {
-        type: 'MESSAGE_DELETED',
-        conversationId: m.conversationId,
-        messageId: m.id,
-        seq: m.seq,
-        deletedAt: m.deletedAt.toISOString(),
-      };
-    }
-    return {
-      type: 'MESSAGE_UPDATED',
-      conversationId: m.conversationId,
-      messageId: m.id,
-      seq: m.seq,
-      content: m.content,
-      updatedAt: m.updatedAt?.toISOString() ?? null,
-    };
-  }
-
-  /**
-   * MESSAGE_SEEN for each participant whose seen watermark is set (the user's own too, for their
-   * other devices), and MESSAGE_STATUS for the user's recent messages the receipts advanced.
-   */
-  private async receiptEvents(userId: string, receipts: Participant[]): Promise<SyncEvent[]> {
-    const { store } = this.deps;
-    const current = receipts.filter((p) => p.leftAt === null);
-    const users = await store.findUsersByIds([...new Set(current.map((p) => p.userId))]);
-    const names = new Map(users.map((u) => [u.id, u.username]));
-    const events: SyncEvent[] = current.flatMap((p) =>
-      p.seen === null
-        ? []
-        : [
-            {
-              type: 'MESSAGE_SEEN',
-              conversationId: p.conversationId,
-              userId: p.userId,
-              username: names.get(p.userId) ?? null,
-              lastSeenMessageId: p.seen.messageId,
-              seq: p.seen.seq,
-            },
-          ],
-    );
-    const touched = [
-      ...new Set(current.filter((p) => p.userId !== userId).map((p) => p.conversationId)),
-    ];
-    for (const conversationId of touched) {
-      const [recent, participants] = await Promise.all([
-        store.listMessagesBefore(conversationId, null, STATUS_WINDOW),
-        store.listParticipants(conversationId),
-      ]);
-      for (const m of recent.reverse()) {
-        if (m.senderId !== userId || m.deletedAt !== null) continue;
-        const status = aggregateStatus(m, participants);
-        if (status !== 'SENT')
-          events.push({ type: 'MESSAGE_STATUS', messageId: m.id, conversationId, status });
-      }
-    }
-    return events;
-  }
-
   private async joinedSeq(conversationId: string, userId: string): Promise<number> {
     const me = await this.deps.store.findParticipant(conversationId, userId);
     return me?.joinedSeq ?? 0;
@@ -303,47 +246,4 @@ export class SyncService {
     });
     return id;
   }
-}
-
-const gapEvent = (conversationId: string, fromSeq: number, toSeq: number): SyncEvent => ({
-  type: 'SEQ_GAP',
-  conversationId,
-  fromSeq,
-  toSeq,
-});
-
-/** Joins and departures after `since` as PARTICIPANTS_CHANGED, one per conversation and kind. */
-function membershipEvents(records: Participant[], since: Date): SyncEvent[] {
-  const byConversation = new Map<string, { added: Set<string>; removed: Set<string> }>();
-  for (const p of records) {
-    const entry = byConversation.get(p.conversationId) ?? { added: new Set(), removed: new Set() };
-    byConversation.set(p.conversationId, entry);
-    if (p.leftAt !== null && p.leftAt.getTime() > since.getTime()) entry.removed.add(p.userId);
-    else if (p.joinedAt.getTime() > since.getTime()) entry.added.add(p.userId);
-  }
-  return [...byConversation].map(([conversationId, { added, removed }]) => ({
-    type: 'PARTICIPANTS_CHANGED',
-    conversationId,
-    ...(added.size > 0 && { added: [...added] }),
-    ...(removed.size > 0 && { removed: [...removed] }),
-  }));
-}
-
-const membershipChangedAt = (p: Participant): Date =>
-  new Date(Math.max(p.joinedAt.getTime(), p.leftAt?.getTime() ?? 0));
-
-/**
- * Where a cut-short change scan resumes: just before the last item of the earliest full list, so
- * the changes that share its millisecond are sent again (they are idempotent) rather than lost.
- * Only a full page of changes all within one millisecond cannot be re-read that way: the scan
- * then steps past that millisecond.
- */
-function resumeChangesAt(fullLists: (Date | null)[][], since: Date): Date {
-  const lasts = fullLists
-    .map((list) => list[list.length - 1])
-    .filter((d): d is Date => d !== null && d !== undefined)
-    .map((d) => d.getTime());
-  if (lasts.length === 0) return new Date(since.getTime() + 1);
-  const last = Math.min(...lasts);
-  return new Date(last - 1 > since.getTime() ? last - 1 : Math.max(last, since.getTime() + 1));
 }
