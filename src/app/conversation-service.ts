@@ -153,15 +153,17 @@ export class ConversationService {
     );
     if (participant.role !== 'ADMIN') throw notAdmin();
     const wanted = [...new Set(userIds)];
-    const current = new Set(
-      (await this.deps.store.listParticipants(conversationId))
-        .filter((p) => p.leftAt === null)
-        .map((p) => p.userId),
+    const members = (await this.deps.store.listParticipants(conversationId)).filter(
+      (p) => p.leftAt === null,
     );
+    const current = new Set(members.map((p) => p.userId));
     // Counted before writing; two admins adding at the same instant may overshoot by one batch.
     this.requireGroupSize(current.size + wanted.filter((id) => !current.has(id)).length);
     await this.requireUsers(wanted);
-    const now = this.deps.clock();
+    // Joined strictly after every current member, even within their millisecond: "oldest member"
+    // succession orders by joinedAt, and a tie would fall back to comparing user ids.
+    const newestJoin = Math.max(0, ...members.map((p) => p.joinedAt.getTime()));
+    const now = new Date(Math.max(this.deps.clock().getTime(), newestJoin + 1));
     const latest = await this.latestWatermark(conversationId);
     const changed = await Promise.all(
       wanted.map((id) =>
