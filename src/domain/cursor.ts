@@ -1,26 +1,34 @@
-// Opaque pagination cursors over an order key (a timestamp and an id), base64url JSON.
+// Opaque pagination cursors, base64url JSON: over an order key (a timestamp and an id) for
+// conversation lists, over a seq for message pages.
 import { AppError } from './errors';
 import { isObjectId } from './ids';
 import type { OrderKey } from './ordering';
 
-export function encodeCursor(key: OrderKey): string {
-  return Buffer.from(JSON.stringify({ t: key.createdAt.getTime(), id: key.id })).toString(
-    'base64url',
-  );
-}
+const malformed = (): AppError => new AppError('VALIDATION', 'cursor is malformed');
 
-/** Decodes a cursor made by encodeCursor; anything else is a VALIDATION error. */
-export function decodeCursor(cursor: string): OrderKey {
-  const invalid = new AppError('VALIDATION', 'cursor is malformed');
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw invalid;
+const encode = (fields: Record<string, unknown>): string =>
+  Buffer.from(JSON.stringify(fields)).toString('base64url');
+
+/** The fields of a cursor made by `encode`; anything else is a VALIDATION error. */
+function decodeFields(cursor: string): Record<string, unknown> {
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw malformed();
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw invalid;
+    throw malformed();
   }
-  if (typeof parsed !== 'object' || parsed === null) throw invalid;
-  const { t, id } = parsed as { t?: unknown; id?: unknown };
+  if (typeof parsed !== 'object' || parsed === null) throw malformed();
+  return parsed as Record<string, unknown>;
+}
+
+export function encodeCursor(key: OrderKey): string {
+  return encode({ t: key.createdAt.getTime(), id: key.id });
+}
+
+/** Decodes a cursor made by encodeCursor; anything else is a VALIDATION error. */
+export function decodeCursor(cursor: string): OrderKey {
+  const { t, id } = decodeFields(cursor);
   // 8.64e15 ms is the largest time a Date can hold.
   if (
     typeof t !== 'number' ||
@@ -29,26 +37,18 @@ export function decodeCursor(cursor: string): OrderKey {
     t > 8.64e15 ||
     !isObjectId(id)
   ) {
-    throw invalid;
+    throw malformed();
   }
   return { createdAt: new Date(t), id };
 }
 
 /** A message-page cursor: the seq of the oldest message already shown. */
 export function encodeSeqCursor(seq: number): string {
-  return Buffer.from(JSON.stringify({ s: seq })).toString('base64url');
+  return encode({ s: seq });
 }
 
 export function decodeSeqCursor(cursor: string): number {
-  const invalid = new AppError('VALIDATION', 'cursor is malformed');
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw invalid;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid;
-  }
-  const s = typeof parsed === 'object' && parsed !== null ? (parsed as { s?: unknown }).s : null;
-  if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 1) throw invalid;
+  const { s } = decodeFields(cursor);
+  if (typeof s !== 'number' || !Number.isSafeInteger(s) || s < 1) throw malformed();
   return s;
 }
