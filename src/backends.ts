@@ -53,7 +53,7 @@ export async function openBackends(
   try {
     let store: Store;
     if (config.mongodbUrl) {
-      const { MongoStore } = await import('./adapters/store/mongo-store');
+      const { MongoStore } = await import('./adapters/store/mongo/mongo-store');
       store = await MongoStore.connect(config.mongodbUrl);
     } else {
       store = createMemoryStore();

@@ -1,7 +1,7 @@
 // The store contract on MongoStore over the MongoDB wire (CongoDB in-process, or MONGODB_URL), plus Mongo-only races.
 import { createServer } from 'node:net';
 import mongoose from 'mongoose';
-import { MongoStore } from '../../src/adapters/store/mongo-store';
+import { MongoStore } from '../../src/adapters/store/mongo/mongo-store';
 import { directConversationId, newObjectId } from '../../src/domain/ids';
 import { aConversation, aParticipant } from '../support/factories';
 import { testMongoUrl } from '../support/mongo-url';

@@ -4,7 +4,7 @@
 // METRICS_TOKEN closes the endpoint to anyone without it.
 import { connect as connectAmqp } from 'amqplib';
 import * as topology from '../../src/adapters/bus/amqp-topology';
-import { MongoStore } from '../../src/adapters/store/mongo-store';
+import { MongoStore } from '../../src/adapters/store/mongo/mongo-store';
 import type { RunningNode } from '../../src/node';
 import { newObjectId } from '../../src/domain/ids';
 import { aMessage } from '../support/factories';

@@ -1,5 +1,5 @@
 // How SYNC cursors are stored in MongoDB: one small document each, expired by a TTL index.
-import type { SyncCursorRecord, SyncCursorStore } from '../../ports';
+import type { SyncCursorRecord, SyncCursorStore } from '../../../ports';
 import { toObjectId } from './mongo-mapping';
 import type { MongoModels, SyncCursorDoc } from './mongo-models';
 

@@ -1,11 +1,11 @@
 // How conversations are stored in MongoDB: one document each, which also allocates message seqs.
-import type { Conversation } from '../../domain/types';
+import type { Conversation } from '../../../domain/types';
 import type {
   ActivityKey,
   ConversationStore,
   LastMessagePreview,
   SeqReservation,
-} from '../../ports';
+} from '../../../ports';
 import { conversationFromDoc, conversationToDoc, toObjectId } from './mongo-mapping';
 import type { ConversationDoc, MongoModels, ParticipantDoc } from './mongo-models';
 import { insertOnce, sortsBefore } from './mongo-queries';

@@ -1,8 +1,8 @@
 // Translates the MongoDB driver's transient failures (network, failover, pool cleared, timeouts)
 // into the domain's UnavailableError, so clients get a retryable UNAVAILABLE, never INTERNAL.
 import { MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
-import { UnavailableError } from '../../domain/errors';
-import type { Store } from '../../ports';
+import { UnavailableError } from '../../../domain/errors';
+import type { Store } from '../../../ports';
 
 const TRANSIENT_NAMES =
   /^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|PoolCleared|PoolClosed|TopologyClosed|WaitQueueTimeout)Error$/;

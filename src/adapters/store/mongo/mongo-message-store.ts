@@ -1,9 +1,9 @@
 // How messages are stored in MongoDB: one document per message, found by (conversation_id, seq);
 // the document also carries its pending `message.sent` event (the outbox).
 import type { Model } from 'mongoose';
-import type { OrderKey } from '../../domain/ordering';
-import type { Message } from '../../domain/types';
-import type { MessagePatch, MessageStore } from '../../ports';
+import type { OrderKey } from '../../../domain/ordering';
+import type { Message } from '../../../domain/types';
+import type { MessagePatch, MessageStore } from '../../../ports';
 import { mediaToDoc, messageFromDoc, messageToDoc, toObjectId } from './mongo-mapping';
 import type { MessageDoc } from './mongo-models';
 import { insertOnce, sortsAfter } from './mongo-queries';

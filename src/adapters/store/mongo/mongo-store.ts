@@ -1,7 +1,7 @@
 // MongoStore: the Store port on MongoDB via mongoose — single-document atomic updates, no
 // transactions. Each aggregate lives in its own file; this composes them on one connection.
-import type { Store } from '../../ports';
-import { composeStore } from './compose-store';
+import type { Store } from '../../../ports';
+import { composeStore } from '../compose-store';
 import { openMongoConnection, type MongoStoreOptions } from './mongo-connection';
 import { MongoConversationStore } from './mongo-conversation-store';
 import { translatingMongoErrors } from './mongo-errors';

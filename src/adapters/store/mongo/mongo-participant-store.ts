@@ -1,9 +1,9 @@
 // How participants are stored in MongoDB: one document per (conversation, user), _id derived from
 // the pair; watermarks are flat fields so one conditional update compares and moves them.
 import type { Types } from 'mongoose';
-import { deriveObjectId } from '../../domain/ids';
-import type { Participant, ParticipantRole, Watermark } from '../../domain/types';
-import type { ParticipantStore, WatermarkMove } from '../../ports';
+import { deriveObjectId } from '../../../domain/ids';
+import type { Participant, ParticipantRole, Watermark } from '../../../domain/types';
+import type { ParticipantStore, WatermarkMove } from '../../../ports';
 import { participantFromDoc, participantStateToDoc, toObjectId } from './mongo-mapping';
 import type { MongoModels, ParticipantDoc } from './mongo-models';
 import { insertOnce } from './mongo-queries';

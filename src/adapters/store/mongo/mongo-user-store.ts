@@ -1,6 +1,6 @@
 // How users are stored in MongoDB: one document per user, _id derived from the lowercased name.
-import type { User } from '../../domain/types';
-import type { UserStore } from '../../ports';
+import type { User } from '../../../domain/types';
+import type { UserStore } from '../../../ports';
 import { toObjectId, userFromDoc, userToDoc } from './mongo-mapping';
 import type { MongoModels, UserDoc } from './mongo-models';
 import { insertOnce } from './mongo-queries';

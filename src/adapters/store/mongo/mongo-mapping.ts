@@ -1,6 +1,6 @@
 // Doc↔domain mapping for MongoStore: ObjectId ↔ hex ids, snake_case ↔ camelCase, absent ↔ null.
 import { Types } from 'mongoose';
-import { isObjectId } from '../../domain/ids';
+import { isObjectId } from '../../../domain/ids';
 import type {
   Conversation,
   MediaItem,
@@ -8,7 +8,7 @@ import type {
   Participant,
   User,
   Watermark,
-} from '../../domain/types';
+} from '../../../domain/types';
 import type {
   ConversationDoc,
   MediaDoc,

@@ -1,6 +1,11 @@
 // MongoStore's collections: document shapes (snake_case, ObjectId ids) and schemas with their indexes.
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { ConversationType, MediaKind, MessageType, ParticipantRole } from '../../domain/types';
+import type {
+  ConversationType,
+  MediaKind,
+  MessageType,
+  ParticipantRole,
+} from '../../../domain/types';
 
 export interface UserDoc {
   _id: Types.ObjectId;
