@@ -5,7 +5,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   testTimeout: 20000,
-  // One MongoDB-wire server per run (or MONGODB_URL); tests get databases via test/support/mongo-url.ts.
-  globalSetup: '<rootDir>/test/support/mongo-global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/mongo-global-teardown.ts',
+  // One MongoDB-wire server per run (or MONGODB_URL) and a PostgreSQL check; tests get databases
+  // via test/support/mongo-url.ts and test/support/postgres-db.ts.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };

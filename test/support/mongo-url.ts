@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * Set by test/support/mongo-global-setup.ts for every jest worker (and inherited by any process a
+ * Set by test/support/global-setup.ts for every jest worker (and inherited by any process a
  * test spawns): the in-process CongoDB wire server, or `MONGODB_URL` when that is set.
  */
 export const TEST_MONGODB_URL_ENV = 'PARLEY_TEST_MONGODB_URL';

@@ -1,6 +1,8 @@
-// Jest globalSetup: one in-process MongoDB-wire server (CongoDB) for the run, unless MONGODB_URL names a real MongoDB.
+// Jest globalSetup: one in-process MongoDB-wire server (CongoDB) for the run, unless MONGODB_URL
+// names a real MongoDB, and this run's PostgreSQL database prefix (the server must answer).
 import type { AddressInfo } from 'node:net';
 import { TEST_MONGODB_URL_ENV, withPollingMonitor } from './mongo-url';
+import { startTestPostgres } from './postgres-global-setup';
 
 interface CongoServerLike {
   start(): Promise<void>;
@@ -29,7 +31,12 @@ async function loadCongoServer(): Promise<CongoServerClass> {
   return CongoServer as CongoServerClass;
 }
 
-export default async function startTestMongo(): Promise<void> {
+export default async function globalSetup(): Promise<void> {
+  await startTestPostgres();
+  await startTestMongo();
+}
+
+async function startTestMongo(): Promise<void> {
   const realMongo = process.env.MONGODB_URL;
   if (realMongo) {
     process.env[TEST_MONGODB_URL_ENV] = realMongo;
