@@ -145,7 +145,30 @@ export interface ParticipantStore {
   listConversationsLeftSince(userId: string, since: Date): Promise<Participant[]>;
 }
 
+/** A message as a send writes it, before the store gives it its place (seq and time). */
+export type MessageDraft = Omit<Message, 'seq' | 'createdAt' | 'changedAt'>;
+
+export type AppendResult =
+  | { kind: 'appended'; message: Message }
+  /** The id exists already: a retried (or concurrently repeated) tempId. */
+  | { kind: 'duplicate' }
+  | { kind: 'no-conversation' };
+
 export interface MessageStore {
+  /**
+   * The send path's one write: takes the conversation's next seq (as `reserveMessageSeq`, with
+   * the draft as the last message and `previewContent` its preview) and stores the message at it,
+   * with its `message.sent` event pending (the outbox); createdAt = changedAt = the reservation's
+   * `at`. Where the database can, this is one atomic step (PostgreSQL: one statement, so a
+   * duplicate or a crash consumes no seq); where it cannot (MongoDB, no multi-document
+   * transactions), a crash between the two single-document writes, or a duplicate, leaves an
+   * unused seq (a hole), which delivery and SYNC already handle.
+   */
+  appendMessage(
+    draft: MessageDraft,
+    now: Date,
+    previewContent: string | null,
+  ): Promise<AppendResult>;
   /** Inserts a message with its `message.sent` event pending (the outbox); false when the id exists. */
   insertMessage(message: Message): Promise<boolean>;
   findMessage(id: string): Promise<Message | null>;

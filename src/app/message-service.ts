@@ -69,35 +69,32 @@ export class MessageService {
 
     const id = tempId === null ? newObjectId(clock()) : idempotentMessageId(senderId, tempId);
     const type = deriveMessageType(body.content, body.media);
-    // The seq is taken first; a crash before the insert leaves a hole SYNC reports as SEQ_GAP.
-    const reserved = await store.reserveMessageSeq(conversationId, clock(), {
-      messageId: id,
-      content: previewOf(body.content, type),
-    });
-    if (!reserved) throw notFound('conversation');
-    const message: Message = {
-      id,
-      conversationId,
-      seq: reserved.seq,
-      senderId,
-      content: body.content,
-      type,
-      media: body.media,
-      replyToMessageId: replyTo,
-      tempId,
-      bodyHash,
-      createdAt: reserved.at,
-      updatedAt: null,
-      deletedAt: null,
-      changedAt: reserved.at,
-    };
-    // The insert records the pending message.sent event in the same document (the outbox).
-    if (!(await store.insertMessage(message))) {
-      // A concurrent send with the same tempId won; its seq stands and ours becomes a hole.
+    // One write takes the seq and stores the message with its pending message.sent (the outbox).
+    const appended = await store.appendMessage(
+      {
+        id,
+        conversationId,
+        senderId,
+        content: body.content,
+        type,
+        media: body.media,
+        replyToMessageId: replyTo,
+        tempId,
+        bodyHash,
+        updatedAt: null,
+        deletedAt: null,
+      },
+      clock(),
+      previewOf(body.content, type),
+    );
+    if (appended.kind === 'no-conversation') throw notFound('conversation');
+    if (appended.kind === 'duplicate') {
+      // A concurrent send with the same tempId won.
       const original = tempId === null ? null : await this.findRetry(senderId, tempId, bodyHash);
       if (!original) throw new AppError('CONFLICT', 'message id collision');
       return { message: await this.view(original), created: false };
     }
+    const { message } = appended;
     await this.dispatchSent(message, input.originSocketId ?? null);
     return { message: await this.view(message), created: true };
   }

@@ -1,8 +1,15 @@
 // The store contract: every Store adapter must pass this same suite.
 import { newObjectId } from '../../src/domain/ids';
 import type { Message } from '../../src/domain/types';
-import type { Store } from '../../src/ports';
-import { aConversation, aMessage, aParticipant, aUser, uniqueName } from '../support/factories';
+import type { MessageDraft, Store } from '../../src/ports';
+import {
+  aConversation,
+  aMessage,
+  aMessageDraft,
+  aParticipant,
+  aUser,
+  uniqueName,
+} from '../support/factories';
 
 export function describeStoreContract(name: string, openStore: () => Promise<Store>): void {
   describe(`Store contract: ${name}`, () => {
@@ -279,6 +286,76 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
     });
 
     describe('messages', () => {
+      it('appends at the next seq with the outbox pending, the conversation moved with it', async () => {
+        const c = aConversation();
+        await store.insertConversation(c);
+        const now = new Date(c.createdAt.getTime() + 1000);
+        const draft = (over: Partial<MessageDraft> = {}): MessageDraft =>
+          aMessageDraft(c.id, newObjectId(), over);
+        const first = draft({ tempId: 'a-1' });
+        const appended = await store.appendMessage(first, now, 'preview one');
+        expect(appended).toEqual({
+          kind: 'appended',
+          message: { ...first, seq: c.lastSeq + 1, createdAt: now, changedAt: now },
+        });
+        expect(await store.findMessage(first.id)).toEqual(
+          appended.kind === 'appended' ? appended.message : null,
+        );
+        expect(
+          (await store.listPendingMessageEvents(new Date(now.getTime() + 1), 1000)).map(
+            (m) => m.id,
+          ),
+        ).toContain(first.id);
+        expect(await store.findConversation(c.id)).toMatchObject({
+          lastSeq: c.lastSeq + 1,
+          lastMessageId: first.id,
+          lastMessageContent: 'preview one',
+          lastMessageAt: now,
+          updatedAt: now,
+        });
+
+        // The same id again is a duplicate and changes nothing of the message.
+        expect(await store.appendMessage({ ...first, content: 'other' }, now, 'x')).toEqual({
+          kind: 'duplicate',
+        });
+        expect((await store.findMessage(first.id))?.content).toBe(first.content);
+
+        // An earlier clock never moves a message before its predecessor.
+        const second = draft();
+        const earlier = new Date(now.getTime() - 5000);
+        const next = await store.appendMessage(second, earlier, null);
+        expect(next.kind === 'appended' && next.message.createdAt).toEqual(now);
+        expect(next.kind === 'appended' && next.message.seq).toBeGreaterThan(c.lastSeq + 1);
+
+        expect(
+          await store.appendMessage(draft({ conversationId: newObjectId() }), now, null),
+        ).toEqual({
+          kind: 'no-conversation',
+        });
+      });
+
+      it('gives 20 parallel appends to one conversation distinct seqs in creation order', async () => {
+        const c = aConversation();
+        await store.insertConversation(c);
+        const now = new Date();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, () =>
+            store.appendMessage(aMessageDraft(c.id, newObjectId()), now, null),
+          ),
+        );
+        const messages = results.map((r) => (r.kind === 'appended' ? r.message : null));
+        expect(messages.every((m) => m !== null)).toBe(true);
+        const seqs = messages.map((m) => m?.seq ?? 0);
+        expect(new Set(seqs).size).toBe(20);
+        const page = await store.listMessagesAfter(c.id, 0, 50);
+        expect(page.map((m) => m.seq)).toEqual([...seqs].sort((a, b) => a - b));
+        for (let i = 1; i < page.length; i++) {
+          expect(page[i]!.createdAt.getTime()).toBeGreaterThanOrEqual(
+            page[i - 1]!.createdAt.getTime(),
+          );
+        }
+      });
+
       it('inserts once per id and reads back', async () => {
         const m = aMessage(newObjectId(), newObjectId(), {
           media: [

@@ -1,6 +1,7 @@
 // Builders for domain records with unique ids, so tests never need to wipe a store.
 import { newObjectId } from '../../src/domain/ids';
 import type { Conversation, Message, Participant, User } from '../../src/domain/types';
+import type { MessageDraft } from '../../src/ports';
 
 let seq = 0;
 export const uniqueName = (prefix = 'user'): string =>
@@ -79,3 +80,23 @@ export const aMessage = (
     ...over,
   };
 };
+
+/** A message as a send hands it to `appendMessage`: the store gives it seq and time. */
+export const aMessageDraft = (
+  conversationId: string,
+  senderId: string,
+  over: Partial<MessageDraft> = {},
+): MessageDraft => ({
+  id: newObjectId(),
+  conversationId,
+  senderId,
+  content: 'hello',
+  type: 'TEXT',
+  media: [],
+  replyToMessageId: null,
+  tempId: null,
+  bodyHash: null,
+  updatedAt: null,
+  deletedAt: null,
+  ...over,
+});

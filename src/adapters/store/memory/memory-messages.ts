@@ -1,7 +1,16 @@
 // The embedded store's messages (per-conversation timelines by seq, the outbox) and SYNC cursors.
 import { compareKeys, type OrderKey } from '../../../domain/ordering';
 import type { Message } from '../../../domain/types';
-import type { MessagePatch, MessageStore, SyncCursorRecord, SyncCursorStore } from '../../../ports';
+import type {
+  AppendResult,
+  ConversationStore,
+  MessageDraft,
+  MessagePatch,
+  MessageStore,
+  SyncCursorRecord,
+  SyncCursorStore,
+} from '../../../ports';
+import { appendByReservation } from '../append-by-reservation';
 import { copy, type MemoryState } from './memory-state';
 
 const changeKey = (m: Message): OrderKey => ({ createdAt: m.changedAt, id: m.id });
@@ -9,7 +18,26 @@ const changeKey = (m: Message): OrderKey => ({ createdAt: m.changedAt, id: m.id 
 const MAX_SYNC_CURSORS = 200_000;
 
 export class MemoryMessages implements MessageStore {
-  constructor(private readonly s: MemoryState) {}
+  constructor(
+    private readonly s: MemoryState,
+    private readonly reserve: ConversationStore['reserveMessageSeq'],
+  ) {}
+
+  appendMessage(
+    draft: MessageDraft,
+    now: Date,
+    previewContent: string | null,
+  ): Promise<AppendResult> {
+    // One process, no await before the reservation: a duplicate is caught before it takes a seq.
+    if (this.s.messages.has(draft.id)) return Promise.resolve({ kind: 'duplicate' });
+    return appendByReservation(
+      this.reserve,
+      (m) => this.insertMessage(m),
+      draft,
+      now,
+      previewContent,
+    );
+  }
 
   insertMessage(message: Message): Promise<boolean> {
     if (this.s.messages.has(message.id)) return Promise.resolve(false);

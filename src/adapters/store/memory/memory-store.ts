@@ -230,11 +230,12 @@ class MemoryParticipants implements ParticipantStore {
 /** MemoryStore, the embedded store: per-aggregate parts over one fresh in-process state. */
 export function createMemoryStore(): Store {
   const state = new MemoryState();
+  const conversations = new MemoryConversations(state);
   return composeStore({
     users: new MemoryUsers(state),
-    conversations: new MemoryConversations(state),
+    conversations,
     participants: new MemoryParticipants(state),
-    messages: new MemoryMessages(state),
+    messages: new MemoryMessages(state, (...args) => conversations.reserveMessageSeq(...args)),
     cursors: new MemorySyncCursors(state),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),

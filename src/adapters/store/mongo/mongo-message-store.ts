@@ -3,13 +3,38 @@
 import type { Model } from 'mongoose';
 import type { OrderKey } from '../../../domain/ordering';
 import type { Message } from '../../../domain/types';
-import type { MessagePatch, MessageStore } from '../../../ports';
+import type {
+  AppendResult,
+  ConversationStore,
+  MessageDraft,
+  MessagePatch,
+  MessageStore,
+} from '../../../ports';
+import { appendByReservation } from '../append-by-reservation';
 import { mediaToDoc, messageFromDoc, messageToDoc, toObjectId } from './mongo-mapping';
 import type { MessageDoc } from './mongo-models';
 import { insertOnce, sortsAfter } from './mongo-queries';
 
 export class MongoMessageStore implements MessageStore {
-  constructor(private readonly messages: Model<MessageDoc>) {}
+  constructor(
+    private readonly messages: Model<MessageDoc>,
+    private readonly reserve: ConversationStore['reserveMessageSeq'],
+  ) {}
+
+  /** Two single-document writes (no transactions): a duplicate or a crash between them is a hole. */
+  appendMessage(
+    draft: MessageDraft,
+    now: Date,
+    previewContent: string | null,
+  ): Promise<AppendResult> {
+    return appendByReservation(
+      this.reserve,
+      (m) => this.insertMessage(m),
+      draft,
+      now,
+      previewContent,
+    );
+  }
 
   insertMessage(message: Message): Promise<boolean> {
     return insertOnce(() => this.messages.insertOne(messageToDoc(message)));

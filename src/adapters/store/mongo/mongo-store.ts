@@ -17,11 +17,14 @@ export const MongoStore = {
   /** Opens a dedicated connection, fails fast when no server answers, and ensures the indexes. */
   async connect(url: string, options: MongoStoreOptions = {}): Promise<Store> {
     const { connection, models } = await openMongoConnection(url, options);
+    const conversations = new MongoConversationStore(models);
     const store = composeStore({
       users: new MongoUserStore(models),
-      conversations: new MongoConversationStore(models),
+      conversations,
       participants: new MongoParticipantStore(models),
-      messages: new MongoMessageStore(models.messages),
+      messages: new MongoMessageStore(models.messages, (...args) =>
+        conversations.reserveMessageSeq(...args),
+      ),
       cursors: new MongoSyncCursorStore(models),
       ping: async () => {
         const db = connection.db;
