@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: make sure the services the tests talk to are up, then run jest.
-// Redis and RabbitMQ are started when they are installed but not running; when one is
+// Redis, RabbitMQ and PostgreSQL are started when they are installed but not running; when one is
 // missing the run stops with one line saying what is missing. MongoDB is provided in-process
 // (a MongoDB-wire server) unless MONGODB_URL points at a real one.
 'use strict';
@@ -65,6 +65,22 @@ const services = [
     wait: 90,
     hint: 'install rabbitmq-server (guest/guest on 127.0.0.1:5672)',
   },
+  {
+    name: 'PostgreSQL',
+    port: 5432,
+    command: 'pg_ctlcluster',
+    // Debian's cluster tools: the one installed version's `main` cluster.
+    start: () => {
+      const [version] = require('node:fs').readdirSync('/etc/postgresql');
+      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], {
+        stdio: 'ignore',
+      });
+    },
+    wait: 30,
+    hint: 'install postgresql (user postgres, trust auth on 127.0.0.1:5432), or set PARLEY_TEST_POSTGRES_URL to a server where the tests may create databases',
+    // A server of the caller's choosing is theirs to run.
+    skip: () => Boolean(process.env.PARLEY_TEST_POSTGRES_URL),
+  },
 ];
 
 /** The multi-process tests run the built server: rebuild when any source is newer than it. */
@@ -90,6 +106,7 @@ function ensureBuild() {
     process.stderr.write('npm test: the build failed\n');
     process.exit(1);
   }
+  require('./copy-sql.js');
 }
 
 async function main() {
@@ -97,7 +114,7 @@ async function main() {
   const needed = (process.env.PARLEY_TEST_SERVICES ?? services.map((s) => s.name).join(',')).split(
     ',',
   );
-  for (const service of services.filter((s) => needed.includes(s.name))) {
+  for (const service of services.filter((s) => needed.includes(s.name) && !s.skip?.())) {
     if (await reachable(service.port)) continue;
     if (!hasCommand(service.command)) {
       process.stderr.write(
