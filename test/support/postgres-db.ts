@@ -56,7 +56,10 @@ export function dropTestDatabase(name: string): Promise<void> {
  */
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
   // PostgreSQL caps identifiers at 63 bytes; the label only helps a human reading them.
-  const name = `${testPostgresRunPrefix()}${label.replace(/[^a-z0-9_]/gi, '_').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  const name = `${testPostgresRunPrefix()}${label
+    .replace(/[^a-z0-9_]/gi, '_')
+    .toLowerCase()
+    .slice(0, 20)}_${randomBytes(4).toString('hex')}`;
   await withAdmin(async (client) => {
     await client.query(`CREATE DATABASE ${quoted(name)}`);
   });
