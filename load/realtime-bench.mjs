@@ -16,6 +16,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import pg from 'pg';
 import { io as connectSocketIo } from 'socket.io-client';
 import WebSocket from 'ws';
 
@@ -38,9 +39,12 @@ const USAGE = `usage: node load/realtime-bench.mjs [options]
   --ack-timeout-seconds S   a send without MESSAGE_ACK/ERROR after this frees its slot (default 10)
   --content-bytes B         message content size (default 64)
   --mongodb-url URL         cluster: MongoDB to use (else $MONGODB_URL, else --store)
-  --store auto|memory|congo cluster without a MongoDB URL: memory store, or an in-process-wire
-                            MongoDB (CongoDB, from node_modules) shared by the nodes; auto picks
-                            memory for 1 node and congo for more (default auto)
+  --store auto|memory|congo|postgres
+                            cluster without a MongoDB URL: memory store, an in-process-wire
+                            MongoDB (CongoDB, from node_modules), or a fresh database on this
+                            machine's PostgreSQL (127.0.0.1:5432, user postgres; dropped at the
+                            end), shared by the nodes; auto picks memory for 1 node and postgres
+                            for more (default auto)
   --redis-db D              cluster: Redis database number (default 14)
   --build                   run \`npm run build\` first even if dist/src/main.js exists
   --node-args="ARGS"        extra node flags for the server processes, e.g. --node-args="--cpu-prof
@@ -97,7 +101,7 @@ function parseOptions(argv) {
     drainSeconds: int('drain-seconds', 0, 600),
     ackTimeoutSeconds: int('ack-timeout-seconds', 1, 600),
     contentBytes: int('content-bytes', 1, 4000),
-    storeChoice: oneOf('store', ['auto', 'memory', 'congo']),
+    storeChoice: oneOf('store', ['auto', 'memory', 'congo', 'postgres']),
     redisDb: int('redis-db', 0, 15),
     mongodbUrl: values['mongodb-url'] ?? process.env.MONGODB_URL ?? undefined,
     build: values.build,
@@ -111,12 +115,12 @@ function parseOptions(argv) {
     throw new Error('--mongodb-url must start with mongodb:// or mongodb+srv://');
   if (opts.mode === 'embedded') opts.store = 'memory';
   else if (opts.mongodbUrl) opts.store = 'mongodb';
-  else if (opts.storeChoice === 'auto') opts.store = opts.nodes > 1 ? 'congo' : 'memory';
+  else if (opts.storeChoice === 'auto') opts.store = opts.nodes > 1 ? 'postgres' : 'memory';
   else opts.store = opts.storeChoice;
   if (opts.nodes > 1 && opts.store === 'memory')
     throw new Error(
       '--store memory with --nodes > 1 gives every node its own data (users registered on one ' +
-        'node do not exist on another); use --store congo or --mongodb-url',
+        'node do not exist on another); use --store postgres, --store congo or --mongodb-url',
     );
   return opts;
 }
@@ -250,6 +254,37 @@ async function deleteVhost() {
   }
 }
 
+const LOCAL_POSTGRES = `postgres://postgres@${HOST}:5432/postgres`;
+
+async function postgresAdmin(sql) {
+  const client = new pg.Client({ connectionString: LOCAL_POSTGRES, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A database of this run's own on the local PostgreSQL; cleanup drops it. */
+async function createPostgresDatabase() {
+  const name = `parley_bench_${state.runId}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  await postgresAdmin(`CREATE DATABASE "${name}"`);
+  state.postgresDb = name;
+  return `postgres://postgres@${HOST}:5432/${name}`;
+}
+
+async function dropPostgresDatabase() {
+  if (!state.postgresDb) return;
+  const name = state.postgresDb;
+  state.postgresDb = null;
+  try {
+    await postgresAdmin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } catch (err) {
+    progress(`WARNING: could not drop database ${name}: ${err.message}`);
+  }
+}
+
 /** CongoDB (a MongoDB wire-protocol server in JS, the one the test suite uses) in its own process. */
 async function startCongo() {
   const code = `
@@ -343,7 +378,7 @@ async function startNodes(opts, env) {
   const base = { ...process.env };
   for (const key of Object.keys(base)) {
     if (
-      /^(MONGODB_URL|RABBITMQ_URL|REDIS_URL|REDIS_CHANNEL_PREFIX|JWT_|RATE_LIMIT_|NODE_ID$|PORT$|HOST$|LOG_LEVEL$)/.test(
+      /^(MONGODB_URL|DATABASE_URL|RABBITMQ_URL|REDIS_URL|REDIS_CHANNEL_PREFIX|JWT_|RATE_LIMIT_|NODE_ID$|PORT$|HOST$|LOG_LEVEL$)/.test(
         key,
       )
     )
@@ -1012,6 +1047,7 @@ async function cleanup() {
     }),
   );
   await deleteVhost();
+  await dropPostgresDatabase();
   if (state.congo) await stopChild(state.congo.child, () => state.congo.exited);
 }
 
@@ -1092,6 +1128,7 @@ async function main() {
       env.RABBITMQ_URL = await createVhost();
       if (opts.store === 'mongodb') env.MONGODB_URL = opts.mongodbUrl;
       if (opts.store === 'congo') env.MONGODB_URL = await startCongo();
+      if (opts.store === 'postgres') env.DATABASE_URL = await createPostgresDatabase();
     }
     progress(
       `starting ${opts.nodes} node(s), mode ${opts.mode}, store ${opts.store}` +

@@ -53,10 +53,13 @@ const USAGE = `usage: npm run cluster -- [--nodes N] [--port P] [--verbose] [--c
 
 Starts N Parley nodes (default ${DEFAULT_NODES}) and nginx in front of them on 127.0.0.1:P
 (default ${DEFAULT_PORT}), all sharing the backends named by the environment:
-  MONGODB_URL   (or DATABASE_URL once the PostgreSQL store exists)
+  DATABASE_URL  PostgreSQL (or MONGODB_URL for MongoDB; never both)
   REDIS_URL     Socket.IO adapter, presence and rate limits
   RABBITMQ_URL  the event bus
   JWT_SECRET    shared by every node; generated for this run when unset
+A backend left unset is taken from this machine when it answers on its usual loopback port:
+PostgreSQL on 5432 (user postgres, database parley_cluster, created if missing), Redis on 6379,
+RabbitMQ on 5672 (guest/guest).
 Prints "ready http://127.0.0.1:P" once every node is ready; Ctrl-C stops everything.
   --verbose  print every node log line (default: warnings and errors)
   --check    write the nginx configurations and test them with nginx -t, then exit`;
@@ -371,6 +374,7 @@ function ensureBuild(say) {
     { stdio: 'inherit', cwd: ROOT },
   );
   if (result.status !== 0) throw new Error('the build failed');
+  require('./copy-sql.js');
 }
 
 /** Refuses an environment the nodes would refuse, before starting any of them. */
@@ -383,11 +387,61 @@ function checkNodeConfig(env) {
     if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
-  if (!env.MONGODB_URL && config.databaseUrl === undefined) {
-    throw new UsageError(
-      'DATABASE_URL is set but this build has no PostgreSQL store yet: set MONGODB_URL',
-    );
+  return config;
+}
+
+function answers(port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/parley_cluster';
+
+/** Creates the local cluster database on first use (PostgreSQL has no create-on-connect). */
+async function ensureLocalDatabase(url) {
+  const { Client } = require('pg');
+  const target = new URL(url);
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const name = decodeURIComponent(target.pathname.slice(1));
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
   }
+}
+
+/**
+ * Fills each backend the environment leaves unset with this machine's service when it answers
+ * on its usual loopback port, saying which; the store defaults to PostgreSQL.
+ */
+async function withLocalBackends(env, say) {
+  const out = { ...env };
+  if (!out.MONGODB_URL && !out.DATABASE_URL && (await answers(5432))) {
+    await ensureLocalDatabase(LOCAL_POSTGRES);
+    out.DATABASE_URL = LOCAL_POSTGRES;
+    say(`cluster: DATABASE_URL is not set; using this machine's PostgreSQL (${LOCAL_POSTGRES})`);
+  }
+  if (!out.REDIS_URL && (await answers(6379))) {
+    out.REDIS_URL = 'redis://127.0.0.1:6379';
+    say("cluster: REDIS_URL is not set; using this machine's Redis (redis://127.0.0.1:6379)");
+  }
+  if (!out.RABBITMQ_URL && (await answers(5672))) {
+    out.RABBITMQ_URL = 'amqp://guest:guest@127.0.0.1:5672';
+    say("cluster: RABBITMQ_URL is not set; using this machine's RabbitMQ (guest@127.0.0.1:5672)");
+  }
+  return out;
 }
 
 /** Node log lines for a person: level ≥ warn unless --verbose, one short line each. */
@@ -423,15 +477,15 @@ async function main() {
     say('cluster: nginx -t passed for the cluster and the compose configurations');
     return 0;
   }
-  const missing = missingBackends(process.env);
+  const env = await withLocalBackends(process.env, say);
+  const missing = missingBackends(env);
   if (missing.length > 0) {
     throw new UsageError(
       `missing ${missing.join(', ')}: every node must share them. For example:\n` +
-        '  MONGODB_URL=mongodb://127.0.0.1:27017/parley REDIS_URL=redis://127.0.0.1:6379 \\\n' +
+        '  DATABASE_URL=postgres://postgres@127.0.0.1:5432/parley REDIS_URL=redis://127.0.0.1:6379 \\\n' +
         '  RABBITMQ_URL=amqp://guest:guest@127.0.0.1:5672 npm run cluster',
     );
   }
-  const env = { ...process.env };
   if (!env.JWT_SECRET) {
     env.JWT_SECRET = randomBytes(32).toString('hex');
     say('cluster: JWT_SECRET is not set; the nodes share one generated for this run');

@@ -1,6 +1,6 @@
-// Picks each backend from its URL (docs/PROTOCOL.md §1.2): MONGODB_URL → MongoStore, RABBITMQ_URL → AMQP bus,
-// REDIS_URL → Redis adapter (classic or sharded, SOCKET_ADAPTER) + presence; unset → the embedded
-// in-process adapter. Drivers are loaded on demand, so embedded mode never pays for them.
+// Picks each backend from its URL (docs/PROTOCOL.md §1.2): MONGODB_URL → MongoStore, DATABASE_URL →
+// PostgresStore, RABBITMQ_URL → AMQP bus, REDIS_URL → Redis adapter (classic or sharded,
+// SOCKET_ADAPTER) + presence; unset → the embedded in-process adapter. Drivers are loaded on demand, so embedded mode never pays for them.
 import type { Adapter } from 'socket.io-adapter';
 import { MemoryEventBus } from './adapters/bus/memory-event-bus';
 import { MemoryPresence } from './adapters/presence/memory-presence';
@@ -55,6 +55,12 @@ export async function openBackends(
     if (config.mongodbUrl) {
       const { MongoStore } = await import('./adapters/store/mongo/mongo-store');
       store = await MongoStore.connect(config.mongodbUrl);
+    } else if (config.databaseUrl) {
+      const { PostgresStore } = await import('./adapters/store/postgres/postgres-store');
+      store = await PostgresStore.connect(config.databaseUrl, {
+        poolSize: config.databasePoolSize,
+        statementTimeoutMs: config.databaseStatementTimeoutMs,
+      });
     } else {
       store = createMemoryStore();
     }
@@ -152,7 +158,7 @@ export async function openBackends(
       },
       redisConnected,
       describe: () => ({
-        store: config.mongodbUrl ? 'mongodb' : 'memory',
+        store: config.mongodbUrl ? 'mongodb' : config.databaseUrl ? 'postgres' : 'memory',
         bus: config.rabbitmqUrl ? 'rabbitmq' : 'memory',
         presence: config.redisUrl ? 'redis' : 'memory',
         ...(config.redisUrl && { socketAdapter: config.socketAdapter }),

@@ -24,6 +24,9 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.-]{1,64}$/)
     .optional(),
   MONGODB_URL: optionalUrl(['mongodb', 'mongodb+srv']),
+  DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
+  DATABASE_POOL_SIZE: positiveInt(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(5000),
   RABBITMQ_URL: optionalUrl(['amqp', 'amqps']),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   JWT_SECRET: z.string().min(1, 'must not be empty').optional(),
@@ -87,6 +90,12 @@ export interface Config {
   host: string;
   nodeId: string;
   mongodbUrl: string | undefined;
+  /** PostgreSQL instead of MongoDB (never both). */
+  databaseUrl: string | undefined;
+  /** PostgreSQL connections per node. @default 10 */
+  databasePoolSize: number;
+  /** A PostgreSQL statement running longer is cancelled (the request gets a 503). @default 5000 */
+  databaseStatementTimeoutMs: number;
   rabbitmqUrl: string | undefined;
   redisUrl: string | undefined;
   jwt: {
@@ -153,7 +162,7 @@ export interface Config {
   /** Bearer token GET /metrics requires; unset → /metrics is open (keep it off the public proxy). */
   metricsToken: string | undefined;
   /**
-   * Serve the demo web client at `/`. @default on in embedded mode (no MONGODB_URL, RABBITMQ_URL
+   * Serve the demo web client at `/`. @default on in embedded mode (no MONGODB_URL, DATABASE_URL, RABBITMQ_URL
    * or REDIS_URL), off in cluster mode
    */
   webClient: boolean;
@@ -175,9 +184,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
-  if (!e.JWT_SECRET && !e.JWT_PUBLIC_KEY && e.MONGODB_URL) {
+  if (e.MONGODB_URL && e.DATABASE_URL) {
     throw new ConfigError([
-      'JWT_SECRET: required when MONGODB_URL is set (or set JWT_PUBLIC_KEY for platform tokens)',
+      'MONGODB_URL, DATABASE_URL: set one of them — MongoDB and PostgreSQL are alternative stores, not replicas',
+    ]);
+  }
+  const durableStore = e.MONGODB_URL ? 'MONGODB_URL' : e.DATABASE_URL ? 'DATABASE_URL' : undefined;
+  if (!e.JWT_SECRET && !e.JWT_PUBLIC_KEY && durableStore) {
+    throw new ConfigError([
+      `JWT_SECRET: required when ${durableStore} is set (or set JWT_PUBLIC_KEY for platform tokens)`,
     ]);
   }
   const generated = !e.JWT_SECRET && !e.JWT_PUBLIC_KEY;
@@ -186,6 +201,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     nodeId: e.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
     mongodbUrl: e.MONGODB_URL,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     rabbitmqUrl: e.RABBITMQ_URL,
     redisUrl: e.REDIS_URL,
     jwt: {
@@ -230,7 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsToken: e.METRICS_TOKEN,
     webClient:
       e.WEB_CLIENT === undefined || e.WEB_CLIENT === ''
-        ? !e.MONGODB_URL && !e.RABBITMQ_URL && !e.REDIS_URL
+        ? !durableStore && !e.RABBITMQ_URL && !e.REDIS_URL
         : ['on', 'true', '1'].includes(e.WEB_CLIENT),
   };
 }

@@ -23,8 +23,10 @@ async function main(): Promise<void> {
   if (config.jwt.secret && !config.jwt.generated && config.jwt.secret.length < 32) {
     logger.warn('JWT_SECRET is shorter than 32 characters: tokens are easier to forge');
   }
-  if (!config.mongodbUrl) {
-    logger.warn('MONGODB_URL is not set: data lives in memory and is lost when the process stops');
+  if (!config.mongodbUrl && !config.databaseUrl) {
+    logger.warn(
+      'neither MONGODB_URL nor DATABASE_URL is set: data lives in memory and is lost when the process stops',
+    );
   }
   const node = await startNode(config, logger);
   let stopping = false;

@@ -11,7 +11,9 @@ export interface CheckerOptions {
   faults: FaultKind[];
   /** Base URLs of a running deploy to drive instead of starting one. */
   target: string[] | null;
-  /** A store for the nodes instead of the in-process stand-in (mongodb:// or postgres://). */
+  /** The store the checker provides when no `storeUrl` is given. */
+  store: 'postgres' | 'congo';
+  /** A store of the caller's for the nodes (mongodb:// or postgres://), used instead. */
   storeUrl: string | null;
   serverEntry: string;
   build: boolean;
@@ -26,7 +28,10 @@ export const USAGE = `usage: npm run checker -- [options]
   --nodes N             Parley nodes to start, 1-5 (default 3; --short: 2)
   --users N             simulated users (default 12; --short: 9)
   --faults LIST         none | all | a comma list of node,rabbit,redis (default all)
-  --store-url URL       mongodb://… or postgres://… for the nodes (default: in-process CongoDB)
+  --store KIND          postgres: a fresh database on this machine's PostgreSQL (127.0.0.1:5432,
+                        user postgres), dropped afterwards (default); congo: the in-process
+                        MongoDB-wire stand-in
+  --store-url URL       mongodb://… or postgres://… of your own for the nodes, instead of --store
   --target URL[,URL]    drive a running deploy (its own limits apply; no faults)
   --server-entry PATH   the built server to run (default dist/src/main.js)
   --build               run \`npm run build\` first (also done when the entry is missing)
@@ -57,6 +62,7 @@ export function parseArgs(argv: string[]): CheckerOptions {
     'nodes',
     'users',
     'faults',
+    'store',
     'store-url',
     'target',
     'server-entry',
@@ -92,6 +98,7 @@ export function parseArgs(argv: string[]): CheckerOptions {
     users: int('users', short ? 9 : 12, 3, 200),
     faults,
     target,
+    store: parseStore(given.get('store')),
     storeUrl: given.get('store-url') ?? null,
     serverEntry: given.get('server-entry') ?? 'dist/src/main.js',
     build: flags.has('build'),
@@ -109,4 +116,10 @@ function parseFaults(raw: string | undefined, targeting: boolean): FaultKind[] {
   if (targeting && kinds.length > 0)
     throw new UsageError('--target drives a deploy the checker does not own: use --faults none');
   return kinds as FaultKind[];
+}
+
+function parseStore(raw: string | undefined): CheckerOptions['store'] {
+  if (raw === undefined || raw === 'postgres') return 'postgres';
+  if (raw === 'congo') return 'congo';
+  throw new UsageError(`--store: postgres or congo (got ${raw})`);
 }

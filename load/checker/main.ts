@@ -76,10 +76,12 @@ async function startEnvironment(o: CheckerOptions, log: (s: string) => void): Pr
   }
   const workDir = mkdtempSync(path.join(tmpdir(), 'parley-checker-'));
   cleanups.push(() => Promise.resolve(rmSync(workDir, { recursive: true, force: true })));
-  log(`starting Redis, RabbitMQ${o.storeUrl ? '' : ' and CongoDB'} under ${workDir}`);
+  const ownStore = o.store === 'congo' ? 'CongoDB' : 'a PostgreSQL database';
+  log(`starting Redis, RabbitMQ${o.storeUrl ? '' : ` and ${ownStore}`} under ${workDir}`);
   const backends = await startBackends(
     workDir,
     o.storeUrl === null ? null : freshStoreUrl(o.storeUrl),
+    o.store,
   );
   cleanups.push(() => backends.stop());
   log(`starting ${o.nodes} Parley nodes`);
@@ -91,7 +93,9 @@ async function startEnvironment(o: CheckerOptions, log: (s: string) => void): Pr
   cleanups.push(() => cluster.stop());
   const store = o.storeUrl
     ? o.storeUrl.replace(/\/\/[^@/]*@/, '//***@').split('?')[0]!
-    : 'CongoDB (in-process MongoDB wire stand-in)';
+    : o.store === 'congo'
+      ? 'CongoDB (in-process MongoDB wire stand-in)'
+      : `PostgreSQL on 127.0.0.1:5432 (its own database, dropped afterwards)`;
   return {
     urls: () => cluster.liveUrls(),
     cluster,

@@ -61,6 +61,7 @@ export function replayLine(o: CheckerOptions): string {
     parts.push(`--nodes ${o.nodes}`, `--faults ${o.faults.length ? o.faults.join(',') : 'none'}`);
   parts.push(`--users ${o.users}`);
   if (o.storeUrl) parts.push('--store-url <url>');
+  else if (o.store !== 'postgres') parts.push(`--store ${o.store}`);
   return `npm run checker -- ${parts.join(' ')}`;
 }
 

@@ -1,11 +1,13 @@
-// The checker's own throwaway backends: a Redis, a RabbitMQ node (with its own epmd) and the
-// in-process-wire MongoDB stand-in, each on free ports of 127.0.0.1 and in a temporary directory,
-// so faults never touch the machine's shared services on 6379/5672.
+// The checker's own throwaway backends: a Redis, a RabbitMQ node (with its own epmd), each on free
+// ports of 127.0.0.1 and in a temporary directory, so faults never touch the machine's shared
+// services on 6379/5672; and the store: a database of its own on this machine's PostgreSQL
+// (dropped afterwards), or the in-process-wire MongoDB stand-in.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from 'pg';
 import { freePorts, ManagedProcess, portOpen, sleep, waitUntil } from './proc';
 
 const run = promisify(execFile);
@@ -206,31 +208,76 @@ export class CongoService {
   }
 }
 
-/** Redis + RabbitMQ the checker owns (the store is separate: CongoDB or `--store-url`). */
+/** The machine's PostgreSQL, where the checker creates a database of its own. */
+const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A database of this run's own on the local PostgreSQL, created at start, dropped at stop. */
+export class PostgresDatabase {
+  readonly name = `parley_checker_${randomBytes(4).toString('hex')}`;
+
+  url(): string {
+    const url = new URL(LOCAL_POSTGRES);
+    url.pathname = `/${this.name}`;
+    return url.toString();
+  }
+
+  async start(): Promise<void> {
+    await this.admin(`CREATE DATABASE "${this.name}"`).catch((err: unknown) => {
+      throw new Error(
+        `PostgreSQL at ${new URL(LOCAL_POSTGRES).host} (user postgres): ${(err as Error).message} — start it, or pass --store congo or --store-url`,
+      );
+    });
+  }
+
+  /** Drops the database, closing any connection a killed node left. */
+  async stop(): Promise<void> {
+    await this.admin(`DROP DATABASE IF EXISTS "${this.name}" WITH (FORCE)`);
+  }
+
+  private async admin(sql: string): Promise<void> {
+    const client = new Client({ connectionString: LOCAL_POSTGRES, connectionTimeoutMillis: 5000 });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
+}
+
+/** The store the checker runs, when the caller gives none of their own. */
+export type OwnStore = CongoService | PostgresDatabase;
+
+/** Redis + RabbitMQ the checker owns, and the store: its own (PostgreSQL, CongoDB) or the caller's. */
 export interface Backends {
   redis: RedisService;
   rabbit: RabbitService;
-  congo: CongoService | null;
+  ownStore: OwnStore | null;
   storeUrl: string;
   stop(): Promise<void>;
 }
 
-export async function startBackends(workDir: string, storeUrl: string | null): Promise<Backends> {
+export async function startBackends(
+  workDir: string,
+  storeUrl: string | null,
+  store: 'postgres' | 'congo',
+): Promise<Backends> {
   const [redisPort, amqp, dist, epmd] = await freePorts(4);
   const redis = new RedisService(redisPort!, path.join(workDir, 'redis'));
   const rabbit = new RabbitService(
     { amqp: amqp!, dist: dist!, epmd: epmd! },
     path.join(workDir, 'rabbitmq'),
   );
-  const congo = storeUrl === null ? new CongoService() : null;
+  const ownStore: OwnStore | null =
+    storeUrl !== null ? null : store === 'congo' ? new CongoService() : new PostgresDatabase();
   const stop = async (): Promise<void> => {
-    await Promise.allSettled([redis.stop(), rabbit.stop(), congo?.stop()]);
+    await Promise.allSettled([redis.stop(), rabbit.stop(), ownStore?.stop()]);
   };
   try {
-    await Promise.all([redis.start(), rabbit.start(), congo?.start()]);
+    await Promise.all([redis.start(), rabbit.start(), ownStore?.start()]);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { redis, rabbit, congo, storeUrl: storeUrl ?? congo!.url(), stop };
+  return { redis, rabbit, ownStore, storeUrl: storeUrl ?? ownStore!.url(), stop };
 }

@@ -1,5 +1,6 @@
-// Two (then three) server processes sharing Redis, RabbitMQ and one MongoDB-wire store: frames
-// cross nodes both ways, a user who left gets nothing, and a SIGKILLed node's users go offline.
+// Two (then three) server processes sharing Redis, RabbitMQ and one store (PostgreSQL, and the
+// MongoDB-wire stand-in): frames cross nodes both ways, a user who left gets nothing, and a
+// SIGKILLed node's users go offline.
 import { newObjectId } from '../../src/domain/ids';
 import { spawnNode, type NodeProcess } from '../support/node-process';
 import { connectClient, type RealtimeClient } from '../support/realtime-client';
@@ -10,7 +11,7 @@ import { Api, registerUser, type TestUser } from '../support/test-node';
 
 jest.setTimeout(60_000);
 
-describe('a cluster of server processes', () => {
+describe.each(['postgres', 'mongodb'] as const)('a cluster of server processes on %s', (store) => {
   let cluster: ModeSetup;
   let nodeA: NodeProcess;
   let nodeB: NodeProcess;
@@ -22,7 +23,7 @@ describe('a cluster of server processes', () => {
   const base = '/api/v1/messages';
 
   beforeAll(async () => {
-    cluster = await clusterEnv();
+    cluster = await clusterEnv(store);
     const env = { ...cluster.env, PRESENCE_TTL_SECONDS: '3' };
     [nodeA, nodeB] = await Promise.all([spawnNode(env, 'node-a'), spawnNode(env, 'node-b')]);
     const apiA = new Api(nodeA.url);

@@ -1,10 +1,11 @@
 // REST conversations and membership through the real node, on every store.
 import type { RunningNode } from '../../src/node';
 import { newObjectId } from '../../src/domain/ids';
-import { storeModes } from '../support/store-modes';
+import { storeModes, type ModeSetup } from '../support/store-modes';
 import { Api, registerUser, startTestNode, type TestUser } from '../support/test-node';
 
 describe.each(storeModes)('conversations over HTTP on $name', (mode) => {
+  let setup: ModeSetup;
   let node: RunningNode;
   let api: Api;
   let alice: TestUser;
@@ -12,7 +13,8 @@ describe.each(storeModes)('conversations over HTTP on $name', (mode) => {
   let carol: TestUser;
 
   beforeAll(async () => {
-    node = await startTestNode(mode.env());
+    setup = await mode.setup();
+    node = await startTestNode(setup.env);
     api = new Api(node.url);
     [alice, bob, carol] = await Promise.all([
       registerUser(api, 'alice'),
@@ -20,7 +22,10 @@ describe.each(storeModes)('conversations over HTTP on $name', (mode) => {
       registerUser(api, 'carol'),
     ]);
   });
-  afterAll(() => node.close());
+  afterAll(async () => {
+    await node?.close();
+    await setup?.teardown();
+  });
 
   const base = '/api/v1/messages';
 

@@ -1,10 +1,11 @@
 // REST messages, edits, deletes and seen receipts through the real node, on every store.
 import type { RunningNode } from '../../src/node';
 import { newObjectId } from '../../src/domain/ids';
-import { storeModes } from '../support/store-modes';
+import { storeModes, type ModeSetup } from '../support/store-modes';
 import { Api, registerUser, startTestNode, type TestUser } from '../support/test-node';
 
 describe.each(storeModes)('messages over HTTP on $name', (mode) => {
+  let setup: ModeSetup;
   let node: RunningNode;
   let api: Api;
   let alice: TestUser;
@@ -15,7 +16,8 @@ describe.each(storeModes)('messages over HTTP on $name', (mode) => {
   const msgs = (c: string) => `${base}/conversations/${c}/messages`;
 
   beforeAll(async () => {
-    node = await startTestNode({ MAX_MESSAGE_LENGTH: '50', MAX_MEDIA_ITEMS: '2', ...mode.env() });
+    setup = await mode.setup();
+    node = await startTestNode({ MAX_MESSAGE_LENGTH: '50', MAX_MEDIA_ITEMS: '2', ...setup.env });
     api = new Api(node.url);
     [alice, bob, carol] = await Promise.all([
       registerUser(api, 'alice'),
@@ -24,7 +26,10 @@ describe.each(storeModes)('messages over HTTP on $name', (mode) => {
     ]);
     dm = (await alice.api.post(`${base}/direct/${bob.id}`)).body.data.id;
   });
-  afterAll(() => node.close());
+  afterAll(async () => {
+    await node?.close();
+    await setup?.teardown();
+  });
 
   it('sends a text message (201) with the full message shape', async () => {
     const res = await alice.api.post(msgs(dm), { content: 'Hello Bob' });
@@ -375,7 +380,7 @@ describe.each(storeModes)('messages over HTTP on $name', (mode) => {
     const limited = await startTestNode({
       RATE_LIMIT_MESSAGES_PER_SECOND: '1',
       RATE_LIMIT_MESSAGES_BURST: '3',
-      ...mode.env(),
+      ...setup.env,
     });
     try {
       const lapi = new Api(limited.url);

@@ -169,7 +169,8 @@ describe('GET /metrics in cluster mode (RabbitMQ, Redis, MongoDB wire)', () => {
   const clients: RealtimeClient[] = [];
 
   beforeAll(async () => {
-    cluster = await clusterEnv();
+    // MongoDB, so the test can plant a pending outbox row through MongoStore.
+    cluster = await clusterEnv('mongodb');
     node = await startTestNode({
       ...cluster.env,
       NODE_ID: 'metrics-cluster',

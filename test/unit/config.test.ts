@@ -40,6 +40,30 @@ describe('config', () => {
     ).toBe(false);
   });
 
+  it('takes PostgreSQL from DATABASE_URL, never together with MONGODB_URL', () => {
+    const secret = { JWT_SECRET: 'x'.repeat(32) };
+    const pg = loadConfig({ DATABASE_URL: 'postgres://db.internal/parley', ...secret });
+    expect(pg).toMatchObject({
+      databaseUrl: 'postgres://db.internal/parley',
+      databasePoolSize: 10,
+      databaseStatementTimeoutMs: 5000,
+      mongodbUrl: undefined,
+      webClient: false,
+    });
+    expect(
+      loadConfig({ DATABASE_URL: 'postgresql://h/p', DATABASE_POOL_SIZE: '25', ...secret })
+        .databasePoolSize,
+    ).toBe(25);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://h/p' })).toThrow(
+      /JWT_SECRET: required when DATABASE_URL is set/,
+    );
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://h/p', ...secret })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
+    expect(() =>
+      loadConfig({ DATABASE_URL: 'postgres://h/p', MONGODB_URL: 'mongodb://h/p', ...secret }),
+    ).toThrow(/MONGODB_URL, DATABASE_URL: set one of them/);
+  });
+
   it('is lenient where a harness might differ: level casing, short secrets', () => {
     expect(loadConfig({ LOG_LEVEL: 'INFO' }).logLevel).toBe('info');
     expect(loadConfig({ LOG_LEVEL: 'warning' }).logLevel).toBe('warn');

@@ -1,0 +1,119 @@
+// How conversations are stored in PostgreSQL: one row each, which also allocates message seqs
+// (last_seq, incremented under the row lock of a single UPDATE).
+import type { Pool } from 'pg';
+import type { Conversation } from '../../../domain/types';
+import type {
+  ActivityKey,
+  ConversationStore,
+  LastMessagePreview,
+  SeqReservation,
+} from '../../../ports';
+import {
+  columns,
+  CONVERSATION_COLUMNS,
+  conversationFromRow,
+  conversationParams,
+  placeholders,
+  type ConversationRow,
+} from './postgres-mapping';
+
+const COLS = columns(CONVERSATION_COLUMNS);
+
+/**
+ * The SET list of a seq reservation, shared with appendMessage. `$now` is the sender's clock,
+ * `$messageId`/`$content` the preview. Every right-hand side reads the row as it was before the
+ * update, so `at = max($now, previous last_message_at)` keeps createdAt non-decreasing in seq
+ * order even when node clocks disagree; activity (updated_at) moves to `at`, never back.
+ */
+export const reserveSeqSet = (now: string, messageId: string, content: string): string =>
+  `last_seq = last_seq + 1,
+      last_message_id = ${messageId},
+      last_message_content = ${content},
+      last_message_at = GREATEST(${now}::timestamptz, last_message_at),
+      updated_at = GREATEST(updated_at, ${now}::timestamptz, last_message_at)`;
+
+const LIST_OF_USER = `SELECT ${columns(CONVERSATION_COLUMNS, 'c')}
+    FROM participants p JOIN conversations c ON c.id = p.conversation_id
+    WHERE p.user_id = $1 AND p.left_at IS NULL`;
+
+/** Every statement this part runs, exported so tests can EXPLAIN exactly these. */
+export const SQL = {
+  insertConversation: `INSERT INTO conversations (${COLS}) VALUES (${placeholders(CONVERSATION_COLUMNS.length)})
+    ON CONFLICT DO NOTHING`,
+  findConversation: `SELECT ${COLS} FROM conversations WHERE id = $1`,
+  reserveMessageSeq: `UPDATE conversations SET ${reserveSeqSet('$2', '$3', '$4')}
+    WHERE id = $1
+    RETURNING last_seq, last_message_at`,
+  recordEmittedSeq: `UPDATE conversations SET emitted_seq = $2 WHERE id = $1 AND emitted_seq < $2`,
+  replaceLastMessagePreview: `UPDATE conversations SET last_message_content = $3
+    WHERE id = $1 AND last_message_id = $2`,
+  /** The first page: newest activity first, ids breaking ties. */
+  listConversationsOfUser: `${LIST_OF_USER}
+    ORDER BY c.updated_at DESC, c.id DESC LIMIT $2`,
+  /** A later page: strictly after the key ($2, $3) in (updated_at, id) descending order. */
+  listConversationsOfUserBefore: `${LIST_OF_USER}
+      AND (c.updated_at, c.id) < ($2::timestamptz, $3::text)
+    ORDER BY c.updated_at DESC, c.id DESC LIMIT $4`,
+} as const;
+
+interface ReservationRow {
+  last_seq: string;
+  last_message_at: Date;
+}
+
+export class PostgresConversationStore implements ConversationStore {
+  constructor(private readonly pool: Pool) {}
+
+  async insertConversation(conversation: Conversation): Promise<boolean> {
+    const result = await this.pool.query(SQL.insertConversation, conversationParams(conversation));
+    return result.rowCount === 1;
+  }
+
+  async findConversation(id: string): Promise<Conversation | null> {
+    const { rows } = await this.pool.query<ConversationRow>(SQL.findConversation, [id]);
+    return rows[0] ? conversationFromRow(rows[0]) : null;
+  }
+
+  async reserveMessageSeq(
+    conversationId: string,
+    now: Date,
+    preview: LastMessagePreview,
+  ): Promise<SeqReservation | null> {
+    const { rows } = await this.pool.query<ReservationRow>(SQL.reserveMessageSeq, [
+      conversationId,
+      now,
+      preview.messageId,
+      preview.content,
+    ]);
+    const row = rows[0];
+    return row ? { seq: Number(row.last_seq), at: row.last_message_at } : null;
+  }
+
+  async recordEmittedSeq(conversationId: string, seq: number): Promise<void> {
+    await this.pool.query(SQL.recordEmittedSeq, [conversationId, seq]);
+  }
+
+  async replaceLastMessagePreview(
+    conversationId: string,
+    messageId: string,
+    content: string | null,
+  ): Promise<void> {
+    await this.pool.query(SQL.replaceLastMessagePreview, [conversationId, messageId, content]);
+  }
+
+  async listConversationsOfUser(
+    userId: string,
+    before: ActivityKey | null,
+    limit: number,
+  ): Promise<Conversation[]> {
+    const { rows } = before
+      ? await this.pool.query<ConversationRow>(SQL.listConversationsOfUserBefore, [
+          userId,
+          before.updatedAt,
+          before.id,
+          limit,
+        ])
+      : await this.pool.query<ConversationRow>(SQL.listConversationsOfUser, [userId, limit]);
+    return rows.map(conversationFromRow);
+  }
+}

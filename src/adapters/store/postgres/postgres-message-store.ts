@@ -1,0 +1,249 @@
+// How messages are stored in PostgreSQL: one row per message, found by (conversation_id, seq);
+// the row also carries its pending `message.sent` event (the outbox), so the message and its
+// event are written together by one statement.
+import { DatabaseError, type Pool } from 'pg';
+import type { OrderKey } from '../../../domain/ordering';
+import type { Message } from '../../../domain/types';
+import type { AppendResult, MessageDraft, MessagePatch, MessageStore } from '../../../ports';
+import { reserveSeqSet } from './postgres-conversation-store';
+import {
+  columns,
+  MESSAGE_COLUMNS,
+  mediaParam,
+  messageFromRow,
+  messageParams,
+  placeholders,
+  type MessageRow,
+} from './postgres-mapping';
+
+const COLS = columns(MESSAGE_COLUMNS);
+
+/** The constraints a repeated send (same id, or same sender and tempId) collides on. */
+const DUPLICATE_CONSTRAINTS = new Set(['messages_pkey', 'messages_sender_temp_id_key']);
+const UNIQUE_VIOLATION = '23505';
+
+const isDuplicateMessage = (err: unknown): boolean =>
+  err instanceof DatabaseError &&
+  err.code === UNIQUE_VIOLATION &&
+  err.constraint !== undefined &&
+  DUPLICATE_CONSTRAINTS.has(err.constraint);
+
+/** Every statement this part runs, exported so tests can EXPLAIN exactly these. */
+export const SQL = {
+  /**
+   * The send: one statement. The CTE takes the conversation's next seq under its row lock (as
+   * reserveMessageSeq does), and the INSERT stores the message at it, pending in the outbox,
+   * createdAt = changedAt = the reservation's time. There is deliberately no ON CONFLICT: a
+   * duplicate id raises a unique violation that aborts the whole statement, the seq increment
+   * with it, so a retried send consumes no seq; no conversation row, no message (zero rows).
+   * $1 conversation, $2 now, $3 preview content, $4 id, $5 sender, $6 content, $7 type,
+   * $8 media, $9 reply to, $10 temp id, $11 body hash, $12 updated at, $13 deleted at.
+   */
+  appendMessage: `WITH r AS (
+      UPDATE conversations SET ${reserveSeqSet('$2', '$4', '$3')}
+      WHERE id = $1
+      RETURNING id, last_seq, last_message_at
+    )
+    INSERT INTO messages (${COLS}, event_pending)
+    SELECT $4, r.id, r.last_seq, $5, $6, $7, $8::jsonb, $9, $10, $11,
+      r.last_message_at, $12::timestamptz, $13::timestamptz, r.last_message_at, true
+    FROM r
+    RETURNING seq, created_at`,
+  /** Tests and tools: false when the message collides (its id, or its sender+tempId or seq). */
+  insertMessage: `INSERT INTO messages (${COLS}, event_pending)
+    VALUES (${placeholders(MESSAGE_COLUMNS.length)}, true)
+    ON CONFLICT DO NOTHING`,
+  findMessage: `SELECT ${COLS} FROM messages WHERE id = $1`,
+  listMessagesNewest: `SELECT ${COLS} FROM messages WHERE conversation_id = $1
+    ORDER BY seq DESC LIMIT $2`,
+  listMessagesBefore: `SELECT ${COLS} FROM messages WHERE conversation_id = $1 AND seq < $2
+    ORDER BY seq DESC LIMIT $3`,
+  listMessagesAfter: `SELECT ${COLS} FROM messages WHERE conversation_id = $1 AND seq > $2
+    ORDER BY seq LIMIT $3`,
+  /** Exact, from the index alone (messages_live_by_seq covers the live rows and their senders). */
+  countMessagesAfter: `SELECT count(*) AS count FROM messages
+    WHERE conversation_id = $1 AND seq > $2 AND sender_id <> $3 AND deleted_at IS NULL`,
+  /**
+   * Fields the patch leaves out keep their value: $2 says whether content is set ($3, possibly
+   * null); media, type and the two times are never set to null by a patch, so null means "keep".
+   */
+  updateMessage: `UPDATE messages SET
+      content = CASE WHEN $2::boolean THEN $3::text ELSE content END,
+      media = COALESCE($4::jsonb, media),
+      type = COALESCE($5::text, type),
+      updated_at = COALESCE($6::timestamptz, updated_at),
+      deleted_at = COALESCE($7::timestamptz, deleted_at),
+      changed_at = $8
+    WHERE id = $1
+    RETURNING ${COLS}`,
+  listMessageEditsSince: `SELECT ${COLS} FROM messages
+    WHERE conversation_id = ANY ($1::text[])
+      AND (updated_at IS NOT NULL OR deleted_at IS NOT NULL)
+      AND (changed_at, id) > ($2::timestamptz, $3::text)
+    ORDER BY changed_at, id LIMIT $4`,
+  listPendingMessageEvents: `SELECT ${COLS} FROM messages
+    WHERE event_pending AND created_at < $1
+    ORDER BY created_at, seq, id LIMIT $2`,
+  /** Compare-and-set on the one row: only an unclaimed or expired claim is taken over. */
+  claimPendingMessageEvent: `UPDATE messages SET event_claimed_until = $3
+    WHERE id = $1 AND event_pending
+      AND (event_claimed_until IS NULL OR event_claimed_until <= $2)`,
+  clearPendingMessageEvent: `UPDATE messages SET event_pending = false, event_claimed_until = NULL
+    WHERE id = $1 AND event_pending`,
+  countPendingMessageEvents: `SELECT count(*) AS count FROM messages WHERE event_pending`,
+} as const;
+
+interface AppendedRow {
+  seq: string;
+  created_at: Date;
+}
+
+interface CountRow {
+  count: string;
+}
+
+export class PostgresMessageStore implements MessageStore {
+  constructor(private readonly pool: Pool) {}
+
+  async appendMessage(
+    draft: MessageDraft,
+    now: Date,
+    previewContent: string | null,
+  ): Promise<AppendResult> {
+    let rows: AppendedRow[];
+    try {
+      ({ rows } = await this.pool.query<AppendedRow>(SQL.appendMessage, [
+        draft.conversationId,
+        now,
+        previewContent,
+        draft.id,
+        draft.senderId,
+        draft.content,
+        draft.type,
+        mediaParam(draft.media),
+        draft.replyToMessageId,
+        draft.tempId,
+        draft.bodyHash,
+        draft.updatedAt,
+        draft.deletedAt,
+      ]));
+    } catch (err) {
+      if (isDuplicateMessage(err)) return { kind: 'duplicate' };
+      throw err;
+    }
+    const row = rows[0];
+    if (!row) return { kind: 'no-conversation' };
+    return {
+      kind: 'appended',
+      message: {
+        ...draft,
+        seq: Number(row.seq),
+        createdAt: row.created_at,
+        changedAt: row.created_at,
+      },
+    };
+  }
+
+  async insertMessage(message: Message): Promise<boolean> {
+    const result = await this.pool.query(SQL.insertMessage, messageParams(message));
+    return result.rowCount === 1;
+  }
+
+  async findMessage(id: string): Promise<Message | null> {
+    const { rows } = await this.pool.query<MessageRow>(SQL.findMessage, [id]);
+    return rows[0] ? messageFromRow(rows[0]) : null;
+  }
+
+  async listMessagesBefore(
+    conversationId: string,
+    beforeSeq: number | null,
+    limit: number,
+  ): Promise<Message[]> {
+    const { rows } =
+      beforeSeq === null
+        ? await this.pool.query<MessageRow>(SQL.listMessagesNewest, [conversationId, limit])
+        : await this.pool.query<MessageRow>(SQL.listMessagesBefore, [
+            conversationId,
+            beforeSeq,
+            limit,
+          ]);
+    return rows.map(messageFromRow);
+  }
+
+  async listMessagesAfter(
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<Message[]> {
+    const { rows } = await this.pool.query<MessageRow>(SQL.listMessagesAfter, [
+      conversationId,
+      afterSeq,
+      limit,
+    ]);
+    return rows.map(messageFromRow);
+  }
+
+  async countMessagesAfter(
+    conversationId: string,
+    afterSeq: number,
+    excludeSenderId: string,
+  ): Promise<number> {
+    const { rows } = await this.pool.query<CountRow>(SQL.countMessagesAfter, [
+      conversationId,
+      afterSeq,
+      excludeSenderId,
+    ]);
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  async updateMessage(id: string, patch: MessagePatch): Promise<Message | null> {
+    const { rows } = await this.pool.query<MessageRow>(SQL.updateMessage, [
+      id,
+      patch.content !== undefined,
+      patch.content ?? null,
+      patch.media === undefined ? null : mediaParam(patch.media),
+      patch.type ?? null,
+      patch.updatedAt ?? null,
+      patch.deletedAt ?? null,
+      patch.changedAt,
+    ]);
+    return rows[0] ? messageFromRow(rows[0]) : null;
+  }
+
+  async listMessageEditsSince(
+    conversationIds: readonly string[],
+    after: OrderKey,
+    limit: number,
+  ): Promise<Message[]> {
+    if (conversationIds.length === 0) return [];
+    const { rows } = await this.pool.query<MessageRow>(SQL.listMessageEditsSince, [
+      conversationIds,
+      after.createdAt,
+      after.id,
+      limit,
+    ]);
+    return rows.map(messageFromRow);
+  }
+
+  async listPendingMessageEvents(createdBefore: Date, limit: number): Promise<Message[]> {
+    const { rows } = await this.pool.query<MessageRow>(SQL.listPendingMessageEvents, [
+      createdBefore,
+      limit,
+    ]);
+    return rows.map(messageFromRow);
+  }
+
+  async claimPendingMessageEvent(messageId: string, now: Date, until: Date): Promise<boolean> {
+    const result = await this.pool.query(SQL.claimPendingMessageEvent, [messageId, now, until]);
+    return result.rowCount === 1;
+  }
+
+  async clearPendingMessageEvent(messageId: string): Promise<void> {
+    await this.pool.query(SQL.clearPendingMessageEvent, [messageId]);
+  }
+
+  async countPendingMessageEvents(): Promise<number> {
+    const { rows } = await this.pool.query<CountRow>(SQL.countPendingMessageEvents);
+    return Number(rows[0]?.count ?? 0);
+  }
+}

@@ -1,0 +1,164 @@
+// How participants are stored in PostgreSQL: one row per (conversation, user), keyed by the pair;
+// watermarks are flat columns so one statement compares, moves and reports them.
+import type { Pool } from 'pg';
+import type { Participant, ParticipantRole, Watermark } from '../../../domain/types';
+import type { ParticipantStore, WatermarkMove } from '../../../ports';
+import {
+  columns,
+  PARTICIPANT_COLUMNS,
+  participantFromRow,
+  participantParams,
+  placeholders,
+  watermarkFromRow,
+  type ParticipantRow,
+} from './postgres-mapping';
+
+const COLS = columns(PARTICIPANT_COLUMNS);
+/** What a (re-)join writes: every column but the key. */
+const STATE_COLUMNS = PARTICIPANT_COLUMNS.filter((c) => c !== 'conversation_id' && c !== 'user_id');
+
+/**
+ * Compare-and-set of one watermark that also reports where it stood, in one statement: `old`
+ * locks the row (FOR UPDATE, which under READ COMMITTED waits for a concurrent mover and then
+ * reads its result), `moved` advances it only for a current participant and only forward, and
+ * the statement returns the locked (previous) value. Concurrent moves therefore report disjoint
+ * ranges. $1 conversation, $2 user, $3 seq, $4 message id, $5 receipts time.
+ */
+const advanceWatermarkSql = (kind: 'seen' | 'delivered'): string =>
+  `WITH old AS (
+      SELECT conversation_id, user_id, left_at, ${kind}_message_id AS message_id, ${kind}_seq AS seq
+      FROM participants WHERE conversation_id = $1 AND user_id = $2
+      FOR UPDATE
+    ), moved AS (
+      UPDATE participants p
+      SET ${kind}_seq = $3, ${kind}_message_id = $4, receipts_at = $5
+      FROM old
+      WHERE p.conversation_id = old.conversation_id AND p.user_id = old.user_id
+        AND old.left_at IS NULL AND (old.seq IS NULL OR old.seq < $3::bigint)
+      RETURNING 1
+    )
+    SELECT old.message_id, old.seq, EXISTS (SELECT 1 FROM moved) AS moved FROM old`;
+
+/** Every statement this part runs, exported so tests can EXPLAIN exactly these. */
+export const SQL = {
+  /**
+   * Adds the participant, or re-joins one who left (every state column reset); a current one is
+   * left alone. ON CONFLICT … DO UPDATE … WHERE re-checks `left_at` on the locked, latest row, so
+   * exactly one of many concurrent (re-)joins changes it.
+   */
+  upsertParticipant: `INSERT INTO participants (${COLS}) VALUES (${placeholders(PARTICIPANT_COLUMNS.length)})
+    ON CONFLICT (conversation_id, user_id) DO UPDATE
+    SET ${STATE_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
+    WHERE participants.left_at IS NOT NULL`,
+  findParticipant: `SELECT ${COLS} FROM participants WHERE conversation_id = $1 AND user_id = $2`,
+  listParticipants: `SELECT ${COLS} FROM participants WHERE conversation_id = $1
+    ORDER BY joined_at, user_id`,
+  markParticipantLeft: `UPDATE participants SET left_at = $3
+    WHERE conversation_id = $1 AND user_id = $2 AND left_at IS NULL`,
+  setParticipantRole: `UPDATE participants SET role = $3 WHERE conversation_id = $1 AND user_id = $2`,
+  advanceSeen: advanceWatermarkSql('seen'),
+  advanceDelivered: advanceWatermarkSql('delivered'),
+  listReceiptsChangedSince: `SELECT ${COLS} FROM participants
+    WHERE conversation_id = ANY ($1::text[]) AND receipts_at > $2
+    ORDER BY receipts_at, conversation_id, user_id LIMIT $3`,
+  /** A change is a join or a departure after $2: two index ranges, ordered by the later of both. */
+  listMembershipChangesSince: `SELECT ${COLS} FROM participants
+    WHERE conversation_id = ANY ($1::text[]) AND (joined_at > $2 OR left_at > $2)
+    ORDER BY GREATEST(joined_at, left_at), conversation_id, user_id LIMIT $3`,
+  listConversationsLeftSince: `SELECT ${COLS} FROM participants
+    WHERE user_id = $1 AND left_at > $2
+    ORDER BY left_at, conversation_id`,
+} as const;
+
+interface WatermarkMoveRow {
+  message_id: string | null;
+  seq: string | null;
+  moved: boolean;
+}
+
+export class PostgresParticipantStore implements ParticipantStore {
+  constructor(private readonly pool: Pool) {}
+
+  async upsertParticipant(participant: Participant): Promise<boolean> {
+    const result = await this.pool.query(SQL.upsertParticipant, participantParams(participant));
+    return result.rowCount === 1;
+  }
+
+  async findParticipant(conversationId: string, userId: string): Promise<Participant | null> {
+    const { rows } = await this.pool.query<ParticipantRow>(SQL.findParticipant, [
+      conversationId,
+      userId,
+    ]);
+    return rows[0] ? participantFromRow(rows[0]) : null;
+  }
+
+  async listParticipants(conversationId: string): Promise<Participant[]> {
+    const { rows } = await this.pool.query<ParticipantRow>(SQL.listParticipants, [conversationId]);
+    return rows.map(participantFromRow);
+  }
+
+  async markParticipantLeft(conversationId: string, userId: string, at: Date): Promise<boolean> {
+    const result = await this.pool.query(SQL.markParticipantLeft, [conversationId, userId, at]);
+    return result.rowCount === 1;
+  }
+
+  async setParticipantRole(
+    conversationId: string,
+    userId: string,
+    role: ParticipantRole,
+  ): Promise<void> {
+    await this.pool.query(SQL.setParticipantRole, [conversationId, userId, role]);
+  }
+
+  async advanceWatermark(
+    conversationId: string,
+    userId: string,
+    kind: 'seen' | 'delivered',
+    to: Watermark,
+    at: Date,
+  ): Promise<WatermarkMove> {
+    const { rows } = await this.pool.query<WatermarkMoveRow>(
+      kind === 'seen' ? SQL.advanceSeen : SQL.advanceDelivered,
+      [conversationId, userId, to.seq, to.messageId, at],
+    );
+    const row = rows[0];
+    if (!row) return { moved: false, previous: null };
+    return { moved: row.moved, previous: watermarkFromRow(row.message_id, row.seq) };
+  }
+
+  async listReceiptsChangedSince(
+    conversationIds: readonly string[],
+    since: Date,
+    limit: number,
+  ): Promise<Participant[]> {
+    if (conversationIds.length === 0) return [];
+    const { rows } = await this.pool.query<ParticipantRow>(SQL.listReceiptsChangedSince, [
+      conversationIds,
+      since,
+      limit,
+    ]);
+    return rows.map(participantFromRow);
+  }
+
+  async listMembershipChangesSince(
+    conversationIds: readonly string[],
+    since: Date,
+    limit: number,
+  ): Promise<Participant[]> {
+    if (conversationIds.length === 0) return [];
+    const { rows } = await this.pool.query<ParticipantRow>(SQL.listMembershipChangesSince, [
+      conversationIds,
+      since,
+      limit,
+    ]);
+    return rows.map(participantFromRow);
+  }
+
+  async listConversationsLeftSince(userId: string, since: Date): Promise<Participant[]> {
+    const { rows } = await this.pool.query<ParticipantRow>(SQL.listConversationsLeftSince, [
+      userId,
+      since,
+    ]);
+    return rows.map(participantFromRow);
+  }
+}

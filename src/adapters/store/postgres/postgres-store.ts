@@ -1,0 +1,97 @@
+// PostgresStore: the Store port on PostgreSQL via a pg Pool — every operation one statement, so
+// each is atomic by itself (the send's seq, message and outbox entry included) and no
+// multi-statement transaction is needed. Each aggregate lives in its own file; this composes them
+// on one pool, after the migrations have run.
+import { Pool, type PoolClient } from 'pg';
+import type { Store } from '../../../ports';
+import { composeStore } from '../compose-store';
+import { PostgresConversationStore } from './postgres-conversation-store';
+import { translatingPostgresErrors } from './postgres-errors';
+import { PostgresMessageStore } from './postgres-message-store';
+import { migratePostgres } from './postgres-migrate';
+import { PostgresParticipantStore } from './postgres-participant-store';
+import { PostgresSyncCursorStore } from './postgres-sync-cursor-store';
+import { PostgresUserStore } from './postgres-user-store';
+
+export interface PostgresStoreOptions {
+  /**
+   * Connections the pool opens at most.
+   * @default 10
+   */
+  poolSize?: number;
+  /**
+   * Server-side limit of every statement (`statement_timeout`); one that runs longer is
+   * cancelled and surfaces as UnavailableError.
+   * @default 5000
+   */
+  statementTimeoutMs?: number;
+  /**
+   * How long opening a connection (and `connect`) may take, and how long a query waits for a
+   * free pooled connection, before it fails.
+   * @default 5000
+   */
+  connectTimeoutMs?: number;
+}
+
+export type PostgresStore = Store;
+
+/** Credentials never reach error messages or logs (user:password@, or a password parameter). */
+const redactUrl = (url: string): string =>
+  url.replace(/\/\/[^@/]*@/, '//***@').replace(/([?&]password=)[^&]*/gi, '$1***');
+
+/**
+ * Opens the pool and checks the server answers by checking out the connection the migrations
+ * run on; the pool is ended again when the server does not answer or the migrations fail.
+ */
+async function openMigratedPool(url: string, options: PostgresStoreOptions): Promise<Pool> {
+  const pool = new Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    statement_timeout: options.statementTimeoutMs ?? 5000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    application_name: 'parley',
+  });
+  // An idle pooled connection that dies (server restart, network cut) emits 'error' on the pool;
+  // without a listener that would crash the process. The pool drops the client; the next query
+  // opens a new one, and a failing query surfaces as UnavailableError.
+  pool.on('error', () => undefined);
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`PostgresStore: cannot reach PostgreSQL at ${redactUrl(url)}: ${reason}`, {
+      cause: error,
+    });
+  }
+  try {
+    await migratePostgres(client);
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  return pool;
+}
+
+export const PostgresStore = {
+  /** Opens a pool, fails fast when no server answers, and brings the schema up to date. */
+  async connect(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+    const pool = await openMigratedPool(url, options);
+    let closed: Promise<void> | undefined;
+    const store = composeStore({
+      users: new PostgresUserStore(pool),
+      conversations: new PostgresConversationStore(pool),
+      participants: new PostgresParticipantStore(pool),
+      messages: new PostgresMessageStore(pool),
+      cursors: new PostgresSyncCursorStore(pool),
+      ping: async () => {
+        await pool.query('SELECT 1');
+      },
+      // Idempotent: the pool refuses a second end().
+      close: () => (closed ??= pool.end()),
+    });
+    // Driver and server outages become the domain's UnavailableError: clients get a retryable 503.
+    return translatingPostgresErrors(store);
+  },
+};

@@ -1,0 +1,250 @@
+// The store contract on PostgresStore over a real PostgreSQL (a fresh database per suite), plus
+// races, concurrent migrations, and what only PostgreSQL guarantees: a duplicate send takes no seq.
+import { createServer } from 'node:net';
+import { Client } from 'pg';
+import { PostgresStore } from '../../src/adapters/store/postgres/postgres-store';
+import { UnavailableError } from '../../src/domain/errors';
+import { directConversationId, newObjectId } from '../../src/domain/ids';
+import type { AppendResult } from '../../src/ports';
+import { aConversation, aMessageDraft, aParticipant, aUser } from '../support/factories';
+import { createTestDatabase, type TestDatabase } from '../support/postgres-db';
+import { waitFor } from '../support/wait-for';
+import { describeStoreContract } from './store-contract';
+
+const databases: TestDatabase[] = [];
+
+async function freshDatabase(label: string): Promise<string> {
+  const db = await createTestDatabase(label);
+  databases.push(db);
+  return db.url;
+}
+
+afterAll(async () => {
+  for (const db of databases) await db.drop();
+});
+
+describeStoreContract('PostgresStore', async () =>
+  PostgresStore.connect(await freshDatabase('contract'), { poolSize: 5 }),
+);
+
+describe('PostgresStore under concurrency', () => {
+  let store: PostgresStore;
+  beforeAll(async () => {
+    store = await PostgresStore.connect(await freshDatabase('races'), { poolSize: 5 });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('lets exactly one of 20 parallel inserts of a derived conversation id win', async () => {
+    const id = directConversationId(newObjectId(), newObjectId());
+    const attempts = Array.from({ length: 20 }, (_, i) =>
+      aConversation({ id, type: 'DIRECT', name: `attempt-${i}` }),
+    );
+    const results = await Promise.all(attempts.map((c) => store.insertConversation(c)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = attempts[results.indexOf(true)];
+    expect(await store.findConversation(id)).toEqual(winner);
+  });
+
+  it('lets exactly one of 20 parallel joins, and one of 20 parallel re-joins, of a pair change it', async () => {
+    const c = newObjectId();
+    const u = newObjectId();
+    const joins = Array.from({ length: 20 }, (_, i) =>
+      aParticipant(c, u, { joinedAt: new Date(Date.UTC(2030, 0, 1, 0, 0, i)) }),
+    );
+    const joined = await Promise.all(joins.map((p) => store.upsertParticipant(p)));
+    expect(joined.filter(Boolean)).toHaveLength(1);
+    expect(await store.findParticipant(c, u)).toEqual(joins[joined.indexOf(true)]);
+
+    expect(await store.markParticipantLeft(c, u, new Date('2030-02-01T00:00:00Z'))).toBe(true);
+    const rejoins = Array.from({ length: 20 }, (_, i) =>
+      aParticipant(c, u, { role: 'ADMIN', joinedAt: new Date(Date.UTC(2030, 2, 1, 0, 0, i)) }),
+    );
+    const rejoined = await Promise.all(rejoins.map((p) => store.upsertParticipant(p)));
+    expect(rejoined.filter(Boolean)).toHaveLength(1);
+    expect(await store.findParticipant(c, u)).toEqual(rejoins[rejoined.indexOf(true)]);
+  });
+
+  it('consumes no seq for a duplicate append: the next append gets lastSeq + 1', async () => {
+    const c = aConversation();
+    await store.insertConversation(c);
+    const now = new Date();
+    const first = aMessageDraft(c.id, newObjectId(), { tempId: 't-1' });
+    const appended = await store.appendMessage(first, now, null);
+    expect(appended.kind === 'appended' && appended.message.seq).toBe(1);
+    expect(await store.appendMessage(first, now, null)).toEqual({ kind: 'duplicate' });
+    expect((await store.findConversation(c.id))?.lastSeq).toBe(1);
+    const next = await store.appendMessage(aMessageDraft(c.id, newObjectId()), now, null);
+    expect(next.kind === 'appended' && next.message.seq).toBe(2);
+    expect((await store.listMessagesAfter(c.id, 0, 10)).map((m) => m.seq)).toEqual([1, 2]);
+  });
+
+  it('appends one of 20 parallel sends of the same draft, the rest duplicates, one seq taken', async () => {
+    const c = aConversation();
+    await store.insertConversation(c);
+    await store.appendMessage(aMessageDraft(c.id, newObjectId()), new Date(), null);
+    const before = (await store.findConversation(c.id))?.lastSeq ?? -1;
+    const draft = aMessageDraft(c.id, newObjectId(), { tempId: 'same' });
+    const results: AppendResult[] = await Promise.all(
+      Array.from({ length: 20 }, () => store.appendMessage(draft, new Date(), 'p')),
+    );
+    expect(results.filter((r) => r.kind === 'appended')).toHaveLength(1);
+    expect(results.filter((r) => r.kind === 'duplicate')).toHaveLength(19);
+    const after = await store.findConversation(c.id);
+    expect(after?.lastSeq).toBe(before + 1);
+    expect(after?.lastMessageId).toBe(draft.id);
+    expect((await store.findMessage(draft.id))?.seq).toBe(before + 1);
+  });
+});
+
+describe('PostgresStore migrations', () => {
+  it('lets two stores migrate one fresh database at once, the schema created once', async () => {
+    const url = await freshDatabase('migrate');
+    const stores = await Promise.all([
+      PostgresStore.connect(url, { poolSize: 2 }),
+      PostgresStore.connect(url, { poolSize: 2 }),
+    ]);
+    try {
+      await Promise.all(stores.map((s) => s.ping()));
+      // Both work on the one schema.
+      const c = aConversation();
+      expect(await stores[0].insertConversation(c)).toBe(true);
+      expect(await stores[1].findConversation(c.id)).toEqual(c);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      const runs = await client.query<{ name: string }>('SELECT name FROM parley_migrations');
+      expect(runs.rows.map((r) => r.name)).toEqual(['1733130000000_initial-schema']);
+      const tables = await client.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables
+         WHERE table_schema = 'public' ORDER BY table_name`,
+      );
+      expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'conversations',
+        'messages',
+        'parley_migrations',
+        'participants',
+        'sync_cursors',
+        'users',
+      ]);
+    } finally {
+      await client.end();
+    }
+    // A later start finds nothing to apply.
+    const again = await PostgresStore.connect(url, { poolSize: 1 });
+    await again.close();
+  });
+});
+
+describe('PostgresStore when the database fails a statement', () => {
+  let url: string;
+  let store: PostgresStore;
+  /** Holds a participant's row lock in an open transaction, so the store's next move waits. */
+  let admin: Client;
+  beforeAll(async () => {
+    url = await freshDatabase('failures');
+    store = await PostgresStore.connect(url, { poolSize: 2 });
+    admin = new Client({ connectionString: url });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin.end();
+    await store.close();
+  });
+
+  async function lockedParticipant(): Promise<[string, string]> {
+    const [c, u] = [newObjectId(), newObjectId()];
+    await store.upsertParticipant(aParticipant(c, u));
+    await admin.query('BEGIN');
+    await admin.query(
+      'SELECT 1 FROM participants WHERE conversation_id = $1 AND user_id = $2 FOR UPDATE',
+      [c, u],
+    );
+    return [c, u];
+  }
+  const mark = () => ({ messageId: newObjectId(), seq: 1 });
+
+  it('answers UnavailableError for a statement over its timeout, then works again', async () => {
+    const hasty = await PostgresStore.connect(url, { poolSize: 1, statementTimeoutMs: 200 });
+    try {
+      const [c, u] = await lockedParticipant();
+      try {
+        await expect(hasty.advanceWatermark(c, u, 'seen', mark(), new Date())).rejects.toThrow(
+          UnavailableError,
+        );
+      } finally {
+        await admin.query('ROLLBACK');
+      }
+      expect((await hasty.advanceWatermark(c, u, 'seen', mark(), new Date())).moved).toBe(true);
+    } finally {
+      await hasty.close();
+    }
+  });
+
+  it('answers UnavailableError when the server terminates its connection, then reconnects', async () => {
+    const [c, u] = await lockedParticipant();
+    try {
+      const blocked = store.advanceWatermark(c, u, 'delivered', mark(), new Date());
+      const settled = blocked.catch((e: unknown) => e);
+      await waitFor(
+        async () =>
+          (
+            await admin.query(
+              `SELECT 1 FROM pg_stat_activity WHERE datname = current_database()
+               AND application_name = 'parley' AND wait_event_type = 'Lock'`,
+            )
+          ).rowCount,
+        { what: 'the store to wait on the row lock', intervalMs: 10 },
+      );
+      // What a restart or failover does to every session of the store.
+      await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'parley'`,
+      );
+      expect(await settled).toBeInstanceOf(UnavailableError);
+    } finally {
+      await admin.query('ROLLBACK');
+    }
+    // The pool drops the dead connections (idle ones report on the pool, which listens) and opens new ones.
+    await expect(store.ping()).resolves.toBeUndefined();
+    expect((await store.advanceWatermark(c, u, 'delivered', mark(), new Date())).moved).toBe(true);
+  });
+
+  it('passes other errors through unchanged', async () => {
+    // A domain id that is not 24 hex is a caller bug (check_violation), not an outage.
+    await expect(store.insertUser(aUser({ id: 'not-an-id' }))).rejects.toMatchObject({
+      code: '23514',
+    });
+  });
+});
+
+describe('PostgresStore.connect', () => {
+  it('fails fast with a clear error when nothing listens', async () => {
+    // A port that was just free: bind to 0, read it, release it.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const address = probe.address();
+    await new Promise<void>((resolve, reject) =>
+      probe.close((e) => {
+        if (e) reject(e);
+        else resolve();
+      }),
+    );
+    if (address === null || typeof address === 'string') throw new Error('no TCP port');
+
+    const started = Date.now();
+    const connecting = PostgresStore.connect(
+      `postgres://user:secret@127.0.0.1:${address.port}/parley_test_closed`,
+      { connectTimeoutMs: 300 },
+    );
+    await expect(connecting).rejects.toThrow(
+      /^PostgresStore: cannot reach PostgreSQL at postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/parley_test_closed/,
+    );
+    await expect(connecting).rejects.not.toThrow(/secret/);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
