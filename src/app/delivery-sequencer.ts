@@ -55,6 +55,27 @@ export class DeliverySequencer {
    * conversation must not overlap (the fan-out runs a conversation's events one at a time).
    */
   async admit(conversationId: string, seq: number): Promise<Message[]> {
+    try {
+      return await this.admitInOrder(conversationId, seq);
+    } catch (err) {
+      // Part of a batch may have been passed already: nothing of it was emitted.
+      this.forget(conversationId);
+      throw err;
+    }
+  }
+
+  /**
+   * Drops what this node remembers of a conversation's position, after a batch admit() returned
+   * could not be emitted (the store failed while its frames were built): the event is retried,
+   * and its admit then resumes from the emitted position in the store, so the batch goes out
+   * again rather than being taken for a redelivery. A few messages may go out twice (clients
+   * de-duplicate by id); none is skipped.
+   */
+  forget(conversationId: string): void {
+    this.positions.delete(conversationId);
+  }
+
+  private async admitInOrder(conversationId: string, seq: number): Promise<Message[]> {
     const { store } = this.deps;
     let position = this.positions.get(conversationId);
     if (position) {

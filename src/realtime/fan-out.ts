@@ -92,7 +92,13 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
       case 'message.sent': {
         const p = event.payload;
         const batch = await sequencer.admit(p.conversation_id, p.seq);
-        await deliver(batch, { messageId: p.message_id, socketId: p.socket_id ?? null });
+        try {
+          await deliver(batch, { messageId: p.message_id, socketId: p.socket_id ?? null });
+        } catch (err) {
+          // Not emitted: the retried event must get this batch again, not an empty one.
+          sequencer.forget(p.conversation_id);
+          throw err;
+        }
         const last = batch[batch.length - 1];
         if (last) await sequencer.emitted(p.conversation_id, last.seq);
         return;

@@ -275,4 +275,33 @@ describe('DeliverySequencer', () => {
     expect(await h.admit(1)).toEqual([]);
     expect(h.sleeps()).toBe(0);
   });
+
+  it('after forget(), emits the batch of a retried event again, from the recorded position', async () => {
+    const h = await harness();
+    await sendInOrder(h, 2);
+    await h.sequencer.emitted(h.conversationId, 2);
+    const m = await h.send();
+    expect(await h.admit(m.seq)).toEqual([3]);
+    // Its frames could not be built (the store failed): the fan-out forgets, the event is retried.
+    h.sequencer.forget(h.conversationId);
+    expect(await h.admit(m.seq)).toEqual([3]);
+    expect(await h.admit(m.seq)).toEqual([]);
+  });
+
+  it('loses nothing already passed when the store fails in the middle of an admit', async () => {
+    const h = await harness();
+    await sendInOrder(h, 2);
+    await h.sequencer.emitted(h.conversationId, 2);
+    await h.send(); // 3
+    const four = await h.reserve(); // still being written
+    await h.send(); // 5
+    // 3 is passed, the gap at 4 is waited on, and the next look at the store fails.
+    h.onNextSleep(() => {
+      jest.spyOn(h.store, 'listMessagesAfter').mockRejectedValueOnce(new Error('store down'));
+      return Promise.resolve();
+    });
+    await expect(h.admit(5)).rejects.toThrow('store down');
+    await h.write(four);
+    expect(await h.admit(5)).toEqual([3, 4, 5]);
+  });
 });
