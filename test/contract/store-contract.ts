@@ -1,5 +1,5 @@
 // The store contract: every Store adapter must pass this same suite.
-import { newObjectId } from '../../src/domain/ids';
+import { directConversationId, newObjectId } from '../../src/domain/ids';
 import type { Message } from '../../src/domain/types';
 import type { MessageDraft, Store } from '../../src/ports';
 import {
@@ -560,6 +560,38 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(await store.findSyncCursor(cursor.id, now)).toEqual(cursor);
         expect(await store.findSyncCursor(cursor.id, cursor.expiresAt)).toBeNull();
         expect(await store.findSyncCursor(newObjectId(), now)).toBeNull();
+      });
+    });
+
+    describe('under concurrency', () => {
+      it('lets exactly one of 20 parallel inserts of a derived conversation id win', async () => {
+        const id = directConversationId(newObjectId(), newObjectId());
+        const attempts = Array.from({ length: 20 }, (_, i) =>
+          aConversation({ id, type: 'DIRECT', name: `attempt-${i}` }),
+        );
+        const results = await Promise.all(attempts.map((c) => store.insertConversation(c)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = attempts[results.indexOf(true)];
+        expect(await store.findConversation(id)).toEqual(winner);
+      });
+
+      it('lets exactly one of 20 parallel joins, and one of 20 parallel re-joins, of a pair change it', async () => {
+        const c = newObjectId();
+        const u = newObjectId();
+        const joins = Array.from({ length: 20 }, (_, i) =>
+          aParticipant(c, u, { joinedAt: new Date(Date.UTC(2030, 0, 1, 0, 0, i)) }),
+        );
+        const joined = await Promise.all(joins.map((p) => store.upsertParticipant(p)));
+        expect(joined.filter(Boolean)).toHaveLength(1);
+        expect(await store.findParticipant(c, u)).toEqual(joins[joined.indexOf(true)]);
+
+        expect(await store.markParticipantLeft(c, u, new Date('2030-02-01T00:00:00Z'))).toBe(true);
+        const rejoins = Array.from({ length: 20 }, (_, i) =>
+          aParticipant(c, u, { role: 'ADMIN', joinedAt: new Date(Date.UTC(2030, 2, 1, 0, 0, i)) }),
+        );
+        const rejoined = await Promise.all(rejoins.map((p) => store.upsertParticipant(p)));
+        expect(rejoined.filter(Boolean)).toHaveLength(1);
+        expect(await store.findParticipant(c, u)).toEqual(rejoins[rejoined.indexOf(true)]);
       });
     });
 

@@ -1,8 +1,6 @@
-// Translates the MongoDB driver's transient failures (network, failover, pool cleared, timeouts)
-// into the domain's UnavailableError, so clients get a retryable UNAVAILABLE, never INTERNAL.
+// Tells the MongoDB driver's transient failures (network, failover, pool cleared, timeouts) apart:
+// the ones translating-errors.ts turns into the domain's UnavailableError (a retryable UNAVAILABLE).
 import { MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
-import { UnavailableError } from '../../../domain/errors';
-import type { Store } from '../../../ports';
 
 const TRANSIENT_NAMES =
   /^Mongo(Network|NetworkTimeout|ServerSelection|NotConnected|PoolCleared|PoolClosed|TopologyClosed|WaitQueueTimeout)Error$/;
@@ -20,29 +18,4 @@ export function isTransientMongoError(err: unknown): boolean {
   }
   // mongoose wraps a lost connection in its own error types.
   return /^Mongoose\w*(ServerSelection|NotConnected|Timeout)\w*Error$/.test(err.name);
-}
-
-/** Wraps every method of a store so transient driver errors surface as UnavailableError. */
-export function translatingMongoErrors<S extends Store>(store: S): S {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function' || prop === 'close') return value;
-      return (...args: unknown[]) => {
-        const fn = value as (...a: unknown[]) => unknown;
-        let result: unknown;
-        try {
-          result = fn.apply(target, args);
-        } catch (err) {
-          throw isTransientMongoError(err) ? new UnavailableError('the database', err) : err;
-        }
-        if (result instanceof Promise) {
-          return result.catch((err: unknown) => {
-            throw isTransientMongoError(err) ? new UnavailableError('the database', err) : err;
-          });
-        }
-        return result;
-      };
-    },
-  });
 }

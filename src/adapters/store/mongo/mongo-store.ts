@@ -4,7 +4,8 @@ import type { Store } from '../../../ports';
 import { composeStore } from '../compose-store';
 import { openMongoConnection, type MongoStoreOptions } from './mongo-connection';
 import { MongoConversationStore } from './mongo-conversation-store';
-import { translatingMongoErrors } from './mongo-errors';
+import { isTransientMongoError } from './mongo-errors';
+import { translatingErrors } from '../translating-errors';
 import { MongoMessageStore } from './mongo-message-store';
 import { MongoParticipantStore } from './mongo-participant-store';
 import { MongoSyncCursorStore } from './mongo-sync-cursor-store';
@@ -34,6 +35,6 @@ export const MongoStore = {
       close: () => connection.close(),
     });
     // Driver outages become the domain's UnavailableError: clients get a retryable 503.
-    return translatingMongoErrors(store);
+    return translatingErrors(store, isTransientMongoError);
   },
 };

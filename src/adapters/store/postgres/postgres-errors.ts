@@ -1,8 +1,6 @@
-// Translates PostgreSQL's transient failures (connection lost or refused, server shutting down or
-// full, statement timeouts, serialization failures and deadlocks) into the domain's
-// UnavailableError, so clients get a retryable UNAVAILABLE, never INTERNAL.
-import { UnavailableError } from '../../../domain/errors';
-import type { Store } from '../../../ports';
+// Tells PostgreSQL's transient failures (connection lost or refused, server shutting down or
+// full, statement timeouts, serialization failures and deadlocks) apart, for translating-errors.ts
+// to turn them into the domain's UnavailableError (a retryable UNAVAILABLE, never INTERNAL).
 
 /** Socket-level failures node reports while connecting to or talking with the server. */
 const TRANSIENT_NODE_CODES = new Set([
@@ -48,32 +46,4 @@ export function isTransientPostgresError(err: unknown): boolean {
   if (typeof message === 'string' && TRANSIENT_MESSAGES.test(message)) return true;
   // Connecting to a host name with several addresses fails with an AggregateError of each try.
   return Array.isArray(errors) && errors.length > 0 && errors.every(isTransientPostgresError);
-}
-
-const translated = (err: unknown): unknown =>
-  isTransientPostgresError(err) ? new UnavailableError('the database', err) : err;
-
-/** Wraps every method of a store so transient PostgreSQL errors surface as UnavailableError. */
-export function translatingPostgresErrors<S extends Store>(store: S): S {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function' || prop === 'close') return value;
-      return (...args: unknown[]) => {
-        const fn = value as (...a: unknown[]) => unknown;
-        let result: unknown;
-        try {
-          result = fn.apply(target, args);
-        } catch (err) {
-          throw translated(err);
-        }
-        if (result instanceof Promise) {
-          return result.catch((err: unknown) => {
-            throw translated(err);
-          });
-        }
-        return result;
-      };
-    },
-  });
 }

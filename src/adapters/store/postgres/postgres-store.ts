@@ -6,7 +6,8 @@ import { Pool, type PoolClient } from 'pg';
 import type { Store } from '../../../ports';
 import { composeStore } from '../compose-store';
 import { PostgresConversationStore } from './postgres-conversation-store';
-import { translatingPostgresErrors } from './postgres-errors';
+import { isTransientPostgresError } from './postgres-errors';
+import { translatingErrors } from '../translating-errors';
 import { PostgresMessageStore } from './postgres-message-store';
 import { migratePostgres } from './postgres-migrate';
 import { PostgresParticipantStore } from './postgres-participant-store';
@@ -92,6 +93,6 @@ export const PostgresStore = {
       close: () => (closed ??= pool.end()),
     });
     // Driver and server outages become the domain's UnavailableError: clients get a retryable 503.
-    return translatingPostgresErrors(store);
+    return translatingErrors(store, isTransientPostgresError);
   },
 };
