@@ -39,6 +39,8 @@ const envSchema = z.object({
     .includes('-----BEGIN', { message: 'must be a PEM private key' })
     .optional(),
   JWT_EXPIRES_IN_SECONDS: positiveInt(7 * 24 * 3600),
+  PASSWORD_KDF: z.enum(['standard', 'fast']).default('standard'),
+  NODE_ENV: z.string().optional(),
   CORS_ORIGINS: z.string().default('*'),
   LOG_LEVEL: z
     .string()
@@ -109,6 +111,12 @@ export interface Config {
     /** True when the secret was generated at start (embedded mode only). */
     generated: boolean;
   };
+  /**
+   * Argon2id cost of new password hashes: `standard` (the library's defaults), or `fast` (the
+   * minimum cost, for benchmarks that register thousands of users; refused when NODE_ENV is
+   * production). Existing hashes verify either way. @default 'standard'
+   */
+  passwordKdf: 'standard' | 'fast';
   corsOrigins: '*' | string[];
   logLevel: (typeof LOG_LEVELS)[number];
   limits: {
@@ -195,6 +203,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `JWT_SECRET: required when ${durableStore} is set (or set JWT_PUBLIC_KEY for platform tokens)`,
     ]);
   }
+  if (e.PASSWORD_KDF === 'fast' && e.NODE_ENV === 'production') {
+    throw new ConfigError([
+      'PASSWORD_KDF: fast hashes are for benchmarks only and refused when NODE_ENV=production',
+    ]);
+  }
   const generated = !e.JWT_SECRET && !e.JWT_PUBLIC_KEY;
   return {
     port: e.PORT,
@@ -213,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       expiresInSeconds: e.JWT_EXPIRES_IN_SECONDS,
       generated,
     },
+    passwordKdf: e.PASSWORD_KDF,
     corsOrigins:
       e.CORS_ORIGINS.trim() === '*'
         ? '*'

@@ -28,6 +28,11 @@ async function main(): Promise<void> {
       'neither MONGODB_URL nor DATABASE_URL is set: data lives in memory and is lost when the process stops',
     );
   }
+  if (config.passwordKdf === 'fast') {
+    logger.warn(
+      'PASSWORD_KDF=fast: new password hashes use the minimum Argon2 cost (for benchmarks only; never in production)',
+    );
+  }
   const node = await startNode(config, logger);
   let stopping = false;
   const stop = (signal: string): void => {

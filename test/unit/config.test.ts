@@ -64,6 +64,15 @@ describe('config', () => {
     ).toThrow(/MONGODB_URL, DATABASE_URL: set one of them/);
   });
 
+  it('takes the fast password KDF for benchmarks, never in production', () => {
+    expect(loadConfig({}).passwordKdf).toBe('standard');
+    expect(loadConfig({ PASSWORD_KDF: 'fast' }).passwordKdf).toBe('fast');
+    expect(() => loadConfig({ PASSWORD_KDF: 'fast', NODE_ENV: 'production' })).toThrow(
+      /PASSWORD_KDF: fast hashes are for benchmarks only/,
+    );
+    expect(() => loadConfig({ PASSWORD_KDF: 'cheap' })).toThrow(/PASSWORD_KDF/);
+  });
+
   it('is lenient where a harness might differ: level casing, short secrets', () => {
     expect(loadConfig({ LOG_LEVEL: 'INFO' }).logLevel).toBe('info');
     expect(loadConfig({ LOG_LEVEL: 'warning' }).logLevel).toBe('warn');
