@@ -151,6 +151,9 @@ async function main() {
     process.stdout.write(
       `${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped\n`,
     );
+    // PARLEY_TEST_RESULTS=<file> keeps jest's JSON results (e.g. to count tests per store).
+    if (process.env.PARLEY_TEST_RESULTS)
+      require('node:fs').copyFileSync(summary, process.env.PARLEY_TEST_RESULTS);
     require('node:fs').rmSync(summary, { force: true });
   } catch {
     // jest did not get as far as writing results; its own output says why

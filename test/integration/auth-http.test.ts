@@ -1,22 +1,30 @@
-// REST auth through the real node: register, login, bearer tokens, platform-minted tokens.
+// REST auth through the real node, on every store: register, login, bearer tokens, platform-minted
+// tokens.
 import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { RunningNode } from '../../src/node';
 import { newObjectId } from '../../src/domain/ids';
+import { storeModes, type ModeSetup } from '../support/store-modes';
 import { Api, registerUser, startTestNode, TEST_JWT_SECRET } from '../support/test-node';
 
-describe('auth over HTTP', () => {
+describe.each(storeModes)('auth over HTTP on $name', (mode) => {
+  let setup: ModeSetup;
   let node: RunningNode;
   let api: Api;
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
   beforeAll(async () => {
+    setup = await mode.setup();
     node = await startTestNode({
       JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      ...setup.env,
     });
     api = new Api(node.url);
   });
-  afterAll(() => node.close());
+  afterAll(async () => {
+    await node?.close();
+    await setup?.teardown();
+  });
 
   it('registers, then logs in with any letter case of the username', async () => {
     const username = `Reg${Date.now().toString(36)}`;
