@@ -7,7 +7,7 @@ import { MemoryPresence } from './adapters/presence/memory-presence';
 import { createMemoryStore } from './adapters/store/memory/memory-store';
 import type { Config } from './config';
 import type { Logger } from './observability/logger';
-import type { AdapterMetrics, BusMetrics } from './observability/metrics';
+import type { AdapterMetrics, BusMetrics, StoreMetrics } from './observability/metrics';
 import type { EventBus, Presence, Store } from './ports';
 
 export interface Backends {
@@ -36,7 +36,7 @@ export interface Backends {
 export async function openBackends(
   config: Config,
   logger: Logger,
-  metrics?: BusMetrics & AdapterMetrics,
+  metrics?: BusMetrics & AdapterMetrics & StoreMetrics,
 ): Promise<Backends> {
   const closers: { rank: number; close: () => Promise<void> }[] = [];
   const onClose = (rank: number, close: () => Promise<void>): void => {
@@ -52,14 +52,16 @@ export async function openBackends(
   };
   try {
     let store: Store;
+    const onCommand = metrics && ((kind: 'read' | 'write') => metrics.storeCommand(kind));
     if (config.mongodbUrl) {
       const { MongoStore } = await import('./adapters/store/mongo/mongo-store');
-      store = await MongoStore.connect(config.mongodbUrl);
+      store = await MongoStore.connect(config.mongodbUrl, { ...(onCommand && { onCommand }) });
     } else if (config.databaseUrl) {
       const { PostgresStore } = await import('./adapters/store/postgres/postgres-store');
       store = await PostgresStore.connect(config.databaseUrl, {
         poolSize: config.databasePoolSize,
         statementTimeoutMs: config.databaseStatementTimeoutMs,
+        ...(onCommand && { onCommand }),
       });
     } else {
       store = createMemoryStore();

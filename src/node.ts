@@ -62,7 +62,12 @@ export async function startNode(
     limiters = await openRateLimiters(config, logger.child({ component: 'rate-limit' }));
     const rateLimits = countRateLimits(limiters, metrics);
     const tokens = new TokenService(config.jwt);
-    const auth = new AuthService({ store, hasher: new Argon2Hasher(config.passwordKdf), tokens, clock });
+    const auth = new AuthService({
+      store,
+      hasher: new Argon2Hasher(config.passwordKdf),
+      tokens,
+      clock,
+    });
     const users = new UserService({ store });
     const conversations = new ConversationService({
       store,

@@ -31,6 +31,11 @@ export interface AdapterMetrics {
   adapterMessageReceived(): void;
 }
 
+/** What a durable store reports: each command it sent its database. */
+export interface StoreMetrics {
+  storeCommand(kind: 'read' | 'write'): void;
+}
+
 /** A number read when Prometheus scrapes (queue depth, pending rows); may query a backend. */
 export type GaugeSource = () => number | Promise<number>;
 
@@ -54,7 +59,7 @@ export interface MetricsOptions {
   nodeId: string;
 }
 
-export class Metrics implements BusMetrics, AdapterMetrics {
+export class Metrics implements BusMetrics, AdapterMetrics, StoreMetrics {
   readonly registry = new Registry();
   private readonly received: Counter;
   private readonly delivered: Counter;
@@ -64,6 +69,7 @@ export class Metrics implements BusMetrics, AdapterMetrics {
   private readonly retries: Counter;
   private readonly rateLimitedTotal: Counter<'kind'>;
   private readonly adapterReceived: Counter;
+  private readonly storeCommands: Counter<'kind'>;
   private connectionSource: () => Record<ConnectionTransport, number> = () => ({
     websocket: 0,
     polling: 0,
@@ -154,6 +160,13 @@ export class Metrics implements BusMetrics, AdapterMetrics {
       help: "Messages the Socket.IO Redis adapter's subscriber received (broadcasts, server-side emits, requests; this node's own included).",
       registers,
     });
+    this.storeCommands = new Counter({
+      name: 'parley_store_commands_total',
+      help: 'Commands the store sent its database (PostgreSQL statements, MongoDB data commands), by kind.',
+      labelNames: ['kind'],
+      registers,
+    });
+    for (const kind of ['read', 'write']) this.storeCommands.inc({ kind }, 0);
   }
 
   /** The Content-Type of `render()`'s text (Prometheus exposition format). */
@@ -197,6 +210,10 @@ export class Metrics implements BusMetrics, AdapterMetrics {
 
   adapterMessageReceived(): void {
     this.adapterReceived.inc();
+  }
+
+  storeCommand(kind: 'read' | 'write'): void {
+    this.storeCommands.inc({ kind });
   }
 
   /** Where `parley_connections` reads this node's open connections at each scrape. */

@@ -2,10 +2,12 @@
 import { createServer } from 'node:net';
 import mongoose from 'mongoose';
 import { MongoStore } from '../../src/adapters/store/mongo/mongo-store';
+import { aUser } from '../support/factories';
 import { testMongoUrl } from '../support/mongo-url';
 import { describeStoreContract } from './store-contract';
 
 const contractUrl = testMongoUrl('contract');
+const commandsUrl = testMongoUrl('commands');
 
 /** Test databases would otherwise pile up on a real MongoDB. */
 async function dropDatabase(url: string): Promise<void> {
@@ -19,6 +21,7 @@ async function dropDatabase(url: string): Promise<void> {
 
 afterAll(async () => {
   await dropDatabase(contractUrl);
+  await dropDatabase(commandsUrl);
 });
 
 describeStoreContract('MongoStore', () => MongoStore.connect(contractUrl));
@@ -44,5 +47,22 @@ describe('MongoStore.connect', () => {
       }),
     ).rejects.toThrow(/^MongoStore: cannot reach MongoDB at mongodb:\/\/\*\*\*@127\.0\.0\.1:\d+/);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
+
+describe('MongoStore command counting', () => {
+  it('tells onCommand of each read and write it sends the database', async () => {
+    const kinds: string[] = [];
+    const store = await MongoStore.connect(commandsUrl, { onCommand: (k) => kinds.push(k) });
+    try {
+      kinds.length = 0;
+      const user = aUser();
+      await store.insertUser(user);
+      expect(kinds).toEqual(['write']);
+      await store.findUserById(user.id);
+      expect(kinds).toEqual(['write', 'read']);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -218,3 +218,23 @@ describe('PostgresStore.connect', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 });
+
+describe('PostgresStore command counting', () => {
+  it('tells onCommand of each read and write it sends the database', async () => {
+    const kinds: string[] = [];
+    const store = await PostgresStore.connect(await freshDatabase('commands'), {
+      poolSize: 2,
+      onCommand: (k) => kinds.push(k),
+    });
+    try {
+      kinds.length = 0;
+      const user = aUser();
+      await store.insertUser(user);
+      expect(kinds).toEqual(['write']);
+      await store.findUserById(user.id);
+      expect(kinds).toEqual(['write', 'read']);
+    } finally {
+      await store.close();
+    }
+  });
+});

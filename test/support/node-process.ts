@@ -19,10 +19,22 @@ export interface NodeProcess {
   exited: Promise<number | null>;
 }
 
-export async function spawnNode(env: Record<string, string>, nodeId: string): Promise<NodeProcess> {
-  if (!existsSync(ENTRY))
-    throw new Error(`${ENTRY} is missing: run \`npm run build\` (npm test does it)`);
-  const child = spawn(process.execPath, [ENTRY], {
+export function spawnNode(env: Record<string, string>, nodeId: string): Promise<NodeProcess> {
+  return spawnBuiltNode(ENTRY, env, nodeId);
+}
+
+/**
+ * `spawnNode` with the built server named: for callers compiled outside the source tree (the
+ * bench runs from dist/, where the path relative to this file does not lead to dist/src/main.js).
+ */
+export async function spawnBuiltNode(
+  entry: string,
+  env: Record<string, string>,
+  nodeId: string,
+): Promise<NodeProcess> {
+  if (!existsSync(entry))
+    throw new Error(`${entry} is missing: run \`npm run build\` (npm test does it)`);
+  const child = spawn(process.execPath, [entry], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: '0',

@@ -1,5 +1,6 @@
 // Opens MongoStore's dedicated connection: fail fast when no server answers, bind the models, ensure the indexes.
 import mongoose, { type Connection } from 'mongoose';
+import { mongoCommandKind, type StoreCommandListener } from '../store-commands';
 import { createModels, type MongoModels } from './mongo-models';
 
 export interface MongoStoreOptions {
@@ -8,6 +9,8 @@ export interface MongoStoreOptions {
    * @default 5000
    */
   serverSelectionTimeoutMS?: number;
+  /** Told of every data command the store sends (driver command monitoring). */
+  onCommand?: StoreCommandListener;
 }
 
 /** Credentials never reach error messages or logs. */
@@ -25,7 +28,9 @@ export async function openMongoConnection(
     // The store exists only once connected; during an outage an operation should fail after the
     // server-selection timeout rather than sit in mongoose's own buffer.
     bufferCommands: false,
+    ...(options.onCommand && { monitorCommands: true }),
   });
+
   try {
     await connection.asPromise();
   } catch (error) {
@@ -33,6 +38,13 @@ export async function openMongoConnection(
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`MongoStore: cannot reach MongoDB at ${redactUrl(url)}: ${reason}`, {
       cause: error,
+    });
+  }
+  const { onCommand } = options;
+  if (onCommand) {
+    connection.getClient().on('commandStarted', (event) => {
+      const kind = mongoCommandKind(event.commandName);
+      if (kind) onCommand(kind);
     });
   }
   const models = createModels(connection);

@@ -13,6 +13,7 @@ import { migratePostgres } from './postgres-migrate';
 import { PostgresParticipantStore } from './postgres-participant-store';
 import { PostgresSyncCursorStore } from './postgres-sync-cursor-store';
 import { PostgresUserStore } from './postgres-user-store';
+import { sqlCommandKind, type StoreCommandListener } from '../store-commands';
 
 export interface PostgresStoreOptions {
   /**
@@ -32,6 +33,8 @@ export interface PostgresStoreOptions {
    * @default 5000
    */
   connectTimeoutMs?: number;
+  /** Told of every statement the store sends (not the migrations'). */
+  onCommand?: StoreCommandListener;
 }
 
 export type PostgresStore = Store;
@@ -72,7 +75,25 @@ async function openMigratedPool(url: string, options: PostgresStoreOptions): Pro
     await pool.end().catch(() => undefined);
     throw error;
   }
+  if (options.onCommand) countQueries(pool, options.onCommand);
   return pool;
+}
+
+/** Every statement of the store goes through `pool.query`; this counts each as it is sent. */
+function countQueries(pool: Pool, onCommand: StoreCommandListener): void {
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  const counted = (...args: unknown[]): unknown => {
+    const [first] = args;
+    const text =
+      typeof first === 'string'
+        ? first
+        : typeof first === 'object' && first !== null && 'text' in first
+          ? String(first.text)
+          : '';
+    onCommand(sqlCommandKind(text));
+    return query(...args);
+  };
+  pool.query = counted as Pool['query'];
 }
 
 export const PostgresStore = {
