@@ -52,7 +52,11 @@ export async function openBackends(
   };
   try {
     let store: Store;
-    const onCommand = metrics && ((kind: 'read' | 'write') => metrics.storeCommand(kind));
+    const onCommand =
+      metrics &&
+      ((kind: 'read' | 'write') => {
+        metrics.storeCommand(kind);
+      });
     if (config.mongodbUrl) {
       const { MongoStore } = await import('./adapters/store/mongo/mongo-store');
       store = await MongoStore.connect(config.mongodbUrl, { ...(onCommand && { onCommand }) });
