@@ -152,11 +152,13 @@ export type AppendResult =
   | { kind: 'appended'; message: Message }
   /** The id exists already: a retried (or concurrently repeated) tempId. */
   | { kind: 'duplicate' }
-  | { kind: 'no-conversation' };
+  /** No such conversation, or the sender is not a current participant of it. */
+  | { kind: 'refused' };
 
 export interface MessageStore {
   /**
-   * The send path's one write: takes the conversation's next seq (as `reserveMessageSeq`, with
+   * The send path's one write, and its only store command: when the sender is a current
+   * participant (checked in the same step), takes the conversation's next seq (as `reserveMessageSeq`, with
    * the draft as the last message and `previewContent` its preview) and stores the message at it,
    * with its `message.sent` event pending (the outbox); createdAt = changedAt = the reservation's
    * `at`. Where the database can, this is one atomic step (PostgreSQL: one statement, so a
@@ -203,7 +205,8 @@ export interface MessageStore {
    */
   claimPendingMessageEvent(messageId: string, now: Date, until: Date): Promise<boolean>;
   /** Records that the message's `message.sent` event reached the broker. */
-  clearPendingMessageEvent(messageId: string): Promise<void>;
+  /** Clears the pending marks of several messages in one command (published events, batched). */
+  clearPendingMessageEvents(messageIds: readonly string[]): Promise<void>;
   /** How many messages' `message.sent` events are pending now, of any age (the outbox gauge). */
   countPendingMessageEvents(): Promise<number>;
 }

@@ -20,6 +20,8 @@ import type { SyncService } from './sync-service';
 export interface CommandContext {
   userId: string;
   username: string;
+  /** As when the socket authenticated. */
+  avatarUrl: string | null;
   /** The socket the frame came in on. */
   socketId: string;
 }
@@ -46,7 +48,8 @@ export class CommandHandler {
     const { messages, receipts, sync, signals, store } = deps;
     this.handlers = {
       SEND_MESSAGE: async (ctx, p) => {
-        const { message } = await messages.send(ctx.userId, p.conversationId, {
+        const sender = { id: ctx.userId, username: ctx.username, avatarUrl: ctx.avatarUrl };
+        const { message } = await messages.send(sender, p.conversationId, {
           content: p.content,
           media: p.media,
           tempId: p.tempId,

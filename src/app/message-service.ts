@@ -15,6 +15,7 @@ import type { MediaItem, Message, Participant, User } from '../domain/types';
 import type { MessagePublic, PageOf } from '../protocol/rest';
 import type { Clock, EventBus, Store } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
+import { Batcher } from './batcher';
 import { iso, toMessagePublic } from './views';
 import type { Logger } from '../observability/logger';
 
@@ -47,34 +48,61 @@ export interface SendResult {
   created: boolean;
 }
 
-export class MessageService {
-  constructor(private readonly deps: MessageServiceDeps) {}
+/** Who sends: what the sender's own view of a new message shows of them (no read needed). */
+export type Sender = Pick<User, 'id' | 'username' | 'avatarUrl'>;
 
-  async send(
-    senderId: string,
-    conversationId: string,
-    input: SendMessageInput,
-  ): Promise<SendResult> {
+export class MessageService {
+  /** Published events' outbox marks, cleared many per store command. */
+  private readonly published: Batcher<string>;
+
+  constructor(private readonly deps: MessageServiceDeps) {
+    this.published = new Batcher((ids) => deps.store.clearPendingMessageEvents(ids));
+  }
+
+  /**
+   * A new message's one store command is its append, which also checks the sender's membership
+   * (reads happen only on the exceptional paths: a refusal, a retry, a reply). Errors come in the
+   * order a reader checking step by step would see them: membership, body, idempotency, reply,
+   * rate limit.
+   */
+  async send(sender: Sender, conversationId: string, input: SendMessageInput): Promise<SendResult> {
     const { store, clock, limits } = this.deps;
     const tempId = input.tempId ?? null;
-    await requireMembership(store, conversationId, senderId);
-    const body = checkMessageBody(input.content, input.media ?? [], limits);
+    const membership = () => requireMembership(store, conversationId, sender.id);
+    let body: ReturnType<typeof checkMessageBody>;
+    try {
+      body = checkMessageBody(input.content, input.media ?? [], limits);
+    } catch (err) {
+      await membership();
+      throw err;
+    }
     const replyTo = input.replyToMessageId ?? null;
     const bodyHash = tempId === null ? null : bodyFingerprint(conversationId, body, replyTo);
-    // A retry is answered before the rate limit, so it succeeds even once the limit bites.
-    const retried = tempId === null ? null : await this.findRetry(senderId, tempId, bodyHash);
-    if (retried) return { message: await this.view(retried), created: false };
-    if (replyTo) await requireMessageIn(store, conversationId, replyTo, 'invalid');
-    await this.deps.sendLimiter.consume(senderId);
+    if (replyTo) {
+      await membership();
+      const retried = await this.findRetry(sender.id, tempId, bodyHash);
+      if (retried) return { message: await this.view(retried), created: false };
+      await requireMessageIn(store, conversationId, replyTo, 'invalid');
+    }
+    try {
+      await this.deps.sendLimiter.consume(sender.id);
+    } catch (err) {
+      // A retry is answered even once the limit bites; a non-member still hears that first.
+      await membership();
+      const retried = await this.findRetry(sender.id, tempId, bodyHash);
+      if (retried) return { message: await this.view(retried), created: false };
+      throw err;
+    }
 
-    const id = tempId === null ? newObjectId(clock()) : idempotentMessageId(senderId, tempId);
+    const id = tempId === null ? newObjectId(clock()) : idempotentMessageId(sender.id, tempId);
     const type = deriveMessageType(body.content, body.media);
-    // One write takes the seq and stores the message with its pending message.sent (the outbox).
+    // One write checks membership, takes the seq and stores the message with its pending
+    // message.sent event (the outbox).
     const appended = await store.appendMessage(
       {
         id,
         conversationId,
-        senderId,
+        senderId: sender.id,
         content: body.content,
         type,
         media: body.media,
@@ -87,16 +115,21 @@ export class MessageService {
       clock(),
       previewOf(body.content, type),
     );
-    if (appended.kind === 'no-conversation') throw notFound('conversation');
+    if (appended.kind === 'refused') {
+      await membership();
+      // Joined between the append and the check: as if the send came a moment earlier.
+      throw new AppError('CONFLICT', 'membership changed during the send; retry it');
+    }
     if (appended.kind === 'duplicate') {
-      // A concurrent send with the same tempId won.
-      const original = tempId === null ? null : await this.findRetry(senderId, tempId, bodyHash);
+      // A retry, or a concurrent send with the same tempId won.
+      const original = await this.findRetry(sender.id, tempId, bodyHash);
       if (!original) throw new AppError('CONFLICT', 'message id collision');
       return { message: await this.view(original), created: false };
     }
     const { message } = appended;
     await this.dispatchSent(message, input.originSocketId ?? null);
-    return { message: await this.view(message), created: true };
+    // Nobody has it yet: SENT, whatever the conversation's watermarks say of older messages.
+    return { message: toMessagePublic(message, sender, 'SENT'), created: true };
   }
 
   /**
@@ -118,7 +151,7 @@ export class MessageService {
           timestamp: iso(this.deps.clock()),
         },
       });
-      await this.deps.store.clearPendingMessageEvent(message.id);
+      await this.published.add(message.id);
       return true;
     } catch (err) {
       this.deps.logger.warn(
@@ -229,9 +262,10 @@ export class MessageService {
    */
   private async findRetry(
     senderId: string,
-    tempId: string,
+    tempId: string | null,
     bodyHash: string | null,
   ): Promise<Message | null> {
+    if (tempId === null) return null;
     const existing = await this.deps.store.findMessage(idempotentMessageId(senderId, tempId));
     if (!existing) return null;
     if (existing.senderId !== senderId || existing.bodyHash !== bodyHash) {

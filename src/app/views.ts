@@ -24,7 +24,7 @@ const toMediaPublic = (m: Message['media'][number]): MediaItemPublic => ({
 /** A message as every read shows it: a deleted message keeps its place but not its content. */
 export function toMessagePublic(
   m: Message,
-  sender: User | undefined,
+  sender: Pick<User, 'username' | 'avatarUrl'> | undefined,
   status: MessageStatus,
 ): MessagePublic {
   const deleted = m.deletedAt !== null;

@@ -150,4 +150,5 @@ export interface InterNodeEvents {
 export interface SocketData {
   userId: string;
   username: string;
+  avatarUrl: string | null;
 }

@@ -99,6 +99,7 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
       ({ user, expiresAt }) => {
         socket.data.userId = user.id;
         socket.data.username = user.username;
+        socket.data.avatarUrl = user.avatarUrl;
         expiries.set(socket, expiresAt);
         next();
       },
@@ -159,7 +160,7 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
         });
 
     const gate = new FrameGate(config.limits);
-    const ctx = { userId, username, socketId: socket.id };
+    const ctx = { userId, username, avatarUrl: socket.data.avatarUrl, socketId: socket.id };
 
     /** Transport-level frames first (REFRESH_TOKEN, the TYPING budget), then the commands. */
     const run = async (event: string, payload: unknown): Promise<ServerFrame | null> => {

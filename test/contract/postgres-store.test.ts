@@ -39,13 +39,15 @@ describe('PostgresStore under concurrency', () => {
   it('consumes no seq for a duplicate append: the next append gets lastSeq + 1', async () => {
     const c = aConversation();
     await store.insertConversation(c);
+    const sender = newObjectId();
+    await store.upsertParticipant(aParticipant(c.id, sender));
     const now = new Date();
-    const first = aMessageDraft(c.id, newObjectId(), { tempId: 't-1' });
+    const first = aMessageDraft(c.id, sender, { tempId: 't-1' });
     const appended = await store.appendMessage(first, now, null);
     expect(appended.kind === 'appended' && appended.message.seq).toBe(1);
     expect(await store.appendMessage(first, now, null)).toEqual({ kind: 'duplicate' });
     expect((await store.findConversation(c.id))?.lastSeq).toBe(1);
-    const next = await store.appendMessage(aMessageDraft(c.id, newObjectId()), now, null);
+    const next = await store.appendMessage(aMessageDraft(c.id, sender), now, null);
     expect(next.kind === 'appended' && next.message.seq).toBe(2);
     expect((await store.listMessagesAfter(c.id, 0, 10)).map((m) => m.seq)).toEqual([1, 2]);
   });
@@ -53,9 +55,11 @@ describe('PostgresStore under concurrency', () => {
   it('appends one of 20 parallel sends of the same draft, the rest duplicates, one seq taken', async () => {
     const c = aConversation();
     await store.insertConversation(c);
-    await store.appendMessage(aMessageDraft(c.id, newObjectId()), new Date(), null);
+    const sender = newObjectId();
+    await store.upsertParticipant(aParticipant(c.id, sender));
+    await store.appendMessage(aMessageDraft(c.id, sender), new Date(), null);
     const before = (await store.findConversation(c.id))?.lastSeq ?? -1;
-    const draft = aMessageDraft(c.id, newObjectId(), { tempId: 'same' });
+    const draft = aMessageDraft(c.id, sender, { tempId: 'same' });
     const results: AppendResult[] = await Promise.all(
       Array.from({ length: 20 }, () => store.appendMessage(draft, new Date(), 'p')),
     );

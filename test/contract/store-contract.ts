@@ -289,9 +289,11 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       it('appends at the next seq with the outbox pending, the conversation moved with it', async () => {
         const c = aConversation();
         await store.insertConversation(c);
+        const sender = newObjectId();
+        await store.upsertParticipant(aParticipant(c.id, sender));
         const now = new Date(c.createdAt.getTime() + 1000);
         const draft = (over: Partial<MessageDraft> = {}): MessageDraft =>
-          aMessageDraft(c.id, newObjectId(), over);
+          aMessageDraft(c.id, sender, over);
         const first = draft({ tempId: 'a-1' });
         const appended = await store.appendMessage(first, now, 'preview one');
         expect(appended).toEqual({
@@ -329,18 +331,36 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 
         expect(
           await store.appendMessage(draft({ conversationId: newObjectId() }), now, null),
-        ).toEqual({
-          kind: 'no-conversation',
-        });
+        ).toEqual({ kind: 'refused' });
+      });
+
+      it('refuses an append from anyone but a current participant, taking no seq', async () => {
+        const c = aConversation();
+        await store.insertConversation(c);
+        const [member, gone, stranger] = [newObjectId(), newObjectId(), newObjectId()];
+        await store.upsertParticipant(aParticipant(c.id, member));
+        await store.upsertParticipant(aParticipant(c.id, gone));
+        await store.markParticipantLeft(c.id, gone, new Date());
+        const now = new Date();
+        for (const sender of [gone, stranger])
+          expect(await store.appendMessage(aMessageDraft(c.id, sender), now, 'x')).toEqual({
+            kind: 'refused',
+          });
+        expect((await store.findConversation(c.id))?.lastSeq).toBe(c.lastSeq);
+        expect(await store.listMessagesAfter(c.id, 0, 10)).toEqual([]);
+        const ok = await store.appendMessage(aMessageDraft(c.id, member), now, 'x');
+        expect(ok.kind === 'appended' && ok.message.seq).toBe(c.lastSeq + 1);
       });
 
       it('gives 20 parallel appends to one conversation distinct seqs in creation order', async () => {
         const c = aConversation();
         await store.insertConversation(c);
+        const sender = newObjectId();
+        await store.upsertParticipant(aParticipant(c.id, sender));
         const now = new Date();
         const results = await Promise.all(
           Array.from({ length: 20 }, () =>
-            store.appendMessage(aMessageDraft(c.id, newObjectId()), now, null),
+            store.appendMessage(aMessageDraft(c.id, sender), now, null),
           ),
         );
         const messages = results.map((r) => (r.kind === 'appended' ? r.message : null));
@@ -496,7 +516,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(
           await store.claimPendingMessageEvent(m.id, new Date(t + 30_000), new Date(t + 60_000)),
         ).toBe(true);
-        await store.clearPendingMessageEvent(m.id);
+        await store.clearPendingMessageEvents([m.id]);
         expect(
           await store.claimPendingMessageEvent(m.id, new Date(t + 90_000), new Date(t + 99_000)),
         ).toBe(false);
@@ -517,7 +537,8 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(pending.map((p) => p.id)).toContain(m.id);
         const counted = await store.countPendingMessageEvents();
         expect(counted).toBeGreaterThanOrEqual(1);
-        await store.clearPendingMessageEvent(m.id);
+        await store.clearPendingMessageEvents([m.id, newObjectId()]);
+        await store.clearPendingMessageEvents([]);
         const after = await store.listPendingMessageEvents(new Date('2001-01-01T00:00:01Z'), 1000);
         expect(after.map((p) => p.id)).not.toContain(m.id);
         expect(await store.countPendingMessageEvents()).toBe(counted - 1);

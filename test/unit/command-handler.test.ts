@@ -60,6 +60,7 @@ async function setUp(
   const as = (user: { id: string; username: string }): CommandContext => ({
     userId: user.id,
     username: user.username,
+    avatarUrl: null,
     socketId: `socket-${user.id}`,
   });
   return { commands, logged, typed, group, alice, bob, carol, dave, as };
@@ -186,7 +187,7 @@ describe('CommandHandler', () => {
   it('answers an unknown error with INTERNAL, logging it but leaking nothing', async () => {
     const secret = 'mongodb://admin:hunter2@db.internal/parley';
     const { commands, logged, group, alice, as } = await setUp({
-      findParticipant: () => Promise.reject(new TypeError(`cannot read ${secret}`)),
+      appendMessage: () => Promise.reject(new TypeError(`cannot read ${secret}`)),
     });
     const reply = await commands.execute(
       'SEND_MESSAGE',
@@ -213,7 +214,7 @@ describe('CommandHandler', () => {
 
   it('keeps retryAfterMs on UNAVAILABLE and RATE_LIMITED', async () => {
     const unavailable = await setUp({
-      findConversation: () =>
+      appendMessage: () =>
         Promise.reject(new UnavailableError('the database', new Error('pool cleared'), 2500)),
     });
     expect(

@@ -27,7 +27,7 @@ it('numbers each message of a conversation after the previous one', async () => 
   const sent: string[] = [];
   for (let i = 0; i < 40; i++) {
     sent.push(
-      (await messages.send(user.id, conversation.id, { content: `m${i}`, tempId: `t${i}` })).message
+      (await messages.send(user, conversation.id, { content: `m${i}`, tempId: `t${i}` })).message
         .id,
     );
   }

@@ -69,7 +69,7 @@ function world() {
       return conversation.id;
     },
     async send(from: User, conversationId: string, content = 'hi'): Promise<MessagePublic> {
-      return (await messages.send(from.id, conversationId, { content })).message;
+      return (await messages.send(from, conversationId, { content })).message;
     },
     /** markSeen, returning the one seen move and the delivered move (if any) it published. */
     async seen(reader: User, conversationId: string, messageId?: string) {

@@ -93,7 +93,7 @@ function world() {
       return conversation.id;
     },
     async send(from: User, conversationId: string, content = 'hi'): Promise<MessagePublic> {
-      const { message } = await messages.send(from.id, conversationId, { content });
+      const { message } = await messages.send(from, conversationId, { content });
       w.tick();
       return message;
     },

@@ -48,7 +48,7 @@ export function messageRoutes(
     const { id } = parseInput(conversationIdParams, req.params, 'path');
     parseQuery(noQuery, req.query);
     const body = parseInput(sendMessageBodySchema, req.body, 'body');
-    const result = await messages.send(callerOf(res).id, id, {
+    const result = await messages.send(callerOf(res), id, {
       content: body.content,
       media: body.media,
       replyToMessageId: body.reply_to_message_id,

@@ -29,10 +29,18 @@ export class MemoryMessages implements MessageStore {
     previewContent: string | null,
   ): Promise<AppendResult> {
     // One process, no await before the reservation: a duplicate is caught before it takes a seq.
+    const member = this.s.participants.get(draft.conversationId)?.get(draft.senderId);
+    if (member?.leftAt !== null) return Promise.resolve({ kind: 'refused' });
     if (this.s.messages.has(draft.id)) return Promise.resolve({ kind: 'duplicate' });
+    const checked = () => Promise.resolve(true);
+    const absent = () => Promise.resolve(false);
     return appendByReservation(
-      this.reserve,
-      (m) => this.insertMessage(m),
+      {
+        isCurrentParticipant: checked,
+        exists: absent,
+        reserve: this.reserve,
+        insert: (m) => this.insertMessage(m),
+      },
       draft,
       now,
       previewContent,
@@ -137,8 +145,8 @@ export class MemoryMessages implements MessageStore {
     return Promise.resolve(true);
   }
 
-  clearPendingMessageEvent(messageId: string): Promise<void> {
-    this.s.pendingEvents.delete(messageId);
+  clearPendingMessageEvents(messageIds: readonly string[]): Promise<void> {
+    for (const id of messageIds) this.s.pendingEvents.delete(id);
     return Promise.resolve();
   }
 

@@ -19,6 +19,10 @@ export class MongoMessageStore implements MessageStore {
   constructor(
     private readonly messages: Model<MessageDoc>,
     private readonly reserve: ConversationStore['reserveMessageSeq'],
+    private readonly isCurrentParticipant: (
+      conversationId: string,
+      userId: string,
+    ) => Promise<boolean>,
   ) {}
 
   /** Two single-document writes (no transactions): a duplicate or a crash between them is a hole. */
@@ -28,8 +32,12 @@ export class MongoMessageStore implements MessageStore {
     previewContent: string | null,
   ): Promise<AppendResult> {
     return appendByReservation(
-      this.reserve,
-      (m) => this.insertMessage(m),
+      {
+        isCurrentParticipant: this.isCurrentParticipant,
+        exists: async (id) => (await this.messages.exists({ _id: toObjectId(id) })) !== null,
+        reserve: this.reserve,
+        insert: (m) => this.insertMessage(m),
+      },
       draft,
       now,
       previewContent,
@@ -148,9 +156,13 @@ export class MongoMessageStore implements MessageStore {
     return result.modifiedCount === 1;
   }
 
-  async clearPendingMessageEvent(messageId: string): Promise<void> {
+  async clearPendingMessageEvents(messageIds: readonly string[]): Promise<void> {
+    if (messageIds.length === 0) return;
     // Unset rather than false, so the message also leaves the partial index.
-    await this.messages.updateOne({ _id: toObjectId(messageId) }, { $unset: { event_pending: 1 } });
+    await this.messages.updateMany(
+      { _id: { $in: messageIds.map(toObjectId) } },
+      { $unset: { event_pending: 1 } },
+    );
   }
 
   async countPendingMessageEvents(): Promise<number> {

@@ -19,12 +19,16 @@ export const MongoStore = {
   async connect(url: string, options: MongoStoreOptions = {}): Promise<Store> {
     const { connection, models } = await openMongoConnection(url, options);
     const conversations = new MongoConversationStore(models);
+    const participants = new MongoParticipantStore(models);
     const store = composeStore({
       users: new MongoUserStore(models),
       conversations,
-      participants: new MongoParticipantStore(models),
-      messages: new MongoMessageStore(models.messages, (...args) =>
-        conversations.reserveMessageSeq(...args),
+      participants,
+      messages: new MongoMessageStore(
+        models.messages,
+        (...args) => conversations.reserveMessageSeq(...args),
+        async (conversationId, userId) =>
+          (await participants.findParticipant(conversationId, userId))?.leftAt === null,
       ),
       cursors: new MongoSyncCursorStore(models),
       ping: async () => {

@@ -35,13 +35,17 @@ export const SQL = {
    * reserveMessageSeq does), and the INSERT stores the message at it, pending in the outbox,
    * createdAt = changedAt = the reservation's time. There is deliberately no ON CONFLICT: a
    * duplicate id raises a unique violation that aborts the whole statement, the seq increment
-   * with it, so a retried send consumes no seq; no conversation row, no message (zero rows).
+   * with it, so a retried send consumes no seq; no conversation row, or a sender who is not a
+   * current participant (the EXISTS, on the participants primary key), no message (zero rows).
    * $1 conversation, $2 now, $3 preview content, $4 id, $5 sender, $6 content, $7 type,
    * $8 media, $9 reply to, $10 temp id, $11 body hash, $12 updated at, $13 deleted at.
    */
   appendMessage: `WITH r AS (
       UPDATE conversations SET ${reserveSeqSet('$2', '$4', '$3')}
-      WHERE id = $1
+      WHERE id = $1 AND EXISTS (
+        SELECT 1 FROM participants p
+        WHERE p.conversation_id = $1 AND p.user_id = $5 AND p.left_at IS NULL
+      )
       RETURNING id, last_seq, last_message_at
     )
     INSERT INTO messages (${COLS}, event_pending)
@@ -88,8 +92,8 @@ export const SQL = {
   claimPendingMessageEvent: `UPDATE messages SET event_claimed_until = $3
     WHERE id = $1 AND event_pending
       AND (event_claimed_until IS NULL OR event_claimed_until <= $2)`,
-  clearPendingMessageEvent: `UPDATE messages SET event_pending = false, event_claimed_until = NULL
-    WHERE id = $1 AND event_pending`,
+  clearPendingMessageEvents: `UPDATE messages SET event_pending = false, event_claimed_until = NULL
+    WHERE id = ANY ($1::text[]) AND event_pending`,
   countPendingMessageEvents: `SELECT count(*) AS count FROM messages WHERE event_pending`,
 } as const;
 
@@ -132,7 +136,7 @@ export class PostgresMessageStore implements MessageStore {
       throw err;
     }
     const row = rows[0];
-    if (!row) return { kind: 'no-conversation' };
+    if (!row) return { kind: 'refused' };
     return {
       kind: 'appended',
       message: {
@@ -238,8 +242,9 @@ export class PostgresMessageStore implements MessageStore {
     return result.rowCount === 1;
   }
 
-  async clearPendingMessageEvent(messageId: string): Promise<void> {
-    await this.pool.query(SQL.clearPendingMessageEvent, [messageId]);
+  async clearPendingMessageEvents(messageIds: readonly string[]): Promise<void> {
+    if (messageIds.length === 0) return;
+    await this.pool.query(SQL.clearPendingMessageEvents, [messageIds]);
   }
 
   async countPendingMessageEvents(): Promise<number> {
