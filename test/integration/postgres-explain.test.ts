@@ -206,7 +206,7 @@ const messageCases: Cases<typeof messageSql> = {
   listMessageEditsSince: [syncConversations, recently, '0'.repeat(24), 100],
   listPendingMessageEvents: [new Date(now.getTime() - 5000), 100],
   claimPendingMessageEvent: [message, now, at(630)],
-  clearPendingMessageEvent: [message],
+  clearPendingMessageEvents: [[message]],
   countPendingMessageEvents: [],
 };
 
