@@ -149,7 +149,15 @@ export interface ParticipantStore {
 export type MessageDraft = Omit<Message, 'seq' | 'createdAt' | 'changedAt'>;
 
 export type AppendResult =
-  | { kind: 'appended'; message: Message }
+  | {
+      kind: 'appended';
+      message: Message;
+      /**
+       * Who the message is for, read in the same step: the current participants who joined
+       * before its seq (the sender among them), so the fan-out need not read them again.
+       */
+      participantIds: string[];
+    }
   /** The id exists already: a retried (or concurrently repeated) tempId. */
   | { kind: 'duplicate' }
   /** No such conversation, or the sender is not a current participant of it. */

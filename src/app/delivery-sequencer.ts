@@ -54,9 +54,9 @@ export class DeliverySequencer {
    * when it was already emitted (a redelivery), several when it closes a gap. Calls for one
    * conversation must not overlap (the fan-out runs a conversation's events one at a time).
    */
-  async admit(conversationId: string, seq: number): Promise<Message[]> {
+  async admit(conversationId: string, seq: number, carried?: Message): Promise<Message[]> {
     try {
-      return await this.admitInOrder(conversationId, seq);
+      return await this.admitInOrder(conversationId, seq, carried);
     } catch (err) {
       // Part of a batch may have been passed already: nothing of it was emitted.
       this.forget(conversationId);
@@ -75,7 +75,12 @@ export class DeliverySequencer {
     this.positions.delete(conversationId);
   }
 
-  private async admitInOrder(conversationId: string, seq: number): Promise<Message[]> {
+  /** `carried`: the event's own copy of the message, emitted as is when it is the next one. */
+  private async admitInOrder(
+    conversationId: string,
+    seq: number,
+    carried: Message | undefined,
+  ): Promise<Message[]> {
     const { store } = this.deps;
     let position = this.positions.get(conversationId);
     if (position) {
@@ -104,6 +109,12 @@ export class DeliverySequencer {
       }
       const late = await store.listMessagesAfter(conversationId, seq - 1, 1);
       return late.filter((m) => m.seq === seq);
+    }
+
+    if (carried && seq === position.next) {
+      // In order, and the event has the message: nothing to read.
+      position.next = seq + 1;
+      return [carried];
     }
 
     if (seq > position.next) {

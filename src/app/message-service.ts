@@ -16,6 +16,7 @@ import type { MessagePublic, PageOf } from '../protocol/rest';
 import type { Clock, EventBus, Store } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
 import { Batcher } from './batcher';
+import { sentEventPayload, type SenderProfile } from './sent-event';
 import { iso, toMessagePublic } from './views';
 import type { Logger } from '../observability/logger';
 
@@ -126,8 +127,8 @@ export class MessageService {
       if (!original) throw new AppError('CONFLICT', 'message id collision');
       return { message: await this.view(original), created: false };
     }
-    const { message } = appended;
-    await this.dispatchSent(message, input.originSocketId ?? null);
+    const { message, participantIds } = appended;
+    await this.dispatchSent(message, input.originSocketId ?? null, { sender, participantIds });
     // Nobody has it yet: SENT, whatever the conversation's watermarks say of older messages.
     return { message: toMessagePublic(message, sender, 'SENT'), created: true };
   }
@@ -137,19 +138,15 @@ export class MessageService {
    * did not get through. A failure is logged, not thrown: the message is durable and the outbox
    * relay publishes it later.
    */
-  async dispatchSent(message: Message, originSocketId: string | null = null): Promise<boolean> {
+  async dispatchSent(
+    message: Message,
+    originSocketId: string | null = null,
+    audience?: { sender: SenderProfile; participantIds: string[] },
+  ): Promise<boolean> {
     try {
       await this.deps.bus.publish({
         key: 'message.sent',
-        payload: {
-          message_id: message.id,
-          conversation_id: message.conversationId,
-          seq: message.seq,
-          sender_id: message.senderId,
-          temp_id: message.tempId,
-          socket_id: originSocketId,
-          timestamp: iso(this.deps.clock()),
-        },
+        payload: sentEventPayload(message, originSocketId, this.deps.clock(), audience),
       });
       await this.published.add(message.id);
       return true;

@@ -1,5 +1,6 @@
 // Bus events: what MessageService publishes and the consumer handles (docs/PROTOCOL.md §8.2, snake_case).
 import { z } from 'zod';
+import { mediaListSchema } from './common';
 
 const base = { timestamp: z.string() };
 
@@ -13,6 +14,24 @@ export const messageSentEventSchema = z.object({
   temp_id: z.string().nullable(),
   /** The sending socket, so the sender's other devices get NEW_MESSAGE and that one does not. */
   socket_id: z.string().nullish(),
+  /**
+   * Everything the consumer needs to emit the message without reading the store. Absent when
+   * the outbox relay republishes an event (then the consumer reads the message and its
+   * participants).
+   */
+  message: z
+    .object({
+      content: z.string().nullable(),
+      type: z.enum(['TEXT', 'IMAGE', 'VIDEO', 'MIXED']),
+      media: mediaListSchema,
+      reply_to_message_id: z.string().nullable(),
+      created_at: z.string().datetime(),
+      sender_username: z.string(),
+      sender_avatar: z.string().nullable(),
+      /** The current participants when it got its seq (the sender included): its audience. */
+      participant_ids: z.array(z.string()),
+    })
+    .optional(),
 });
 
 /** The move: from just after `previous_seq` (0: from the start) up to `seq`, inclusive. */

@@ -5,7 +5,8 @@
 import type { DeliverySequencer } from '../app/delivery-sequencer';
 import type { MessageService } from '../app/message-service';
 import type { ReceiptService } from '../app/receipt-service';
-import { toMessageFrame } from '../app/views';
+import { carriedMessage, type CarriedMessage } from '../app/sent-event';
+import { toMessageFrame, toMessagePublic } from '../app/views';
 import type { Message, Participant } from '../domain/types';
 import type { Logger } from '../observability/logger';
 import type { BusEvent } from '../protocol/events';
@@ -42,6 +43,20 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
 
   const current = (participants: Participant[]): string[] =>
     participants.filter((p) => p.leftAt === null).map((p) => p.userId);
+
+  /** NEW_MESSAGE of a message its event carried, with its audience: no read. */
+  const deliverCarried = (
+    { message, sender, participantIds }: CarriedMessage,
+    origin: { messageId: string; socketId: string | null },
+  ): void => {
+    // Nobody has it yet: SENT.
+    const payload = toMessageFrame(toMessagePublic(message, sender, 'SENT'));
+    delivery.deliver(
+      participantIds.filter((id) => id !== message.senderId),
+      payload,
+    );
+    emit([message.senderId], 'NEW_MESSAGE', payload, origin.socketId);
+  };
 
   /** NEW_MESSAGE of each message, in order, to current participants (the origin socket excluded). */
   const deliver = async (
@@ -91,9 +106,13 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
     switch (event.key) {
       case 'message.sent': {
         const p = event.payload;
-        const batch = await sequencer.admit(p.conversation_id, p.seq);
+        const carried = carriedMessage(p);
+        const batch = await sequencer.admit(p.conversation_id, p.seq, carried?.message);
         try {
-          await deliver(batch, { messageId: p.message_id, socketId: p.socket_id ?? null });
+          const origin = { messageId: p.message_id, socketId: p.socket_id ?? null };
+          if (carried && batch.length === 1 && batch[0] === carried.message)
+            deliverCarried(carried, origin);
+          else await deliver(batch, origin);
         } catch (err) {
           // Not emitted: the retried event must get this batch again, not an empty one.
           sequencer.forget(p.conversation_id);

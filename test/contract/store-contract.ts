@@ -299,6 +299,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(appended).toEqual({
           kind: 'appended',
           message: { ...first, seq: c.lastSeq + 1, createdAt: now, changedAt: now },
+          participantIds: [sender],
         });
         expect(await store.findMessage(first.id)).toEqual(
           appended.kind === 'appended' ? appended.message : null,
@@ -350,6 +351,20 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(await store.listMessagesAfter(c.id, 0, 10)).toEqual([]);
         const ok = await store.appendMessage(aMessageDraft(c.id, member), now, 'x');
         expect(ok.kind === 'appended' && ok.message.seq).toBe(c.lastSeq + 1);
+      });
+
+      it('names who a message is for: current participants who joined before its seq', async () => {
+        const c = aConversation({ lastSeq: 4 });
+        await store.insertConversation(c);
+        const [early, late, gone] = [newObjectId(), newObjectId(), newObjectId()];
+        await store.upsertParticipant(aParticipant(c.id, early, { joinedSeq: 0 }));
+        await store.upsertParticipant(aParticipant(c.id, gone, { joinedSeq: 1 }));
+        await store.markParticipantLeft(c.id, gone, new Date());
+        // Joined at a seq the message does not come after (as a join racing the send).
+        await store.upsertParticipant(aParticipant(c.id, late, { joinedSeq: 5 }));
+        const appended = await store.appendMessage(aMessageDraft(c.id, early), new Date(), 'x');
+        expect(appended.kind === 'appended' && appended.message.seq).toBe(5);
+        expect(appended.kind === 'appended' && appended.participantIds).toEqual([early]);
       });
 
       it('gives 20 parallel appends to one conversation distinct seqs in creation order', async () => {

@@ -304,4 +304,19 @@ describe('DeliverySequencer', () => {
     await h.write(four);
     expect(await h.admit(5)).toEqual([3, 4, 5]);
   });
+
+  it("emits an in-order event's own copy of the message without reading the store", async () => {
+    const h = await harness();
+    await sendInOrder(h, 1);
+    const m = await h.send();
+    const reads = jest.spyOn(h.store, 'listMessagesAfter');
+    expect(await h.sequencer.admit(h.conversationId, m.seq, m)).toEqual([m]);
+    expect(reads).not.toHaveBeenCalled();
+    // Out of order, the copy is not enough: the gap is read from the store.
+    await h.send(); // 3, its event late
+    const four = await h.send();
+    const batch = await h.sequencer.admit(h.conversationId, four.seq, four);
+    expect(batch.map((x) => x.seq)).toEqual([3, 4]);
+    expect(reads).toHaveBeenCalled();
+  });
 });

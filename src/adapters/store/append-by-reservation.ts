@@ -1,11 +1,11 @@
 // `appendMessage` for stores without multi-document atomicity: the seq reservation and the insert
 // are two single-document writes after a membership read, so a duplicate or a crash between them
 // leaves a hole.
-import type { Message } from '../../domain/types';
+import type { Message, Participant } from '../../domain/types';
 import type { AppendResult, ConversationStore, MessageDraft } from '../../ports';
 
 export interface ReservationSteps {
-  isCurrentParticipant: (conversationId: string, userId: string) => Promise<boolean>;
+  listParticipants: (conversationId: string) => Promise<Participant[]>;
   /** Whether a message with this id is stored (a retried tempId is caught before taking a seq). */
   exists: (messageId: string) => Promise<boolean>;
   reserve: ConversationStore['reserveMessageSeq'];
@@ -18,9 +18,9 @@ export async function appendByReservation(
   now: Date,
   previewContent: string | null,
 ): Promise<AppendResult> {
-  const { isCurrentParticipant, exists, reserve, insert } = steps;
-  if (!(await isCurrentParticipant(draft.conversationId, draft.senderId)))
-    return { kind: 'refused' };
+  const { listParticipants, exists, reserve, insert } = steps;
+  const current = (await listParticipants(draft.conversationId)).filter((p) => p.leftAt === null);
+  if (!current.some((p) => p.userId === draft.senderId)) return { kind: 'refused' };
   // Only a tempId's id can repeat; a concurrent repeat still collides at the insert (a hole).
   if (draft.tempId !== null && (await exists(draft.id))) return { kind: 'duplicate' };
   const reserved = await reserve(draft.conversationId, now, {
@@ -34,5 +34,7 @@ export async function appendByReservation(
     createdAt: reserved.at,
     changedAt: reserved.at,
   };
-  return (await insert(message)) ? { kind: 'appended', message } : { kind: 'duplicate' };
+  if (!(await insert(message))) return { kind: 'duplicate' };
+  const participantIds = current.filter((p) => p.joinedSeq < message.seq).map((p) => p.userId);
+  return { kind: 'appended', message, participantIds };
 }

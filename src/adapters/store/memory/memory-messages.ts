@@ -29,14 +29,14 @@ export class MemoryMessages implements MessageStore {
     previewContent: string | null,
   ): Promise<AppendResult> {
     // One process, no await before the reservation: a duplicate is caught before it takes a seq.
-    const member = this.s.participants.get(draft.conversationId)?.get(draft.senderId);
-    if (member?.leftAt !== null) return Promise.resolve({ kind: 'refused' });
+    const records = [...(this.s.participants.get(draft.conversationId)?.values() ?? [])];
+    if (!records.some((p) => p.userId === draft.senderId && p.leftAt === null))
+      return Promise.resolve({ kind: 'refused' });
     if (this.s.messages.has(draft.id)) return Promise.resolve({ kind: 'duplicate' });
-    const checked = () => Promise.resolve(true);
     const absent = () => Promise.resolve(false);
     return appendByReservation(
       {
-        isCurrentParticipant: checked,
+        listParticipants: () => Promise.resolve(records.map(copy)),
         exists: absent,
         reserve: this.reserve,
         insert: (m) => this.insertMessage(m),

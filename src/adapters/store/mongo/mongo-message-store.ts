@@ -2,7 +2,7 @@
 // the document also carries its pending `message.sent` event (the outbox).
 import type { Model } from 'mongoose';
 import type { OrderKey } from '../../../domain/ordering';
-import type { Message } from '../../../domain/types';
+import type { Message, Participant } from '../../../domain/types';
 import type {
   AppendResult,
   ConversationStore,
@@ -19,10 +19,7 @@ export class MongoMessageStore implements MessageStore {
   constructor(
     private readonly messages: Model<MessageDoc>,
     private readonly reserve: ConversationStore['reserveMessageSeq'],
-    private readonly isCurrentParticipant: (
-      conversationId: string,
-      userId: string,
-    ) => Promise<boolean>,
+    private readonly listParticipants: (conversationId: string) => Promise<Participant[]>,
   ) {}
 
   /** Two single-document writes (no transactions): a duplicate or a crash between them is a hole. */
@@ -33,7 +30,7 @@ export class MongoMessageStore implements MessageStore {
   ): Promise<AppendResult> {
     return appendByReservation(
       {
-        isCurrentParticipant: this.isCurrentParticipant,
+        listParticipants: this.listParticipants,
         exists: async (id) => (await this.messages.exists({ _id: toObjectId(id) })) !== null,
         reserve: this.reserve,
         insert: (m) => this.insertMessage(m),

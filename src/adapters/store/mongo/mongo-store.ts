@@ -27,8 +27,7 @@ export const MongoStore = {
       messages: new MongoMessageStore(
         models.messages,
         (...args) => conversations.reserveMessageSeq(...args),
-        async (conversationId, userId) =>
-          (await participants.findParticipant(conversationId, userId))?.leftAt === null,
+        (conversationId) => participants.listParticipants(conversationId),
       ),
       cursors: new MongoSyncCursorStore(models),
       ping: async () => {

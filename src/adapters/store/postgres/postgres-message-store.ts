@@ -52,7 +52,10 @@ export const SQL = {
     SELECT $4, r.id, r.last_seq, $5, $6, $7, $8::jsonb, $9, $10, $11,
       r.last_message_at, $12::timestamptz, $13::timestamptz, r.last_message_at, true
     FROM r
-    RETURNING seq, created_at`,
+    RETURNING seq, created_at, ARRAY(
+      SELECT p.user_id::text FROM participants p
+      WHERE p.conversation_id = $1 AND p.left_at IS NULL AND p.joined_seq < messages.seq
+    ) AS participant_ids`,
   /** Tests and tools: false when the message collides (its id, or its sender+tempId or seq). */
   insertMessage: `INSERT INTO messages (${COLS}, event_pending)
     VALUES (${placeholders(MESSAGE_COLUMNS.length)}, true)
@@ -100,6 +103,7 @@ export const SQL = {
 interface AppendedRow {
   seq: string;
   created_at: Date;
+  participant_ids: string[];
 }
 
 interface CountRow {
@@ -145,6 +149,7 @@ export class PostgresMessageStore implements MessageStore {
         createdAt: row.created_at,
         changedAt: row.created_at,
       },
+      participantIds: row.participant_ids,
     };
   }
 
