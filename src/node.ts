@@ -150,23 +150,27 @@ export async function startNode(
     gate.install(server);
 
     const fanOutLog = logger.child({ component: 'fan-out' });
+    const sequencer = new DeliverySequencer({
+      store,
+      clock,
+      onHole: (conversationId, seq) => {
+        logger.warn({ conversationId, seq }, 'seq passed over as a hole by live delivery');
+      },
+      onRecordFailed: (err) => {
+        fanOutLog.warn({ err }, 'recording emitted positions failed');
+      },
+    });
     await bus.subscribe(
       createFanOut({
         io,
         store,
         messages,
         receipts,
-        sequencer: new DeliverySequencer({
-          store,
-          clock,
-          onHole: (conversationId, seq) => {
-            logger.warn({ conversationId, seq }, 'seq passed over as a hole by live delivery');
-          },
-        }),
+        sequencer,
         delivery: createLocalDelivery(io, {
           clustered: backends.socketAdapter !== undefined,
           onDelivered: (userId, conversationId, mark) => {
-            receipts.confirmDelivered(userId, conversationId, mark).catch((err: unknown) => {
+            receipts.acknowledgeDelivered(userId, conversationId, mark, (err) => {
               fanOutLog.warn({ err, messageId: mark.messageId }, 'delivery receipt failed');
             });
           },
@@ -206,7 +210,12 @@ export async function startNode(
       // consumer handlers; cancelling the consumers hands this node's partitions to another.
       const settled = await finishesWithin(
         left(),
-        Promise.all([gate.idle(), backends.stopConsuming(), relay.stop()]),
+        Promise.all([
+          gate.idle(),
+          // The emitted positions go in too, so the node taking over resumes right after them.
+          backends.stopConsuming().then(() => sequencer.recorded()),
+          relay.stop(),
+        ]),
       );
       // 3. Clients go (raw 1012, Socket.IO transport close); they come back elsewhere and SYNC.
       await closeClientsForRestart(io, Math.min(left(), CLIENT_CLOSE_MS));

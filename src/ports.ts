@@ -25,6 +25,12 @@ export interface WatermarkMove {
   previous: Watermark | null;
 }
 
+/** How far live delivery has emitted a conversation (batched: one command for many). */
+export interface EmittedMark {
+  conversationId: string;
+  seq: number;
+}
+
 /** A conversation-list position: conversations sort by (updatedAt, id) descending. */
 export interface ActivityKey {
   updatedAt: Date;
@@ -89,7 +95,7 @@ export interface ConversationStore {
     preview: LastMessagePreview,
   ): Promise<SeqReservation | null>;
   /** Moves the conversation's emitted position forward to `seq` (never back). */
-  recordEmittedSeq(conversationId: string, seq: number): Promise<void>;
+  recordEmittedSeqs(marks: readonly EmittedMark[]): Promise<void>;
   /** Replaces the preview text when `messageId` is still the conversation's last message. */
   replaceLastMessagePreview(
     conversationId: string,

@@ -3,7 +3,8 @@
 // publish finish first), so the sequencer reads the store to fill a gap before passing it, and
 // waits a moment for a send still being written; a seq that stays empty that long is a hole.
 import type { Message } from '../domain/types';
-import type { Clock, Store } from '../ports';
+import type { Clock, EmittedMark, Store } from '../ports';
+import { Batcher } from './batcher';
 
 /** Conversations whose position is remembered; the least recently used are forgotten. */
 const MAX_TRACKED = 100_000;
@@ -35,6 +36,9 @@ export interface DeliverySequencerOptions {
 export class DeliverySequencer {
   private readonly positions = new Map<string, Position>();
   private readonly holdMs: number;
+  /** Emitted positions of every conversation, recorded many per store command. */
+  private readonly emittedMarks: Batcher<EmittedMark>;
+  private readonly recording = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: {
@@ -42,11 +46,14 @@ export class DeliverySequencer {
       clock: Clock;
       /** Told of every seq passed over as a hole (for logs and metrics). */
       onHole?: (conversationId: string, seq: number) => void;
+      /** Told when recording an emitted position failed (for logs). */
+      onRecordFailed?: (err: unknown) => void;
       sleep?: (ms: number) => Promise<void>;
     },
     options: DeliverySequencerOptions = {},
   ) {
     this.holdMs = options.holdMs ?? 2000;
+    this.emittedMarks = new Batcher((marks) => deps.store.recordEmittedSeqs(marks));
   }
 
   /**
@@ -167,9 +174,21 @@ export class DeliverySequencer {
    * Records that the conversation was emitted up to `seq`, once its frames are out (recorded
    * before emitting, a crash in between would make the next node skip them). A node taking the
    * partition over resumes after it; a crash between emit and record re-emits, never skips.
+   * Nothing waits for the record: the marks of every conversation go to the store together,
+   * several of one conversation as its highest, and one that fails is only logged (the next
+   * record covers it; until then a takeover re-emits a few messages).
    */
-  async emitted(conversationId: string, seq: number): Promise<void> {
-    await this.deps.store.recordEmittedSeq(conversationId, seq);
+  emitted(conversationId: string, seq: number): void {
+    const record = this.emittedMarks.add({ conversationId, seq });
+    this.recording.add(record);
+    record
+      .catch((err: unknown) => this.deps.onRecordFailed?.(err))
+      .finally(() => this.recording.delete(record));
+  }
+
+  /** Resolves once every emitted position handed in so far is recorded (or failed): shutdown. */
+  async recorded(): Promise<void> {
+    await Promise.allSettled([...this.recording]);
   }
 
   /**

@@ -22,7 +22,44 @@ export interface StatusReport {
 }
 
 export class ReceiptService {
+  /** Per `conversation:user`: the highest acknowledged mark not yet written. */
+  private readonly unwritten = new Map<
+    string,
+    { mark: Watermark; onError: (err: unknown) => void }
+  >();
+  /** Pairs whose delivered watermark is being written right now. */
+  private readonly writing = new Set<string>();
+
   constructor(private readonly deps: { store: Store; bus: EventBus; clock: Clock }) {}
+
+  /**
+   * A device acknowledged a NEW_MESSAGE (realtime, the message is known). Acknowledgements of one
+   * recipient in one conversation are coalesced: while one move is being written, later ones
+   * wait, and only the highest of them is written next (a watermark covers everything below it).
+   */
+  acknowledgeDelivered(
+    userId: string,
+    conversationId: string,
+    mark: Watermark,
+    onError: (err: unknown) => void,
+  ): void {
+    const key = `${conversationId}:${userId}`;
+    const queued = this.unwritten.get(key);
+    if (!queued || queued.mark.seq < mark.seq) this.unwritten.set(key, { mark, onError });
+    if (!this.writing.has(key)) void this.writeAcknowledged(key, userId, conversationId);
+  }
+
+  private async writeAcknowledged(key: string, userId: string, conversationId: string) {
+    this.writing.add(key);
+    try {
+      for (let next = this.unwritten.get(key); next; next = this.unwritten.get(key)) {
+        this.unwritten.delete(key);
+        await this.confirmDelivered(userId, conversationId, next.mark).catch(next.onError);
+      }
+    } finally {
+      this.writing.delete(key);
+    }
+  }
 
   /**
    * Moves the reader's seen watermark forward (an older id is a no-op) and delivered with it.

@@ -119,7 +119,7 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
           throw err;
         }
         const last = batch[batch.length - 1];
-        if (last) await sequencer.emitted(p.conversation_id, last.seq);
+        if (last) sequencer.emitted(p.conversation_id, last.seq);
         return;
       }
       case 'message.delivered': {

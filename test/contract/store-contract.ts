@@ -101,9 +101,21 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
           await store.reserveMessageSeq(newObjectId(), t1, { messageId: m1, content: 'x' }),
         ).toBeNull();
 
-        await store.recordEmittedSeq(c.id, 2);
-        await store.recordEmittedSeq(c.id, 1); // never back
+        await store.recordEmittedSeqs([{ conversationId: c.id, seq: 2 }]);
+        await store.recordEmittedSeqs([{ conversationId: c.id, seq: 1 }]); // never back
         expect((await store.findConversation(c.id))?.emittedSeq).toBe(2);
+        // Many conversations in one call, one of them twice: the highest counts.
+        const other = aConversation();
+        await store.insertConversation(other);
+        await store.recordEmittedSeqs([
+          { conversationId: other.id, seq: 7 },
+          { conversationId: c.id, seq: 5 },
+          { conversationId: other.id, seq: 3 },
+          { conversationId: newObjectId(), seq: 9 },
+        ]);
+        expect((await store.findConversation(c.id))?.emittedSeq).toBe(5);
+        expect((await store.findConversation(other.id))?.emittedSeq).toBe(7);
+        await store.recordEmittedSeqs([]);
         await store.replaceLastMessagePreview(c.id, newObjectId(), 'not last');
         await store.replaceLastMessagePreview(c.id, m2, 'edited');
         expect((await store.findConversation(c.id))?.lastMessageContent).toBe('edited');

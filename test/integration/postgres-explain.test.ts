@@ -146,7 +146,7 @@ const conversationCases: Cases<typeof conversationSql> = {
   ],
   findConversation: [conversation],
   reserveMessageSeq: [conversation, now, idOf('next'), 'preview'],
-  recordEmittedSeq: [conversation, 501],
+  recordEmittedSeqs: [[conversation], [501]],
   replaceLastMessagePreview: [conversation, message, 'edited'],
   listConversationsOfUser: [user, 20],
   listConversationsOfUserBefore: [user, at(-60), idOf('d1'), 20],

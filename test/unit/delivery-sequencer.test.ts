@@ -279,7 +279,8 @@ describe('DeliverySequencer', () => {
   it('after forget(), emits the batch of a retried event again, from the recorded position', async () => {
     const h = await harness();
     await sendInOrder(h, 2);
-    await h.sequencer.emitted(h.conversationId, 2);
+    h.sequencer.emitted(h.conversationId, 2);
+    await h.sequencer.recorded();
     const m = await h.send();
     expect(await h.admit(m.seq)).toEqual([3]);
     // Its frames could not be built (the store failed): the fan-out forgets, the event is retried.
@@ -291,7 +292,8 @@ describe('DeliverySequencer', () => {
   it('loses nothing already passed when the store fails in the middle of an admit', async () => {
     const h = await harness();
     await sendInOrder(h, 2);
-    await h.sequencer.emitted(h.conversationId, 2);
+    h.sequencer.emitted(h.conversationId, 2);
+    await h.sequencer.recorded();
     await h.send(); // 3
     const four = await h.reserve(); // still being written
     await h.send(); // 5

@@ -55,6 +55,7 @@ function world() {
     store,
     messages,
     receipts,
+    movesSince,
     async user(): Promise<User> {
       const u = aUser();
       await store.insertUser(u);
@@ -206,5 +207,42 @@ describe('ReceiptService.statusReports', () => {
     const reports = await w.receipts.statusReports(seen, 'SEEN');
     expect(reports).toHaveLength(100);
     expect(ids(reports)).toEqual(sent.slice(50).map((m) => m.id));
+  });
+});
+
+describe('ReceiptService.acknowledgeDelivered', () => {
+  it('coalesces acknowledgements arriving while a move is written: one more write, to the highest', async () => {
+    const w = world();
+    const [alice, bob] = [await w.user(), await w.user()];
+    const group = await w.group(alice, bob);
+    const sent: MessagePublic[] = [];
+    for (let i = 0; i < 4; i++) sent.push(await w.send(alice, group, `m${i}`));
+    const original = w.store.advanceWatermark.bind(w.store);
+    let resolveDone: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    const writes = jest.spyOn(w.store, 'advanceWatermark').mockImplementation(async (...args) => {
+      const result = await original(...args);
+      if (writes.mock.calls.length === 2) setImmediate(resolveDone);
+      return result;
+    });
+    const failures: unknown[] = [];
+    const ack = (i: number) => {
+      const m = sent[i]!;
+      w.receipts.acknowledgeDelivered(bob.id, group, { messageId: m.id, seq: m.seq }, (err) =>
+        failures.push(err),
+      );
+    };
+    ack(0); // written at once
+    ack(2); // these wait for it, and only the highest is written
+    ack(1);
+    ack(3);
+    await done;
+    expect(writes.mock.calls.map((c) => c[3].seq)).toEqual([sent[0]!.seq, sent[3]!.seq]);
+    expect(failures).toEqual([]);
+    expect((await w.store.findParticipant(group, bob.id))?.delivered?.seq).toBe(sent[3]!.seq);
+    expect(w.movesSince(0, 'message.delivered').map((m) => m.seq)).toEqual([
+      sent[0]!.seq,
+      sent[3]!.seq,
+    ]);
   });
 });

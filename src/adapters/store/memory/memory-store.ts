@@ -7,6 +7,7 @@ import type {
   Watermark,
 } from '../../../domain/types';
 import type {
+  EmittedMark,
   ActivityKey,
   ConversationStore,
   LastMessagePreview,
@@ -89,9 +90,11 @@ class MemoryConversations implements ConversationStore {
     return Promise.resolve({ seq: c.lastSeq, at: new Date(at) });
   }
 
-  recordEmittedSeq(conversationId: string, seq: number): Promise<void> {
-    const c = this.s.conversations.get(conversationId);
-    if (c && c.emittedSeq < seq) c.emittedSeq = seq;
+  recordEmittedSeqs(marks: readonly EmittedMark[]): Promise<void> {
+    for (const { conversationId, seq } of marks) {
+      const c = this.s.conversations.get(conversationId);
+      if (c && c.emittedSeq < seq) c.emittedSeq = seq;
+    }
     return Promise.resolve();
   }
 

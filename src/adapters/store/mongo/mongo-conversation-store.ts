@@ -1,6 +1,7 @@
 // How conversations are stored in MongoDB: one document each, which also allocates message seqs.
 import type { Conversation } from '../../../domain/types';
 import type {
+  EmittedMark,
   ActivityKey,
   ConversationStore,
   LastMessagePreview,
@@ -47,10 +48,16 @@ export class MongoConversationStore implements ConversationStore {
     return { seq: doc.last_seq ?? 1, at: doc.last_message_at };
   }
 
-  async recordEmittedSeq(conversationId: string, seq: number): Promise<void> {
-    await this.models.conversations.updateOne(
-      { _id: toObjectId(conversationId) },
-      { $max: { emitted_seq: seq } },
+  async recordEmittedSeqs(marks: readonly EmittedMark[]): Promise<void> {
+    if (marks.length === 0) return;
+    await this.models.conversations.bulkWrite(
+      marks.map(({ conversationId, seq }) => ({
+        updateOne: {
+          filter: { _id: toObjectId(conversationId) },
+          update: { $max: { emitted_seq: seq } },
+        },
+      })),
+      { ordered: false },
     );
   }
 

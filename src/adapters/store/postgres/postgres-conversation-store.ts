@@ -3,6 +3,7 @@
 import type { Pool } from 'pg';
 import type { Conversation } from '../../../domain/types';
 import type {
+  EmittedMark,
   ActivityKey,
   ConversationStore,
   LastMessagePreview,
@@ -44,7 +45,11 @@ export const SQL = {
   reserveMessageSeq: `UPDATE conversations SET ${reserveSeqSet('$2', '$3', '$4')}
     WHERE id = $1
     RETURNING last_seq, last_message_at`,
-  recordEmittedSeq: `UPDATE conversations SET emitted_seq = $2 WHERE id = $1 AND emitted_seq < $2`,
+  /** $1 conversation ids, $2 their seqs (one conversation may come twice: the highest wins). */
+  recordEmittedSeqs: `UPDATE conversations c SET emitted_seq = v.seq
+    FROM (SELECT id, max(seq) AS seq FROM unnest($1::text[], $2::bigint[]) AS m (id, seq)
+          GROUP BY id) v
+    WHERE c.id = v.id AND c.emitted_seq < v.seq`,
   replaceLastMessagePreview: `UPDATE conversations SET last_message_content = $3
     WHERE id = $1 AND last_message_id = $2`,
   /** The first page: newest activity first, ids breaking ties. */
@@ -89,8 +94,12 @@ export class PostgresConversationStore implements ConversationStore {
     return row ? { seq: Number(row.last_seq), at: row.last_message_at } : null;
   }
 
-  async recordEmittedSeq(conversationId: string, seq: number): Promise<void> {
-    await this.pool.query(SQL.recordEmittedSeq, [conversationId, seq]);
+  async recordEmittedSeqs(marks: readonly EmittedMark[]): Promise<void> {
+    if (marks.length === 0) return;
+    await this.pool.query(SQL.recordEmittedSeqs, [
+      marks.map((m) => m.conversationId),
+      marks.map((m) => m.seq),
+    ]);
   }
 
   async replaceLastMessagePreview(
