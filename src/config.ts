@@ -65,6 +65,8 @@ const envSchema = z.object({
   RATE_LIMIT_WRITES_PER_SECOND: positiveInt(50),
   RATE_LIMIT_WRITES_BURST: positiveInt(200),
   OUTBOX_RELAY_INTERVAL_MS: positiveInt(5000),
+  BACKPRESSURE_MAX_BACKLOG: positiveInt(2000),
+  BACKPRESSURE_MAX_WAIT_MS: positiveInt(2000),
   BUS_PARTITIONS: z.coerce.number().int().min(1).max(256).default(8),
   PRESENCE_TTL_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
   REDIS_CHANNEL_PREFIX: z
@@ -147,6 +149,11 @@ export interface Config {
     writesPerSecond: number;
     writesBurst: number;
   };
+  /**
+   * Sends wait while this many events are published and not yet taken by a consumer (delivery is
+   * behind), and are refused UNAVAILABLE after `maxWaitMs`. @default 2000 events, 2000 ms
+   */
+  backpressure: { maxBacklog: number; maxWaitMs: number };
   /** How often stuck `message.sent` events are republished (and how old they must be). */
   outboxRelayIntervalMs: number;
   /** Consumer queues `message_consumer.<k>`; fixed per deployment (they are its topology). */
@@ -257,6 +264,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     presenceTtlSeconds: e.PRESENCE_TTL_SECONDS,
     outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
+    backpressure: {
+      maxBacklog: e.BACKPRESSURE_MAX_BACKLOG,
+      maxWaitMs: e.BACKPRESSURE_MAX_WAIT_MS,
+    },
     busPartitions: e.BUS_PARTITIONS,
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,

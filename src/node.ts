@@ -7,6 +7,7 @@ import { CommandHandler } from './app/command-handler';
 import { DeliverySequencer } from './app/delivery-sequencer';
 import { ConversationService } from './app/conversation-service';
 import { MessageService } from './app/message-service';
+import { Backpressure } from './app/backpressure';
 import { OutboxRelay } from './app/outbox-relay';
 import { ReceiptService } from './app/receipt-service';
 import { SyncService } from './app/sync-service';
@@ -82,6 +83,10 @@ export async function startNode(
       clock,
       limits: config.limits,
       sendLimiter: rateLimits.sendLimiter,
+      backpressure: new Backpressure({
+        backlog: () => bus.backlog?.() ?? 0,
+        ...config.backpressure,
+      }),
       logger: logger.child({ component: 'messages' }),
     });
     // Decorated here so REST and both realtime transports are counted at their one entry point.

@@ -252,6 +252,11 @@ export type Clock = () => Date;
  * is acknowledged only after the handler resolves.
  */
 export interface EventBus {
+  /**
+   * Events published and not yet taken by a consumer, as last measured (cheap, and possibly a
+   * moment old): what the send path's backpressure looks at. Absent: never behind.
+   */
+  backlog?(): number;
   publish(event: BusEvent): Promise<void>;
   subscribe(handler: (event: BusEvent) => Promise<void>): Promise<void>;
   close(): Promise<void>;

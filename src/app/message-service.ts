@@ -40,6 +40,8 @@ export interface MessageServiceDeps {
   clock: Clock;
   limits: MessageLimits;
   sendLimiter: SendLimiter;
+  /** Holds sends back while delivery is behind; absent: never. */
+  backpressure?: { admit(): Promise<void> };
   logger: Logger;
 }
 
@@ -95,6 +97,7 @@ export class MessageService {
       throw err;
     }
 
+    await this.deps.backpressure?.admit();
     const id = tempId === null ? newObjectId(clock()) : idempotentMessageId(sender.id, tempId);
     const type = deriveMessageType(body.content, body.media);
     // One write checks membership, takes the seq and stores the message with its pending

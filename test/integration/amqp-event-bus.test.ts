@@ -189,6 +189,23 @@ test('an event published to message_events with its design key lands in exactly 
   });
 });
 
+test('measures its backlog: the events waiting in every partition queue for a consumer', async () => {
+  const bus = await openBus();
+  expect(bus.backlog()).toBe(0);
+  expect(await bus.measureBacklog()).toBe(0);
+  for (let i = 0; i < 12; i++) await bus.publish(sentEvent());
+  expect(await bus.measureBacklog()).toBe(12);
+  expect(bus.backlog()).toBe(12);
+  // Taken by a consumer, they are no longer waiting.
+  const seen = counter();
+  await bus.subscribe((e) => {
+    seen.record(e);
+    return Promise.resolve();
+  });
+  await seen.until(12);
+  expect(await bus.measureBacklog()).toBe(0);
+});
+
 test('publish → consume round trip keeps the payload intact', async () => {
   const bus = await openBus();
   const seen = counter();

@@ -1,6 +1,7 @@
 // AmqpEventBus: the cluster-mode EventBus over RabbitMQ (confirmed publishes, ack after handler, retry → DLQ).
 import {
   connect,
+  type Channel,
   type ChannelModel,
   type ConfirmChannel,
   type ConsumeMessage,
@@ -25,7 +26,12 @@ interface Link extends ConsumerLink {
   publisher: ConfirmChannel;
   /** One per partition queue, once consuming. */
   consumerTags: string[] | null;
+  /** For counting the queues' backlog; opened on first use. */
+  monitor?: Channel | null;
 }
+
+/** How often the consumer queues' backlog is measured once something asks for it. */
+const BACKLOG_POLL_MS = 100;
 
 export class AmqpEventBus implements EventBus {
   private connection: RecoveringChannelModel | null = null;
@@ -39,6 +45,9 @@ export class AmqpEventBus implements EventBus {
   private readonly logger: Logger;
   private readonly partitions: number;
   private readonly deliveries: DeliveryHandling;
+  private measuredBacklog = 0;
+  private backlogTimer: NodeJS.Timeout | null = null;
+  private measuring: Promise<number> | null = null;
 
   private constructor(private readonly options: AmqpEventBusOptions) {
     this.logger = options.logger;
@@ -170,6 +179,53 @@ export class AmqpEventBus implements EventBus {
    * Events resting in `message_consumer.dlq`, asked of the broker now. On a channel of its own:
    * a failed check closes its channel, and that must not be the consumer's or the publisher's.
    */
+  /**
+   * Ready events in the consumer queues (published, not yet delivered to a consumer), as last
+   * measured: measured every BACKLOG_POLL_MS from the first call on.
+   */
+  backlog(): number {
+    if (!this.backlogTimer && !this.closing) {
+      this.backlogTimer = setInterval(() => {
+        void this.measureBacklog().catch((err: unknown) => {
+          this.logger.debug({ err }, 'amqp backlog check failed');
+        });
+      }, BACKLOG_POLL_MS);
+      this.backlogTimer.unref();
+    }
+    return this.measuredBacklog;
+  }
+
+  /** Counts the ready events of every partition queue now (one passive declare each). */
+  measureBacklog(): Promise<number> {
+    this.measuring ??= this.countReady().finally(() => {
+      this.measuring = null;
+    });
+    return this.measuring;
+  }
+
+  private async countReady(): Promise<number> {
+    const link = this.link;
+    if (!link) return this.measuredBacklog;
+    let monitor = link.monitor;
+    if (!monitor) {
+      const channel = await link.model.createChannel();
+      channel.on('error', (err) => {
+        this.logger.debug({ err }, 'amqp backlog channel error');
+      });
+      channel.on('close', () => {
+        if (link.monitor === channel) link.monitor = null;
+      });
+      link.monitor = monitor = channel;
+    }
+    const counts = await Promise.all(
+      Array.from({ length: this.partitions }, (_, k) =>
+        monitor.checkQueue(topology.consumerQueue(k)).then((q) => q.messageCount),
+      ),
+    );
+    this.measuredBacklog = counts.reduce((a, b) => a + b, 0);
+    return this.measuredBacklog;
+  }
+
   async deadLetterCount(): Promise<number> {
     const link = this.link;
     if (!link) throw new Error('amqp is not connected');
@@ -186,6 +242,8 @@ export class AmqpEventBus implements EventBus {
 
   private async shutdown(): Promise<void> {
     this.closing = true;
+    if (this.backlogTimer) clearInterval(this.backlogTimer);
+    this.backlogTimer = null;
     await this.stopConsuming();
     this.publisher.failWaiting(new Error('event bus is closed'));
     const current = this.link; // a newer link, if a reconnect happened meanwhile

@@ -35,6 +35,11 @@ export class MemoryEventBus implements EventBus {
     return Promise.resolve();
   }
 
+  /** Handlers waiting to run or running, retries included. */
+  backlog(): number {
+    return this.inFlight.size;
+  }
+
   subscribe(handler: (event: BusEvent) => Promise<void>): Promise<void> {
     this.handler = handler;
     return Promise.resolve();
