@@ -1,6 +1,6 @@
 // The one command handler both realtime transports call: a registry of frame type →
 // { schema, handler }. Validation, membership checks and error frames happen here, once.
-import { AppError } from '../domain/errors';
+import { AppError, notParticipant } from '../domain/errors';
 import { toWireError } from './wire-error';
 import { silentLogger, type Logger } from '../observability/logger';
 import {
@@ -65,8 +65,13 @@ export class CommandHandler {
         });
       },
       TYPING: async (ctx, p) => {
-        await requireMembership(store, p.conversationId, ctx.userId);
+        // One read: the participants say whether the typist is one; the exact refusal (no such
+        // conversation, or not a participant) is worked out only when they are not.
         const participants = await store.listParticipants(p.conversationId);
+        if (!participants.some((x) => x.userId === ctx.userId && x.leftAt === null)) {
+          await requireMembership(store, p.conversationId, ctx.userId);
+          throw notParticipant(); // joined and left again in between
+        }
         const recipients = participants
           .filter((x) => x.leftAt === null && x.userId !== ctx.userId)
           .map((x) => x.userId);

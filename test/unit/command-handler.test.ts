@@ -177,7 +177,7 @@ describe('CommandHandler', () => {
 
   it('never sends an AppError’s details', async () => {
     const { commands, group, alice, as } = await setUp({
-      findConversation: () =>
+      listParticipants: () =>
         Promise.reject(new AppError('CONFLICT', 'it moved', { internalId: 'secret-42' })),
     });
     const reply = await commands.execute('TYPING', { conversationId: group.id }, as(alice));
