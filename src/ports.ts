@@ -185,6 +185,16 @@ export interface MessageStore {
     now: Date,
     previewContent: string | null,
   ): Promise<AppendResult>;
+  /**
+   * Several drafts of one conversation as one write (group commit), each as `appendMessage`
+   * would append it, in order; results in the drafts' order. Stores that cannot do better than
+   * one by one leave it out, and sends are then appended one by one.
+   */
+  appendMessages?(
+    drafts: readonly MessageDraft[],
+    now: Date,
+    previews: readonly (string | null)[],
+  ): Promise<AppendResult[]>;
   /** Inserts a message with its `message.sent` event pending (the outbox); false when the id exists. */
   insertMessage(message: Message): Promise<boolean>;
   findMessage(id: string): Promise<Message | null>;

@@ -2,27 +2,33 @@
 // store command serves everything that arrived meanwhile. Under light load a batch is one item a
 // tick later; under heavy load batches grow by themselves, with no timer to tune.
 
-interface Waiting<T> {
+interface Waiting<T, R> {
   item: T;
-  resolve: () => void;
+  resolve: (result: R) => void;
   reject: (err: unknown) => void;
 }
 
-export class Batcher<T> {
-  private queue: Waiting<T>[] = [];
+export class Batcher<T, R = void> {
+  private queue: Waiting<T, R>[] = [];
   private flushing: Promise<void> | null = null;
 
+  /** `flush` answers each item, in order (or with nothing: every item gets undefined). */
   constructor(
-    private readonly flush: (items: T[]) => Promise<void>,
+    private readonly flush: (items: T[]) => Promise<readonly R[] | undefined>,
     private readonly maxBatch = 500,
   ) {}
 
-  /** Resolves once a flush holding the item succeeded; rejects with that flush's error. */
-  add(item: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  /** Resolves with the item's answer once a flush holding it succeeded; rejects with its error. */
+  add(item: T): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.kick();
     });
+  }
+
+  /** Nothing waiting and nothing being flushed. */
+  get idle(): boolean {
+    return this.flushing === null && this.queue.length === 0;
   }
 
   private kick(): void {
@@ -38,12 +44,13 @@ export class Batcher<T> {
 
   private async flushOnce(): Promise<void> {
     const batch = this.queue.splice(0, this.maxBatch);
+    let results: readonly R[] | undefined;
     try {
-      await this.flush(batch.map((w) => w.item));
+      results = await this.flush(batch.map((w) => w.item));
     } catch (err) {
       for (const w of batch) w.reject(err);
       return;
     }
-    for (const w of batch) w.resolve();
+    for (const [i, w] of batch.entries()) w.resolve(results?.[i] as R);
   }
 }

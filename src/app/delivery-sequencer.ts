@@ -53,7 +53,10 @@ export class DeliverySequencer {
     options: DeliverySequencerOptions = {},
   ) {
     this.holdMs = options.holdMs ?? 2000;
-    this.emittedMarks = new Batcher((marks) => deps.store.recordEmittedSeqs(marks));
+    this.emittedMarks = new Batcher(async (marks) => {
+      await deps.store.recordEmittedSeqs(marks);
+      return undefined;
+    });
   }
 
   /**

@@ -13,7 +13,7 @@ import {
 import { aggregateStatus } from '../domain/receipts';
 import type { MediaItem, Message, Participant, User } from '../domain/types';
 import type { MessagePublic, PageOf } from '../protocol/rest';
-import type { Clock, EventBus, Store } from '../ports';
+import type { AppendResult, Clock, EventBus, MessageDraft, Store } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
 import { Batcher } from './batcher';
 import { sentEventPayload, type SenderProfile } from './sent-event';
@@ -51,15 +51,26 @@ export interface SendResult {
   created: boolean;
 }
 
+interface PendingAppend {
+  draft: MessageDraft;
+  now: Date;
+  preview: string | null;
+}
+
 /** Who sends: what the sender's own view of a new message shows of them (no read needed). */
 export type Sender = Pick<User, 'id' | 'username' | 'avatarUrl'>;
 
 export class MessageService {
   /** Published events' outbox marks, cleared many per store command. */
   private readonly published: Batcher<string>;
+  /** Per conversation, sends appended together (when the store can: `appendMessages`). */
+  private readonly appenders = new Map<string, Batcher<PendingAppend, AppendResult>>();
 
   constructor(private readonly deps: MessageServiceDeps) {
-    this.published = new Batcher((ids) => deps.store.clearPendingMessageEvents(ids));
+    this.published = new Batcher(async (ids) => {
+      await deps.store.clearPendingMessageEvents(ids);
+      return undefined;
+    });
   }
 
   /**
@@ -102,7 +113,7 @@ export class MessageService {
     const type = deriveMessageType(body.content, body.media);
     // One write checks membership, takes the seq and stores the message with its pending
     // message.sent event (the outbox).
-    const appended = await store.appendMessage(
+    const appended = await this.append(
       {
         id,
         conversationId,
@@ -134,6 +145,34 @@ export class MessageService {
     await this.dispatchSent(message, input.originSocketId ?? null, { sender, participantIds });
     // Nobody has it yet: SENT, whatever the conversation's watermarks say of older messages.
     return { message: toMessagePublic(message, sender, 'SENT'), created: true };
+  }
+
+  /**
+   * The append of one send: batched with the other sends to its conversation that arrive while
+   * one of its batches is being written (one row lock and one commit for all of them), where the
+   * store supports it.
+   */
+  private append(draft: MessageDraft, now: Date, preview: string | null): Promise<AppendResult> {
+    const { store } = this.deps;
+    const appendMessages = store.appendMessages?.bind(store);
+    if (!appendMessages) return store.appendMessage(draft, now, preview);
+    const key = draft.conversationId;
+    let appender = this.appenders.get(key);
+    if (!appender) {
+      appender = new Batcher((items) =>
+        appendMessages(
+          items.map((p) => p.draft),
+          // The batch's time: the latest of its sends' clocks.
+          new Date(Math.max(...items.map((p) => p.now.getTime()))),
+          items.map((p) => p.preview),
+        ),
+      );
+      this.appenders.set(key, appender);
+    }
+    const own = appender;
+    return own.add({ draft, now, preview }).finally(() => {
+      if (own.idle && this.appenders.get(key) === own) this.appenders.delete(key);
+    });
   }
 
   /**

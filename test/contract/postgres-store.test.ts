@@ -36,6 +36,40 @@ describe('PostgresStore under concurrency', () => {
     await store.close();
   });
 
+  it('appends a batch of one conversation in one statement: consecutive seqs, the last as preview', async () => {
+    const c = aConversation();
+    await store.insertConversation(c);
+    const [member, stranger] = [newObjectId(), newObjectId()];
+    await store.upsertParticipant(aParticipant(c.id, member));
+    const stored = aMessageDraft(c.id, member, { tempId: 'earlier' });
+    await store.appendMessage(stored, new Date(), 'earlier');
+    const now = new Date(Date.now() + 1000);
+    const drafts = [
+      aMessageDraft(c.id, member, { tempId: 'b-1' }),
+      aMessageDraft(c.id, stranger),
+      stored,
+      aMessageDraft(c.id, member, { tempId: 'b-2' }),
+    ];
+    const results = await store.appendMessages!(drafts, now, ['one', 'x', 'y', 'two']);
+    expect(results.map((r) => r.kind)).toEqual(['appended', 'refused', 'duplicate', 'appended']);
+    const appended = results.flatMap((r) => (r.kind === 'appended' ? [r] : []));
+    expect(appended.map((r) => r.message.seq)).toEqual([2, 3]);
+    expect(appended.map((r) => r.message.id)).toEqual([drafts[0]!.id, drafts[3]!.id]);
+    expect(appended.every((r) => r.message.createdAt.getTime() === now.getTime())).toBe(true);
+    expect(appended.map((r) => r.participantIds)).toEqual([[member], [member]]);
+    expect(await store.findConversation(c.id)).toMatchObject({
+      lastSeq: 3,
+      lastMessageId: drafts[3]!.id,
+      lastMessageContent: 'two',
+    });
+    expect(await store.findMessage(drafts[0]!.id)).toEqual(appended[0]!.message);
+    // The same id twice in one batch: the first is appended, the second is a duplicate.
+    const twice = aMessageDraft(c.id, member, { tempId: 'twice' });
+    const again = await store.appendMessages!([twice, twice], now, [null, null]);
+    expect(again.map((r) => r.kind)).toEqual(['appended', 'duplicate']);
+    expect((await store.listMessagesAfter(c.id, 0, 10)).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+  });
+
   it('consumes no seq for a duplicate append: the next append gets lastSeq + 1', async () => {
     const c = aConversation();
     await store.insertConversation(c);

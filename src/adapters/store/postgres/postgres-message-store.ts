@@ -56,6 +56,63 @@ export const SQL = {
       SELECT p.user_id::text FROM participants p
       WHERE p.conversation_id = $1 AND p.left_at IS NULL AND p.joined_seq < messages.seq
     ) AS participant_ids`,
+  /**
+   * Several sends to one conversation in one statement (group commit): one row lock, one commit.
+   * Drafts whose sender is not a current participant (refused: that comes first), or whose id
+   * is stored already (duplicates), are left out; the rest take consecutive seqs in the drafts' order and share the reservation's time,
+   * and the last of them becomes the preview. Each draft comes back with its seq (null: left
+   * out), whether it was a duplicate, and its audience. Two drafts with one id in a batch raise a
+   * unique violation (the caller appends them one by one instead).
+   * $1 conversation, $2 now, $3.. $11 the drafts' ids, senders, contents, types, media (JSON),
+   * reply-to ids, temp ids, body hashes and previews, in order.
+   */
+  appendMessages: `WITH d AS (
+      SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+          $9::text[], $10::text[], $11::text[]) WITH ORDINALITY
+        AS d (id, sender_id, content, type, media, reply_to_message_id, temp_id, body_hash,
+          preview, ord)
+    ),
+    ok AS (
+      SELECT d.*, row_number() OVER (ORDER BY d.ord) AS k FROM d
+      WHERE EXISTS (
+          SELECT 1 FROM participants p
+          WHERE p.conversation_id = $1 AND p.user_id = d.sender_id AND p.left_at IS NULL
+        )
+        AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = d.id)
+    ),
+    n AS (SELECT count(*) AS n FROM ok),
+    last AS (SELECT id, preview FROM ok ORDER BY k DESC LIMIT 1),
+    r AS (
+      UPDATE conversations SET
+        last_seq = last_seq + (SELECT n FROM n),
+        last_message_id = (SELECT id FROM last),
+        last_message_content = (SELECT preview FROM last),
+        last_message_at = GREATEST($2::timestamptz, last_message_at),
+        updated_at = GREATEST(updated_at, $2::timestamptz, last_message_at)
+      WHERE id = $1 AND EXISTS (SELECT 1 FROM ok)
+      RETURNING last_seq, last_message_at
+    ),
+    ins AS (
+      INSERT INTO messages (${COLS}, event_pending)
+      SELECT ok.id, $1, r.last_seq - (SELECT n FROM n) + ok.k, ok.sender_id, ok.content, ok.type,
+        ok.media::jsonb, ok.reply_to_message_id, ok.temp_id, ok.body_hash, r.last_message_at,
+        NULL::timestamptz, NULL::timestamptz, r.last_message_at, true
+      FROM ok, r
+      RETURNING id, seq, created_at
+    )
+    SELECT ins.seq, ins.created_at,
+      ins.id IS NULL
+        AND EXISTS (
+          SELECT 1 FROM participants p
+          WHERE p.conversation_id = $1 AND p.user_id = d.sender_id AND p.left_at IS NULL
+        )
+        AND EXISTS (SELECT 1 FROM messages m WHERE m.id = d.id) AS duplicate,
+      CASE WHEN ins.id IS NULL THEN NULL ELSE ARRAY(
+        SELECT p.user_id::text FROM participants p
+        WHERE p.conversation_id = $1 AND p.left_at IS NULL AND p.joined_seq < ins.seq
+      ) END AS participant_ids
+    FROM d LEFT JOIN ins ON ins.id = d.id
+    ORDER BY d.ord`,
   /** Tests and tools: false when the message collides (its id, or its sender+tempId or seq). */
   insertMessage: `INSERT INTO messages (${COLS}, event_pending)
     VALUES (${placeholders(MESSAGE_COLUMNS.length)}, true)
@@ -106,6 +163,13 @@ interface AppendedRow {
   participant_ids: string[];
 }
 
+interface BatchAppendedRow {
+  seq: string | null;
+  created_at: Date | null;
+  duplicate: boolean;
+  participant_ids: string[] | null;
+}
+
 interface CountRow {
   count: string;
 }
@@ -151,6 +215,68 @@ export class PostgresMessageStore implements MessageStore {
       },
       participantIds: row.participant_ids,
     };
+  }
+
+  /** Drafts of one conversation, appended by one statement; see SQL.appendMessages. */
+  async appendMessages(
+    drafts: readonly MessageDraft[],
+    now: Date,
+    previews: readonly (string | null)[],
+  ): Promise<AppendResult[]> {
+    const first = drafts[0];
+    if (!first) return [];
+    if (drafts.some((d) => d.conversationId !== first.conversationId))
+      throw new Error('appendMessages: drafts of one conversation only');
+    if (new Set(drafts.map((d) => d.id)).size < drafts.length)
+      return this.appendEach(drafts, now, previews);
+    let rows: BatchAppendedRow[];
+    try {
+      ({ rows } = await this.pool.query<BatchAppendedRow>(SQL.appendMessages, [
+        first.conversationId,
+        now,
+        drafts.map((d) => d.id),
+        drafts.map((d) => d.senderId),
+        drafts.map((d) => d.content),
+        drafts.map((d) => d.type),
+        drafts.map((d) => mediaParam(d.media)),
+        drafts.map((d) => d.replyToMessageId),
+        drafts.map((d) => d.tempId),
+        drafts.map((d) => d.bodyHash),
+        previews,
+      ]));
+    } catch (err) {
+      // Another node stored one of these ids meanwhile: sort them out one by one.
+      if (isDuplicateMessage(err)) return this.appendEach(drafts, now, previews);
+      throw err;
+    }
+    return drafts.map((draft, i): AppendResult => {
+      const row = rows[i];
+      if (!row || row.seq === null || row.created_at === null || row.participant_ids === null)
+        return row?.duplicate ? { kind: 'duplicate' } : { kind: 'refused' };
+      return {
+        kind: 'appended',
+        message: {
+          ...draft,
+          updatedAt: null,
+          deletedAt: null,
+          seq: Number(row.seq),
+          createdAt: row.created_at,
+          changedAt: row.created_at,
+        },
+        participantIds: row.participant_ids,
+      };
+    });
+  }
+
+  private async appendEach(
+    drafts: readonly MessageDraft[],
+    now: Date,
+    previews: readonly (string | null)[],
+  ): Promise<AppendResult[]> {
+    const results: AppendResult[] = [];
+    for (const [i, draft] of drafts.entries())
+      results.push(await this.appendMessage(draft, now, previews[i] ?? null));
+    return results;
   }
 
   async insertMessage(message: Message): Promise<boolean> {
