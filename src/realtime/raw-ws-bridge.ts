@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { ServerFrame } from '../protocol/frames';
 import { FrameGate } from './frame-gate';
+import { handOver } from './handshake-users';
 import { RawEngineConnection } from './raw-engine-connection';
 import {
   connectPacket,
@@ -210,10 +211,12 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
     });
 
     const token = tokenOf(req);
-    auth.authenticate(token).then(
-      () => {
+    auth.authenticateWithExpiry(token).then(
+      (authenticated) => {
         if (ws.readyState !== ws.OPEN) return;
         conn = new RawEngineConnection(ws, req, onPacket);
+        // Checked once: the Socket.IO handshake below takes the user over.
+        handOver(conn, authenticated);
         io.engine.emit('connection', conn);
         conn.receive(connectPacket({ token }));
       },

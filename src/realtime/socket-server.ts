@@ -22,6 +22,7 @@ import { tooDeepMessage, valueTooDeep } from '../protocol/json-limits';
 import type { Presence, Store } from '../ports';
 import { FrameGate } from './frame-gate';
 import { UNAVAILABLE_REFUSAL } from './raw-ws-codec';
+import { takeHandedOver } from './handshake-users';
 import { boundOutgoingBuffer, dropConnection } from './outgoing-buffer';
 import { RawEngineConnection } from './raw-engine-connection';
 import { refreshToken, TokenExpiry } from './token-expiry';
@@ -95,7 +96,8 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
         : typeof query.token === 'string'
           ? query.token
           : null;
-    auth.authenticateWithExpiry(token).then(
+    const handedOver = takeHandedOver(socket.conn);
+    (handedOver ? Promise.resolve(handedOver) : auth.authenticateWithExpiry(token)).then(
       ({ user, expiresAt }) => {
         socket.data.userId = user.id;
         socket.data.username = user.username;
