@@ -1,0 +1,88 @@
+// What sending costs the database, counted as the driver sees it (parley_store_commands_total):
+// on PostgreSQL a send over the realtime transport reads nothing — membership is checked by the
+// append itself, the ACK and the fan-out need no read — and sends to one conversation that
+// arrive together share their writes (group commit).
+import type { RunningNode } from '../../src/node';
+import { createTestDatabase, type TestDatabase } from '../support/postgres-db';
+import { connectClient, type RealtimeClient } from '../support/realtime-client';
+import { Api, registerUser, startTestNode } from '../support/test-node';
+
+let db: TestDatabase;
+let node: RunningNode;
+let sender: RealtimeClient;
+let dm: string;
+
+/** Reads and writes so far. Scraping itself reads once (the outbox gauge counts pending rows). */
+async function commands(): Promise<{ read: number; write: number }> {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  const value = (kind: string): number =>
+    Number(
+      new RegExp(`^parley_store_commands_total\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)$`, 'm').exec(
+        text,
+      )?.[1],
+    );
+  return { read: value('read'), write: value('write') };
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('commands');
+  node = await startTestNode({
+    DATABASE_URL: db.url,
+    RATE_LIMIT_MESSAGES_PER_SECOND: '10000',
+    RATE_LIMIT_MESSAGES_BURST: '10000',
+    RATE_LIMIT_FRAMES_PER_SECOND: '10000',
+    RATE_LIMIT_FRAMES_BURST: '10000',
+  });
+  const api = new Api(node.url);
+  const [alice, bob] = await Promise.all([registerUser(api, 'alice'), registerUser(api, 'bob')]);
+  dm = (await alice.api.post(`/api/v1/messages/direct/${bob.id}`)).body.data.id as string;
+  // Bob stays offline: no delivery receipts, so what is counted is the send and its fan-out.
+  sender = await connectClient(node.url, alice.token, 'raw');
+  await sender.request({
+    type: 'SEND_MESSAGE',
+    conversationId: dm,
+    content: 'warm-up',
+    tempId: 'w',
+  });
+});
+
+afterAll(async () => {
+  await sender?.close();
+  await node?.close();
+  await db?.drop();
+});
+
+it('reads nothing to send, acknowledge and fan out a message', async () => {
+  const before = await commands();
+  for (let i = 0; i < 10; i++) {
+    const ack = await sender.request(
+      { type: 'SEND_MESSAGE', conversationId: dm, content: `one ${i}`, tempId: `one-${i}` },
+      ['MESSAGE_ACK', 'ERROR'],
+    );
+    expect(ack).toMatchObject({ type: 'MESSAGE_ACK', tempId: `one-${i}` });
+    // The sender's own echo is the fan-out's work for this message, done.
+  }
+  const after = await commands();
+  // The one read is the second scrape's own.
+  expect(after.read - before.read).toBeLessThanOrEqual(1);
+  expect(after.write - before.write).toBeGreaterThanOrEqual(10);
+});
+
+it('shares writes between sends to one conversation that arrive together', async () => {
+  const before = await commands();
+  const tempIds = Array.from({ length: 200 }, (_, i) => `burst-${i}`);
+  for (const [i, tempId] of tempIds.entries())
+    sender.send({ type: 'SEND_MESSAGE', conversationId: dm, content: `burst ${i}`, tempId });
+  const acks = await Promise.all(
+    tempIds.map((tempId) =>
+      sender.waitFor(['MESSAGE_ACK', 'ERROR'], (f) => f.tempId === tempId, 15_000),
+    ),
+  );
+  expect(acks.every((a) => a.type === 'MESSAGE_ACK')).toBe(true);
+  const seqs = acks.map((a) => a.seq as number);
+  expect(new Set(seqs).size).toBe(200);
+  const after = await commands();
+  expect(after.read - before.read).toBeLessThanOrEqual(1);
+  // One at a time this would be at least 200 appends plus their outbox clears.
+  expect(after.write - before.write).toBeLessThan(100);
+});
