@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { TEST_JWT_SECRET } from './test-node';
+import { TEST_JWT_SECRET } from './test-secret';
 
 const ENTRY = path.resolve(__dirname, '../../dist/src/main.js');
 
@@ -25,16 +25,18 @@ export function spawnNode(env: Record<string, string>, nodeId: string): Promise<
 
 /**
  * `spawnNode` with the built server named: for callers compiled outside the source tree (the
- * bench runs from dist/, where the path relative to this file does not lead to dist/src/main.js).
+ * bench runs from dist/, where the path relative to this file does not lead to dist/src/main.js),
+ * and node's own flags before it (`--cpu-prof`, which NODE_OPTIONS refuses). @default no flags
  */
 export async function spawnBuiltNode(
   entry: string,
   env: Record<string, string>,
   nodeId: string,
+  nodeArgs: string[] = [],
 ): Promise<NodeProcess> {
   if (!existsSync(entry))
     throw new Error(`${entry} is missing: run \`npm run build\` (npm test does it)`);
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: '0',
