@@ -65,7 +65,7 @@ const envSchema = z.object({
   RATE_LIMIT_WRITES_PER_SECOND: positiveInt(50),
   RATE_LIMIT_WRITES_BURST: positiveInt(200),
   OUTBOX_RELAY_INTERVAL_MS: positiveInt(5000),
-  BACKPRESSURE_MAX_BACKLOG: positiveInt(2000),
+  BACKPRESSURE_MAX_BACKLOG: positiveInt(500),
   BACKPRESSURE_MAX_WAIT_MS: positiveInt(2000),
   BUS_PARTITIONS: z.coerce.number().int().min(1).max(256).default(8),
   PRESENCE_TTL_SECONDS: z.coerce.number().int().min(1).max(30).default(30),
@@ -151,7 +151,7 @@ export interface Config {
   };
   /**
    * Sends wait while this many events are published and not yet taken by a consumer (delivery is
-   * behind), and are refused UNAVAILABLE after `maxWaitMs`. @default 2000 events, 2000 ms
+   * behind), and are refused UNAVAILABLE after `maxWaitMs`. @default 500 events, 2000 ms
    */
   backpressure: { maxBacklog: number; maxWaitMs: number };
   /** How often stuck `message.sent` events are republished (and how old they must be). */

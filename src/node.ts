@@ -6,6 +6,7 @@ import { AuthService } from './app/auth-service';
 import { CommandHandler } from './app/command-handler';
 import { DeliverySequencer } from './app/delivery-sequencer';
 import { ConversationService } from './app/conversation-service';
+import { MuteService } from './app/mute-service';
 import { MessageService } from './app/message-service';
 import { Backpressure } from './app/backpressure';
 import { OutboxRelay } from './app/outbox-relay';
@@ -77,6 +78,7 @@ export async function startNode(
       clock,
       maxGroupSize: config.limits.maxGroupSize,
     });
+    const mutes = new MuteService({ store, bus, clock, conversations });
     const messages = new MessageService({
       store,
       bus,
@@ -102,6 +104,7 @@ export async function startNode(
       auth,
       users,
       conversations,
+      mutes,
       messages,
       receipts,
       sync,

@@ -25,6 +25,12 @@ export interface WatermarkMove {
   previous: Watermark | null;
 }
 
+/** A mute as it is set: `until` null means until undone; only a mute (`muted`) has an end. */
+export interface MuteSetting {
+  muted: boolean;
+  until: Date | null;
+}
+
 /** How far live delivery has emitted a conversation (batched: one command for many). */
 export interface EmittedMark {
   conversationId: string;
@@ -149,6 +155,19 @@ export interface ParticipantStore {
   ): Promise<Participant[]>;
   /** The user's own records of conversations they left after `since`. */
   listConversationsLeftSince(userId: string, since: Date): Promise<Participant[]>;
+  /**
+   * Sets or undoes a current participant's mute (`until` null: until undone; always null when
+   * `muted` is false), stamping `muteChangedAt` with `at`. False when they are not a current
+   * participant (nothing changes then).
+   */
+  setParticipantMute(
+    conversationId: string,
+    userId: string,
+    mute: MuteSetting,
+    at: Date,
+  ): Promise<boolean>;
+  /** The user's current records whose mute was set or undone after `since`, oldest change first. */
+  listMuteChangesSince(userId: string, since: Date): Promise<Participant[]>;
 }
 
 /** A message as a send writes it, before the store gives it its place (seq and time). */

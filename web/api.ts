@@ -89,6 +89,11 @@ export class Rest {
       }),
     );
   }
+  mute(conversationId: string, muted: boolean): Promise<ConversationDetail> {
+    return data(
+      call('PATCH', `/messages/conversations/${conversationId}/mute`, this.token, { muted }),
+    );
+  }
   messages(conversationId: string, cursor: string | null): Promise<Page<MessagePublic>> {
     const query = `limit=30${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     return call('GET', `/messages/conversations/${conversationId}/messages?${query}`, this.token);

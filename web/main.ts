@@ -151,6 +151,9 @@ function startChat(session: Session): void {
   client.on('PARTICIPANTS_CHANGED', () => {
     refreshList();
   });
+  client.on('CONVERSATION_MUTED', () => {
+    refreshList();
+  });
   client.on('connected', () => {
     refreshList();
   });

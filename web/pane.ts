@@ -321,6 +321,21 @@ export class MessagePane {
         h('strong', {}, name),
         h('span', { class: 'subtitle', 'data-testid': 'presence' }, subtitle),
       ),
+      // The list refreshes on the CONVERSATION_MUTED frame that follows, and this header with it.
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'icon-button mute-toggle',
+          title: c.muted ? 'Unmute' : 'Mute',
+          'data-testid': 'mute',
+          'aria-pressed': String(c.muted),
+          onclick: () => {
+            void this.rest.mute(c.id, !c.muted);
+          },
+        },
+        icon(c.muted ? 'bellOff' : 'bell', 20),
+      ),
     );
   }
 

@@ -3,6 +3,7 @@
 import type { ConversationSummary, UserPublic } from '../src/client';
 import type { Rest } from './api';
 import { avatar, fill, h, shortTime } from './dom';
+import { icon } from './icons';
 
 export interface SidebarEvents {
   open(conversationId: string): void;
@@ -211,6 +212,13 @@ export class Sidebar {
               'span',
               { class: 'row' },
               h('strong', { class: 'name' }, name),
+              c.muted
+                ? h(
+                    'span',
+                    { class: 'muted-mark', title: 'Muted', 'data-testid': 'muted' },
+                    icon('bellOff', 14),
+                  )
+                : null,
               h('span', { class: 'time' }, shortTime(c.last_message_at)),
             ),
             h(
@@ -222,7 +230,11 @@ export class Sidebar {
                 c.last_message_content ?? (c.type === 'GROUP' ? 'Group created' : 'Say hello'),
               ),
               c.unread_count > 0 && c.id !== this.activeId
-                ? h('span', { class: 'badge', 'data-testid': 'unread' }, String(c.unread_count))
+                ? h(
+                    'span',
+                    { class: `badge${c.muted ? ' quiet' : ''}`, 'data-testid': 'unread' },
+                    String(c.unread_count),
+                  )
                 : null,
             ),
           ),

@@ -254,6 +254,9 @@ export class ConversationService {
       seen: watermark,
       delivered: watermark,
       receiptsAt: null,
+      muted: false,
+      mutedUntil: null,
+      muteChangedAt: null,
     };
   }
 

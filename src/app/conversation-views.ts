@@ -1,14 +1,25 @@
 // Read side of conversations: the detail and list views as one caller sees them (names, presence, unread).
 import { notFound } from '../domain/errors';
+import { muteState } from '../domain/mute';
 import { aggregateStatus } from '../domain/receipts';
 import type { Conversation, Participant, User } from '../domain/types';
 import type { ConversationDetail, ConversationSummary } from '../protocol/rest';
-import type { PresenceReader, Store } from '../ports';
+import type { Clock, PresenceReader, Store } from '../ports';
 import { iso, isoOrNull, toMessagePublic } from './views';
 
 export interface ConversationViewsDeps {
   store: Store;
   presence: PresenceReader;
+  clock: Clock;
+}
+
+/** The caller's mute as views show it (`muted` false once its end passed). */
+function muteFields(
+  me: Participant | undefined,
+  now: Date,
+): Pick<ConversationSummary, 'muted' | 'muted_until'> {
+  const state = me ? muteState(me, now) : { muted: false, mutedUntil: null };
+  return { muted: state.muted, muted_until: isoOrNull(state.mutedUntil) };
 }
 
 export class ConversationViews {
@@ -62,6 +73,7 @@ export class ConversationViews {
           )
         : null,
       unread_count: unread,
+      ...muteFields(me, this.deps.clock()),
       created_at: iso(conversation.createdAt),
       updated_at: iso(conversation.updatedAt),
     };
@@ -78,7 +90,7 @@ export class ConversationViews {
           c.type === 'DIRECT'
             ? (participants.find((p) => p.userId !== callerId)?.userId ?? null)
             : null;
-        return { c, other, unread: me ? await this.unreadCount(me) : 0 };
+        return { c, me, other, unread: me ? await this.unreadCount(me) : 0 };
       }),
     );
     const otherIds = rows.map((r) => r.other).filter((id): id is string => id !== null);
@@ -87,7 +99,8 @@ export class ConversationViews {
       presence.onlineAmong(otherIds),
     ]);
     const byId = new Map<string, User>(users.map((u) => [u.id, u]));
-    return rows.map(({ c, other, unread }) => {
+    const now = this.deps.clock();
+    return rows.map(({ c, me, other, unread }) => {
       const otherUser = other ? byId.get(other) : undefined;
       return {
         id: c.id,
@@ -97,6 +110,7 @@ export class ConversationViews {
         last_message_content: c.lastMessageContent,
         last_message_at: isoOrNull(c.lastMessageAt),
         unread_count: unread,
+        ...muteFields(me, now),
         is_online: other !== null && online.has(other),
         last_active_at: otherUser ? isoOrNull(otherUser.lastActiveAt) : null,
         other_user_id: other,

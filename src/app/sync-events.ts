@@ -1,5 +1,6 @@
 // The events of a SYNC answer besides new messages: edits and deletions, receipts, membership
 // changes, gaps, and where a cut-short scan of changes resumes.
+import { muteState } from '../domain/mute';
 import { aggregateStatus } from '../domain/receipts';
 import type { Message, Participant } from '../domain/types';
 import type { SyncResult } from '../protocol/rest';
@@ -97,6 +98,18 @@ export function membershipEvents(records: Participant[], since: Date): SyncEvent
     ...(removed.size > 0 && { removed: [...removed] }),
   }));
 }
+
+/** The user's current mute of each conversation whose mute changed (as CONVERSATION_MUTED). */
+export const muteEvents = (records: Participant[], now: Date): SyncEvent[] =>
+  records.map((p) => {
+    const { muted, mutedUntil } = muteState(p, now);
+    return {
+      type: 'CONVERSATION_MUTED',
+      conversationId: p.conversationId,
+      muted,
+      mutedUntil: mutedUntil?.toISOString() ?? null,
+    };
+  });
 
 export const membershipChangedAt = (p: Participant): Date =>
   new Date(Math.max(p.joinedAt.getTime(), p.leftAt?.getTime() ?? 0));

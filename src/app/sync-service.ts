@@ -1,7 +1,8 @@
 // SYNC: exact catch-up. A client resumes from positions (per conversation, the highest seq it
 // holds), given directly or through an opaque cursor the server stored; it gets every message
-// after them in seq order (holes reported as SEQ_GAP), then the edits, deletions, receipts and
-// membership changes since the cursor was issued (those may repeat: they are idempotent).
+// after them in seq order (holes reported as SEQ_GAP), then the edits, deletions, receipts,
+// membership changes and the user's mutes since the cursor was issued (those may repeat: they
+// are idempotent).
 import { AppError } from '../domain/errors';
 import { isObjectId, newObjectId } from '../domain/ids';
 import type { Conversation } from '../domain/types';
@@ -13,6 +14,7 @@ import {
   gapEvent,
   membershipChangedAt,
   membershipEvents,
+  muteEvents,
   receiptEvents,
   resumeChangesAt,
   type SyncEvent,
@@ -137,6 +139,12 @@ export class SyncService {
     );
     const left = await store.listConversationsLeftSince(userId, changesSince);
     events.push(...membershipEvents([...memberships, ...left], changesSince));
+    // 5. The user's own mutes (set on another device), as they stand now.
+    const listed = new Set(conversationIds);
+    const mutes = (await store.listMuteChangesSince(userId, changesSince)).filter((p) =>
+      listed.has(p.conversationId),
+    );
+    events.push(...muteEvents(mutes, now));
 
     const changesFull =
       editsFull || receipts.length >= MAX_RECEIPTS || memberships.length >= MAX_MEMBERSHIPS;

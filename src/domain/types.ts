@@ -66,6 +66,12 @@ export interface Participant {
   delivered: Watermark | null;
   /** When either watermark last moved (feeds the receipts part of SYNC). */
   receiptsAt: Date | null;
+  /** The user muted the conversation (it still counts unread); see domain/mute.ts. */
+  muted: boolean;
+  /** Until when a mute lasts (null: until undone); always null when not muted. */
+  mutedUntil: Date | null;
+  /** When the mute was last set or undone (feeds the mute part of SYNC). */
+  muteChangedAt: Date | null;
 }
 
 export interface Message {

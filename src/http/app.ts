@@ -7,6 +7,7 @@ import express, {
 } from 'express';
 import type { AuthService } from '../app/auth-service';
 import type { ConversationService } from '../app/conversation-service';
+import type { MuteService } from '../app/mute-service';
 import type { MessageService } from '../app/message-service';
 import type { ReceiptService } from '../app/receipt-service';
 import type { SyncService } from '../app/sync-service';
@@ -33,6 +34,7 @@ export interface HttpAppDeps {
   auth: AuthService;
   users: UserService;
   conversations: ConversationService;
+  mutes: MuteService;
   messages: MessageService;
   receipts: ReceiptService;
   sync: SyncService;
@@ -96,7 +98,13 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const messaging = express.Router();
   messaging.use(authenticate(deps.auth));
   messaging.use(limitWritesPerUser(deps.rateLimits.restWrites));
-  messaging.use(conversationRoutes({ conversations: deps.conversations, users: deps.users }));
+  messaging.use(
+    conversationRoutes({
+      conversations: deps.conversations,
+      mutes: deps.mutes,
+      users: deps.users,
+    }),
+  );
   messaging.use(messageRoutes(deps.messages, deps.receipts, deps.sync));
   app.use('/api/v1/messages', messaging);
 

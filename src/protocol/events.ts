@@ -81,6 +81,15 @@ export const participantsChangedEventSchema = z.object({
   removed: z.array(z.string()),
 });
 
+/** A user muted or unmuted a conversation: their own devices learn it. */
+export const conversationMutedEventSchema = z.object({
+  ...base,
+  conversation_id: z.string(),
+  user_id: z.string(),
+  muted: z.boolean(),
+  muted_until: z.string().datetime().nullable(),
+});
+
 /** Routing key → payload schema. Every durable key matches the consumer binding `message.*`. */
 export const busEventSchemas = {
   'message.sent': messageSentEventSchema,
@@ -90,6 +99,7 @@ export const busEventSchemas = {
   'message.updated': messageUpdatedEventSchema,
   'message.deleted': messageDeletedEventSchema,
   'message.participants': participantsChangedEventSchema,
+  'message.muted': conversationMutedEventSchema,
 } as const;
 
 export type RoutingKey = keyof typeof busEventSchemas;

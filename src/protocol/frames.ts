@@ -102,6 +102,12 @@ export const serverFrameSchemas = {
     added: z.array(z.string()).optional(),
     removed: z.array(z.string()).optional(),
   }),
+  /** To the user's own devices: their mute of a conversation (mutedUntil null: until undone). */
+  CONVERSATION_MUTED: z.object({
+    conversationId: z.string(),
+    muted: z.boolean(),
+    mutedUntil: z.string().nullable(),
+  }),
   SYNC_RESULT: syncResultSchema,
   /** Seqs in [fromSeq, toSeq] of a conversation hold no message and never will (a crashed send). */
   SEQ_GAP: z.object({

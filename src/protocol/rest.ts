@@ -68,6 +68,23 @@ export const addParticipantsBodySchema = z.object({
   user_ids: z.array(objectIdSchema).min(1, 'must name at least one user').max(1000),
 });
 
+/**
+ * PATCH /conversations/{id}/mute. `until` (muting only) ends the mute by itself; absent or null:
+ * muted until undone. Whether it lies in the future is checked against the server's clock.
+ */
+export const muteBodySchema = z
+  .object({
+    muted: z.boolean(),
+    until: z
+      .string()
+      .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+      .nullish(),
+  })
+  .refine((b) => b.muted || b.until == null, {
+    message: 'only a mute (muted: true) takes an end',
+    path: ['until'],
+  });
+
 export const conversationIdParams = z.object({ id: objectIdSchema });
 export const messageIdParams = z.object({ id: objectIdSchema, messageId: objectIdSchema });
 export const participantParams = z.object({ id: objectIdSchema, userId: objectIdSchema });
@@ -136,6 +153,10 @@ export const conversationSummarySchema = z.object({
   last_message_content: z.string().nullable(),
   last_message_at: z.string().nullable(),
   unread_count: z.number(),
+  /** The caller muted it (it still counts unread); false again once `muted_until` passes. */
+  muted: z.boolean(),
+  /** When the caller's mute ends; null while not muted or muted until undone. */
+  muted_until: z.string().nullable(),
   is_online: z.boolean(),
   last_active_at: z.string().nullable(),
   other_user_id: z.string().nullable(),
@@ -160,6 +181,10 @@ export const conversationDetailSchema = z.object({
   participants: z.array(participantPublicSchema),
   last_message: messagePublicSchema.nullable(),
   unread_count: z.number(),
+  /** The caller muted it (it still counts unread); false again once `muted_until` passes. */
+  muted: z.boolean(),
+  /** When the caller's mute ends; null while not muted or muted until undone. */
+  muted_until: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -171,7 +196,7 @@ export const seenResultSchema = z.object({
 });
 
 export const syncResultSchema = z.object({
-  /** Frames in order: per conversation, new messages by seq, then edits, receipts, membership. */
+  /** Frames in order: per conversation, new messages by seq, then edits, receipts, membership, mutes. */
   events: z.array(z.object({ type: z.string() }).passthrough()),
   next_cursor: z.string().nullable(),
   has_more: z.boolean(),

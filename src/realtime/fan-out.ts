@@ -181,6 +181,16 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
         });
         return;
       }
+      case 'message.muted': {
+        // Only the user's own devices: a mute is nobody else's business.
+        const p = event.payload;
+        emit([p.user_id], 'CONVERSATION_MUTED', {
+          conversationId: p.conversation_id,
+          muted: p.muted,
+          mutedUntil: p.muted_until,
+        });
+        return;
+      }
       case 'message.typing':
         // Typing never travels through the durable bus; see SocketIoSignals.
         return;

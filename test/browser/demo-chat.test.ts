@@ -120,5 +120,14 @@ describe('demo web client in chromium', () => {
     await alice.screenshot({ path: join(ARTIFACTS, 'demo-alice.png') });
     await bob.screenshot({ path: join(ARTIFACTS, 'demo-bob.png') });
     expect(existsSync(join(ARTIFACTS, 'demo-bob.png'))).toBe(true);
+
+    // Alice mutes the DM from its header: her list marks it muted; unmuting clears the mark.
+    const aliceRow = alice.getByTestId('conversation').filter({ hasText: bobName });
+    await alice.getByTestId('mute').click();
+    await aliceRow.getByTestId('muted').waitFor();
+    await alice.locator('[data-testid="mute"][aria-pressed="true"]').waitFor();
+    await alice.getByTestId('mute').click();
+    await aliceRow.getByTestId('muted').waitFor({ state: 'detached' });
+    await alice.locator('[data-testid="mute"][aria-pressed="false"]').waitFor();
   });
 });

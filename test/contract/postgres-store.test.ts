@@ -1,7 +1,16 @@
 // The store contract on PostgresStore over a real PostgreSQL (a fresh database per suite), plus
 // races, concurrent migrations, and what only PostgreSQL guarantees: a duplicate send takes no seq.
+import { readdirSync } from 'node:fs';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runner } from 'node-pg-migrate';
 import { Client } from 'pg';
+import {
+  MIGRATIONS_DIR,
+  MIGRATIONS_TABLE,
+} from '../../src/adapters/store/postgres/postgres-migrate';
 import { PostgresStore } from '../../src/adapters/store/postgres/postgres-store';
 import { UnavailableError } from '../../src/domain/errors';
 import { newObjectId } from '../../src/domain/ids';
@@ -12,6 +21,11 @@ import { waitFor } from '../support/wait-for';
 import { describeStoreContract } from './store-contract';
 
 const databases: TestDatabase[] = [];
+/** Every migration, in the order node-pg-migrate applies them. */
+const MIGRATIONS = readdirSync(MIGRATIONS_DIR)
+  .filter((f) => f.endsWith('.sql'))
+  .map((f) => f.replace(/\.sql$/, ''))
+  .sort();
 
 async function freshDatabase(label: string): Promise<string> {
   const db = await createTestDatabase(label);
@@ -125,8 +139,10 @@ describe('PostgresStore migrations', () => {
     const client = new Client({ connectionString: url });
     await client.connect();
     try {
-      const runs = await client.query<{ name: string }>('SELECT name FROM parley_migrations');
-      expect(runs.rows.map((r) => r.name)).toEqual(['1733130000000_initial-schema']);
+      const runs = await client.query<{ name: string }>(
+        'SELECT name FROM parley_migrations ORDER BY id',
+      );
+      expect(runs.rows.map((r) => r.name)).toEqual(MIGRATIONS);
       const tables = await client.query<{ table_name: string }>(
         `SELECT table_name FROM information_schema.tables
          WHERE table_schema = 'public' ORDER BY table_name`,
@@ -145,6 +161,54 @@ describe('PostgresStore migrations', () => {
     // A later start finds nothing to apply.
     const again = await PostgresStore.connect(url, { poolSize: 1 });
     await again.close();
+  });
+});
+
+describe('PostgresStore upgrading a database', () => {
+  it('adds mutes to a database at the first migration, its participants not muted', async () => {
+    const url = await freshDatabase('upgrade');
+    const first = await mkdtemp(path.join(tmpdir(), 'parley-migrations-'));
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      await copyFile(
+        path.join(MIGRATIONS_DIR, `${MIGRATIONS[0]}.sql`),
+        path.join(first, `${MIGRATIONS[0]}.sql`),
+      );
+      await runner({
+        dbClient: client,
+        dir: first,
+        migrationsTable: MIGRATIONS_TABLE,
+        direction: 'up',
+        logger: {
+          debug: () => undefined,
+          info: () => undefined,
+          warn: () => undefined,
+          error: () => undefined,
+        },
+      });
+      const [c, u] = [newObjectId(), newObjectId()];
+      await client.query(
+        `INSERT INTO participants (conversation_id, user_id, role, joined_at) VALUES ($1, $2, 'MEMBER', now())`,
+        [c, u],
+      );
+      const store = await PostgresStore.connect(url, { poolSize: 1 });
+      try {
+        expect(await store.findParticipant(c, u)).toMatchObject({
+          muted: false,
+          mutedUntil: null,
+          muteChangedAt: null,
+        });
+        expect(await store.setParticipantMute(c, u, { muted: true, until: null }, new Date())).toBe(
+          true,
+        );
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await client.end();
+      await rm(first, { recursive: true, force: true });
+    }
   });
 });
 

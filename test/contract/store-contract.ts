@@ -593,6 +593,77 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       });
     });
 
+    describe('mutes', () => {
+      it('sets, replaces and undoes a current participant’s mute, stamping when it changed', async () => {
+        const c = newObjectId();
+        const u = newObjectId();
+        await store.upsertParticipant(aParticipant(c, u));
+        const t0 = Date.parse('2030-10-01T00:00:00Z');
+        const until = new Date(t0 + 3_600_000);
+        expect(await store.setParticipantMute(c, u, { muted: true, until }, new Date(t0))).toBe(
+          true,
+        );
+        expect(await store.findParticipant(c, u)).toMatchObject({
+          muted: true,
+          mutedUntil: until,
+          muteChangedAt: new Date(t0),
+        });
+        await store.setParticipantMute(c, u, { muted: true, until: null }, new Date(t0 + 1));
+        expect(await store.findParticipant(c, u)).toMatchObject({ muted: true, mutedUntil: null });
+        // Undoing drops the end, whatever was passed with it.
+        await store.setParticipantMute(c, u, { muted: false, until }, new Date(t0 + 2));
+        expect(await store.findParticipant(c, u)).toMatchObject({
+          muted: false,
+          mutedUntil: null,
+          muteChangedAt: new Date(t0 + 2),
+        });
+        // Every other field is untouched, and a fresh record is not muted.
+        const other = aParticipant(c, newObjectId());
+        await store.upsertParticipant(other);
+        expect(await store.findParticipant(c, other.userId)).toEqual(other);
+      });
+
+      it('refuses one who left or never joined, and resets the mute on a re-join', async () => {
+        const c = newObjectId();
+        const u = newObjectId();
+        const at = new Date('2030-10-02T00:00:00Z');
+        const mute = { muted: true, until: null };
+        expect(await store.setParticipantMute(c, newObjectId(), mute, at)).toBe(false);
+        await store.upsertParticipant(aParticipant(c, u));
+        await store.setParticipantMute(c, u, mute, at);
+        await store.markParticipantLeft(c, u, at);
+        expect(await store.setParticipantMute(c, u, { muted: false, until: null }, at)).toBe(false);
+        expect((await store.findParticipant(c, u))?.muted).toBe(true);
+        await store.upsertParticipant(aParticipant(c, u));
+        expect(await store.findParticipant(c, u)).toMatchObject({
+          muted: false,
+          mutedUntil: null,
+          muteChangedAt: null,
+        });
+      });
+
+      it('lists the user’s current records whose mute changed after a time, oldest first', async () => {
+        const [c1, c2, c3] = [newObjectId(), newObjectId(), newObjectId()];
+        const [u, v] = [newObjectId(), newObjectId()];
+        for (const c of [c1, c2, c3]) await store.upsertParticipant(aParticipant(c, u));
+        await store.upsertParticipant(aParticipant(c1, v));
+        const t0 = Date.parse('2030-10-03T00:00:00Z');
+        const mute = { muted: true, until: null };
+        await store.setParticipantMute(c2, u, mute, new Date(t0 + 10));
+        await store.setParticipantMute(c1, u, mute, new Date(t0 + 20));
+        await store.setParticipantMute(c3, u, mute, new Date(t0 - 10));
+        await store.setParticipantMute(c1, v, mute, new Date(t0 + 30));
+        const changed = await store.listMuteChangesSince(u, new Date(t0));
+        expect(changed.map((p) => p.conversationId)).toEqual([c2, c1]);
+        expect(changed.every((p) => p.userId === u && p.muted)).toBe(true);
+        await store.markParticipantLeft(c2, u, new Date(t0 + 40));
+        expect(
+          (await store.listMuteChangesSince(u, new Date(t0))).map((p) => p.conversationId),
+        ).toEqual([c1]);
+        expect(await store.listMuteChangesSince(u, new Date(t0 + 20))).toEqual([]);
+      });
+    });
+
     describe('sync cursors', () => {
       it('keeps a cursor until it expires', async () => {
         const now = new Date('2030-10-01T00:00:00Z');

@@ -1,6 +1,6 @@
 // Two (then three) server processes sharing Redis, RabbitMQ and one store (PostgreSQL, and the
-// MongoDB-wire stand-in): frames cross nodes both ways, a user who left gets nothing, and a
-// SIGKILLed node's users go offline.
+// MongoDB-wire stand-in): frames cross nodes both ways, a user who left gets nothing, a mute
+// reaches the user's devices on every node, and a SIGKILLed node's users go offline.
 import { newObjectId } from '../../src/domain/ids';
 import { spawnNode, type NodeProcess } from '../support/node-process';
 import { connectClient, type RealtimeClient } from '../support/realtime-client';
@@ -169,6 +169,27 @@ describe.each(['postgres', 'mongodb'] as const)('a cluster of server processes o
       expect(c.all('NEW_MESSAGE', (f) => f.messageId === sent)).toHaveLength(0);
       expect(c.all('TYPING', (f) => f.conversationId === group)).toHaveLength(0);
     }
+  });
+
+  it('a mute made through node B reaches the user’s devices on both nodes, and only theirs', async () => {
+    const a = await onA(alice);
+    const aB = await onB(alice);
+    const b = await onA(bob);
+    const res = await new Api(nodeB.url, alice.token).patch(`${base}/conversations/${dm}/mute`, {
+      muted: true,
+    });
+    expect(res.status).toBe(200);
+    const frame = { conversationId: dm, muted: true, mutedUntil: null };
+    expect(await a.waitFor('CONVERSATION_MUTED')).toMatchObject(frame);
+    expect(await aB.waitFor('CONVERSATION_MUTED')).toMatchObject(frame);
+    // The conversation's events are fanned out in order: once bob has a later message, a mute
+    // frame meant for him would have arrived first.
+    const later = (
+      await alice.api.post(`${base}/conversations/${dm}/messages`, { content: 'muted now' })
+    ).body.data.id;
+    await b.waitFor('NEW_MESSAGE', (f) => f.messageId === later);
+    expect(b.all('CONVERSATION_MUTED')).toHaveLength(0);
+    await alice.api.patch(`${base}/conversations/${dm}/mute`, { muted: false });
   });
 
   it('shows the users of a SIGKILLed node offline within the presence TTL', async () => {

@@ -96,6 +96,16 @@ describe('parley/client', () => {
     );
   });
 
+  it('hands on(CONVERSATION_MUTED) a mute made on another device', async () => {
+    const { alice, conversationId } = await pair();
+    const a = await open(alice);
+    const mutes: ServerPayload<'CONVERSATION_MUTED'>[] = [];
+    a.client.on('CONVERSATION_MUTED', (m) => mutes.push(m));
+    await alice.api.patch(`/api/v1/messages/conversations/${conversationId}/mute`, { muted: true });
+    await until('the mute', () => mutes.length === 1);
+    expect(mutes[0]).toEqual({ conversationId, muted: true, mutedUntil: null });
+  });
+
   it('rejects with the error code when the server refuses for good', async () => {
     const { conversationId } = await pair();
     const outsider = await registerUser(api, 'co');

@@ -3,6 +3,7 @@ import type { RunningNode } from '../../src/node';
 import { newObjectId } from '../../src/domain/ids';
 import { storeModes, type ModeSetup } from '../support/store-modes';
 import { Api, registerUser, startTestNode, type TestUser } from '../support/test-node';
+import { waitFor } from '../support/wait-for';
 
 describe.each(storeModes)('conversations over HTTP on $name', (mode) => {
   let setup: ModeSetup;
@@ -334,6 +335,106 @@ describe.each(storeModes)('conversations over HTTP on $name', (mode) => {
       for (const q of ['limit=0', 'limit=51', 'cursor=%%%', 'cursor=abc']) {
         expect((await frank.api.get(`${base}/conversations?${q}`)).status).toBe(400);
       }
+    });
+  });
+
+  describe('mute', () => {
+    const muteOf = (id: string): string => `${base}/conversations/${id}/mute`;
+
+    it('mutes until undone, idempotently, still counting unread, in the list and the detail', async () => {
+      const dm = (await alice.api.post(`${base}/direct/${carol.id}`)).body.data;
+      const muted = await alice.api.patch(muteOf(dm.id), { muted: true });
+      expect(muted.status).toBe(200);
+      const detail = await alice.api.get(`${base}/conversations/${dm.id}`);
+      expect(muted.body).toEqual({ success: true, data: detail.body.data });
+      expect(detail.body.data).toMatchObject({ id: dm.id, muted: true, muted_until: null });
+      const again = await alice.api.patch(muteOf(dm.id), { muted: true, until: null });
+      expect(again.status).toBe(200);
+      expect(again.body.data).toMatchObject({ muted: true, muted_until: null });
+
+      await carol.api.post(`${base}/conversations/${dm.id}/messages`, { content: 'psst' });
+      const list = await alice.api.get(`${base}/conversations`);
+      expect(list.body.data.find((c: { id: string }) => c.id === dm.id)).toMatchObject({
+        muted: true,
+        muted_until: null,
+        unread_count: 1,
+      });
+      // Only the caller's view is muted.
+      expect((await carol.api.get(`${base}/conversations/${dm.id}`)).body.data).toMatchObject({
+        muted: false,
+        muted_until: null,
+      });
+
+      const unmuted = await alice.api.patch(muteOf(dm.id), { muted: false });
+      expect(unmuted.status).toBe(200);
+      expect(unmuted.body.data).toMatchObject({ muted: false, muted_until: null, unread_count: 1 });
+      expect((await alice.api.patch(muteOf(dm.id), { muted: false })).body.data.muted).toBe(false);
+    });
+
+    it('mutes until a time, in any offset, and the mute lapses by itself', async () => {
+      const dm = (await bob.api.post(`${base}/direct/${carol.id}`)).body.data;
+      const later = new Date(Date.now() + 3_600_000);
+      const plusTwo = new Date(later.getTime() + 2 * 3_600_000)
+        .toISOString()
+        .replace('Z', '+02:00');
+      const res = await bob.api.patch(muteOf(dm.id), { muted: true, until: plusTwo });
+      expect(res.status).toBe(200);
+      expect(res.body.data).toMatchObject({ muted: true, muted_until: later.toISOString() });
+
+      const soon = new Date(Date.now() + 1_000);
+      await bob.api.patch(muteOf(dm.id), { muted: true, until: soon.toISOString() });
+      await waitFor(
+        async () => (await bob.api.get(`${base}/conversations/${dm.id}`)).body.data.muted === false,
+        { what: 'the mute to lapse', timeoutMs: 5_000 },
+      );
+      const list = await bob.api.get(`${base}/conversations`);
+      expect(list.body.data.find((c: { id: string }) => c.id === dm.id)).toMatchObject({
+        muted: false,
+        muted_until: null,
+      });
+    });
+
+    it.each([
+      ['no body', undefined],
+      ['no muted', { until: null }],
+      ['a non-boolean muted', { muted: 'yes' }],
+      ['a malformed until', { muted: true, until: 'tomorrow' }],
+      ['an until that is not a string', { muted: true, until: 1_900_000_000_000 }],
+      ['an until in the past', { muted: true, until: '2001-01-01T00:00:00Z' }],
+      ['an until with an unmute', { muted: false, until: '2100-01-01T00:00:00Z' }],
+    ])('rejects %s with 400 VALIDATION, changing nothing', async (_what, body) => {
+      const dm = (await carol.api.post(`${base}/direct/${alice.id}`)).body.data;
+      await carol.api.patch(muteOf(dm.id), { muted: true });
+      const res = await carol.api.patch(muteOf(dm.id), body);
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ success: false, code: 'VALIDATION' });
+      expect(typeof res.body.detail).toBe('string');
+      expect((await carol.api.get(`${base}/conversations/${dm.id}`)).body.data).toMatchObject({
+        muted: true,
+        muted_until: null,
+      });
+    });
+
+    it('404s an unknown conversation, 400s a malformed id, 403s an outsider and one who left', async () => {
+      const unknown = await alice.api.patch(muteOf(newObjectId()), { muted: true });
+      expect(unknown.status).toBe(404);
+      expect(unknown.body).toMatchObject({ success: false, code: 'NOT_FOUND' });
+      expect((await alice.api.patch(muteOf('nope'), { muted: true })).status).toBe(400);
+      const dm = (await alice.api.post(`${base}/direct/${bob.id}`)).body.data;
+      const outsider = await carol.api.patch(muteOf(dm.id), { muted: true });
+      expect(outsider.status).toBe(403);
+      expect(outsider.body).toMatchObject({ success: false, code: 'NOT_PARTICIPANT' });
+      const group = (
+        await alice.api.post(`${base}/conversations`, {
+          type: 'GROUP',
+          name: 'Mute and leave',
+          participant_ids: [bob.id],
+        })
+      ).body.data;
+      await bob.api.delete(`${base}/conversations/${group.id}/participants/${bob.id}`);
+      const left = await bob.api.patch(muteOf(group.id), { muted: true });
+      expect(left.status).toBe(403);
+      expect(left.body.code).toBe('NOT_PARTICIPANT');
     });
   });
 

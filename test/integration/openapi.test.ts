@@ -46,6 +46,7 @@ function fullApp(): Express {
     auth: unused,
     users: unused,
     conversations: unused,
+    mutes: unused,
     messages: unused,
     receipts: unused,
     sync: unused,
@@ -180,6 +181,15 @@ describe('HTTP answers match the documented response schemas', () => {
       content: 'hello, edited',
     });
     await call(bob, 'PATCH', `/api/v1/messages/conversations/${dmId}/seen`, {});
+    await call(bob, 'PATCH', `/api/v1/messages/conversations/${dmId}/mute`, { muted: true });
+    expect(
+      (
+        await call(bob, 'PATCH', `/api/v1/messages/conversations/${dmId}/mute`, {
+          muted: true,
+          until: '2001-01-01T00:00:00Z',
+        })
+      ).status,
+    ).toBe(400);
     await call(me, 'DELETE', `/api/v1/messages/conversations/${dmId}/messages/${messageId}`);
     const synced = await call(bob, 'GET', '/api/v1/messages/sync');
     await call(bob, 'POST', '/api/v1/messages/sync', { positions: { [dmId]: 0 } });

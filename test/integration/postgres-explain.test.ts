@@ -70,6 +70,11 @@ const LOAD = [
    FROM generate_series(1, ${DIRECTS}) d,
      LATERAL (VALUES (d % ${USERS} + 1), ((d * 7 + 13) % ${USERS} + 1)) pair (u)
    ON CONFLICT DO NOTHING`,
+  // One in ten memberships muted at some point in the last day, half of those until a time.
+  `UPDATE participants SET muted = true,
+     muted_until = CASE WHEN joined_seq = 0 AND ascii(user_id) % 2 = 0 THEN $1::timestamptz + interval '1 day' END,
+     mute_changed_at = $1::timestamptz - interval '1 day' + ascii(substr(user_id, 2)) * interval '1 minute'
+   WHERE ascii(substr(user_id, 3)) % 10 = 0`,
   // 100k messages: one in 50 edited, one in 97 deleted, the newest three per group still pending.
   `INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, media,
      reply_to_message_id, temp_id, body_hash, created_at, updated_at, deleted_at, changed_at,
@@ -153,7 +158,22 @@ const conversationCases: Cases<typeof conversationSql> = {
 };
 
 const participantCases: Cases<typeof participantSql> = {
-  upsertParticipant: [conversation, user, 'MEMBER', now, null, 500, null, null, null, null, null],
+  upsertParticipant: [
+    conversation,
+    user,
+    'MEMBER',
+    now,
+    null,
+    500,
+    null,
+    null,
+    null,
+    null,
+    null,
+    false,
+    null,
+    null,
+  ],
   findParticipant: [conversation, user],
   listParticipants: [conversation],
   markParticipantLeft: [conversation, user, now],
@@ -163,6 +183,8 @@ const participantCases: Cases<typeof participantSql> = {
   listReceiptsChangedSince: [syncConversations, receiptsSince, 200],
   listMembershipChangesSince: [syncConversations, membershipSince, 200],
   listConversationsLeftSince: [user, new Date(T0.getTime() - 7 * 86_400_000)],
+  setParticipantMute: [conversation, user, true, at(3600), now],
+  listMuteChangesSince: [user, new Date(T0.getTime() - 7 * 86_400_000)],
 };
 
 const messageCases: Cases<typeof messageSql> = {

@@ -490,6 +490,37 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     expect(refused).toMatchObject({ type: 'ERROR', code: 'NOT_PARTICIPANT' });
   });
 
+  it('tells every device of the user, on both transports, and nobody else, of a mute', async () => {
+    const a1 = await connect(alice);
+    const a2 = await connect(alice, transport === 'raw' ? 'socket.io' : 'raw');
+    const b = await connect(bob);
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    await alice.api.patch(`${base}/conversations/${dm}/mute`, { muted: true, until });
+    const expected = {
+      type: 'CONVERSATION_MUTED',
+      conversationId: dm,
+      muted: true,
+      mutedUntil: until,
+    };
+    expect(await a1.waitFor('CONVERSATION_MUTED')).toEqual(expected);
+    expect(await a2.waitFor('CONVERSATION_MUTED')).toEqual(expected);
+    await alice.api.patch(`${base}/conversations/${dm}/mute`, { muted: false });
+    for (const a of [a1, a2]) {
+      expect(await a.waitFor('CONVERSATION_MUTED', (f) => f.muted === false)).toEqual({
+        type: 'CONVERSATION_MUTED',
+        conversationId: dm,
+        muted: false,
+        mutedUntil: null,
+      });
+    }
+    // Bob's socket got neither, though it is in the conversation: a later frame proves the order.
+    const marker = (
+      await alice.api.post(`${base}/conversations/${dm}/messages`, { content: 'after muting' })
+    ).body.data.id;
+    await b.waitFor('NEW_MESSAGE', (f) => f.messageId === marker);
+    expect(b.all('CONVERSATION_MUTED')).toHaveLength(0);
+  });
+
   it('SYNC returns what a client missed, with a cursor', async () => {
     const a = await connect(alice);
     const first = await a.request({ type: 'SYNC' });

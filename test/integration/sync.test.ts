@@ -129,6 +129,40 @@ describe.each(realtimeModes)('SYNC on $name', (mode) => {
       expect(after.flatMap((p) => newMessagesOf(p.events, dm))).toEqual([]);
     });
 
+    it('tells a returning device the current mute of conversations muted or unmuted while it was away', async () => {
+      const { alice, bob, dm } = await pair();
+      const carol = await registerUser(api, 'sc');
+      const other = (await bob.api.post(`${base}/direct/${carol.id}`)).body.data.id as string;
+      const untouched = (await bob.api.post(`${base}/direct/${(await registerUser(api, 'sd')).id}`))
+        .body.data.id as string;
+      const away = await connect(bob, transport);
+      const cursor = away.frames[0]?.cursor as string;
+      await away.close();
+
+      const until = new Date(Date.now() + 3_600_000).toISOString();
+      expect(
+        (await bob.api.patch(`${base}/conversations/${dm}/mute`, { muted: true, until })).status,
+      ).toBe(200);
+      await bob.api.patch(`${base}/conversations/${other}/mute`, { muted: true });
+      await bob.api.patch(`${base}/conversations/${other}/mute`, { muted: false });
+      // Alice's mute is hers: it is not in Bob's SYNC.
+      await alice.api.patch(`${base}/conversations/${dm}/mute`, { muted: true });
+
+      const back = await connect(bob, transport);
+      const events = (await syncFrames(back, { type: 'SYNC', since: cursor })).flatMap(
+        (p) => p.events,
+      );
+      const mutes = events.filter((e) => e.type === 'CONVERSATION_MUTED');
+      expect(mutes).toHaveLength(2);
+      expect(mutes).toEqual(
+        expect.arrayContaining([
+          { type: 'CONVERSATION_MUTED', conversationId: dm, muted: true, mutedUntil: until },
+          { type: 'CONVERSATION_MUTED', conversationId: other, muted: false, mutedUntil: null },
+        ]),
+      );
+      expect(mutes.some((e) => e.conversationId === untouched)).toBe(false);
+    });
+
     it('SYNC {positions} pages exactly the messages after what the client holds', async () => {
       const { alice, bob, dm } = await pair();
       const held = await sendMany(alice, dm, 20);

@@ -21,6 +21,8 @@ const call = (
   body?: RestCall['body'],
 ): RestCall => ({ method, path, ...(body && { body }) });
 
+const mute: RestCall['body'] = () => ({ muted: true });
+
 /**
  * Every route behind a user token, each with a request alice may make (the controls run them
  * last and expect 2xx), so a refusal of the same request can only come from the token.
@@ -84,6 +86,10 @@ export const TOKEN_ROUTES: { route: string; call: RestCall }[] = [
     route: 'PATCH /messages/conversations/{id}/seen',
     call: call('PATCH', (w) => `${conv(w.group)}/seen?message_id=${w.groupMessages.bob}`),
   },
+  {
+    route: 'PATCH /messages/conversations/{id}/mute',
+    call: call('PATCH', (w) => `${conv(w.group)}/mute`, mute),
+  },
   { route: 'GET /messages/sync', call: call('GET', () => `${M}/sync`) },
   {
     route: 'POST /messages/sync',
@@ -139,6 +145,7 @@ export const REST_REFUSALS: RestRefusal[] = [
       call('PATCH', (w) => `${conv(w.group)}/seen?message_id=${w.groupMessages.alice}`),
     ],
     ['PATCH group seen (latest)', call('PATCH', (w) => `${conv(w.group)}/seen`)],
+    ['PATCH group mute', call('PATCH', (w) => `${conv(w.group)}/mute`, mute)],
     [
       'POST group participants (adding himself)',
       call(
@@ -167,6 +174,7 @@ export const REST_REFUSALS: RestRefusal[] = [
       call('DELETE', (w) => `${conv(w.direct)}/messages/${w.directMessage}`),
     ],
     ['PATCH DM-of-others seen', call('PATCH', (w) => `${conv(w.direct)}/seen`)],
+    ['PATCH DM-of-others mute', call('PATCH', (w) => `${conv(w.direct)}/mute`, mute)],
     [
       'POST DM-of-others participants',
       call(
@@ -202,6 +210,7 @@ export const REST_REFUSALS: RestRefusal[] = [
       call('DELETE', (w) => `${conv(w.group)}/messages/${w.groupMessages.carol}`),
     ],
     ['PATCH group seen (latest)', call('PATCH', (w) => `${conv(w.group)}/seen`)],
+    ['PATCH group mute (left)', call('PATCH', (w) => `${conv(w.group)}/mute`, mute)],
     [
       'POST group participants (re-adding herself)',
       call(
@@ -271,6 +280,7 @@ export const REST_REFUSALS: RestRefusal[] = [
       call('DELETE', (w) => `${conv(w.unknownId)}/messages/${w.groupMessages.alice}`),
     ],
     ['PATCH unknown conversation seen', call('PATCH', (w) => `${conv(w.unknownId)}/seen`)],
+    ['PATCH unknown conversation mute', call('PATCH', (w) => `${conv(w.unknownId)}/mute`, mute)],
     [
       'POST unknown conversation participants',
       call(
@@ -339,6 +349,14 @@ export const REST_REFUSALS: RestRefusal[] = [
         'POST',
         (w) => `${conv(w.outsiders)}/messages`,
         (w) => ({ content: 'quoting', reply_to_message_id: w.groupMessages.alice }),
+      ),
+    ],
+    [
+      'PATCH his own DM mute with an end in the past',
+      call(
+        'PATCH',
+        (w) => `${conv(w.outsiders)}/mute`,
+        () => ({ muted: true, until: '2001-01-01T00:00:00Z' }),
       ),
     ],
     ["GET sync with alice's cursor", call('GET', (w) => `${M}/sync?since=${w.aliceCursor}`)],

@@ -50,6 +50,9 @@ export const aParticipant = (
   seen: null,
   delivered: null,
   receiptsAt: null,
+  muted: false,
+  mutedUntil: null,
+  muteChangedAt: null,
   ...over,
 });
 

@@ -144,6 +144,26 @@ export function badValue(field: Field): fc.Arbitrary<FuzzValue> {
     }
     case 'int':
       return badInt(field.min, field.max);
+    case 'bool':
+      return fc.oneof(
+        fc.constantFrom<FuzzValue>('true', 'false', '', 0, 1, [], {}, null),
+        mongoOperator,
+      );
+    case 'futureTime':
+      return fc.oneof(
+        fc.oneof(notAString, fc.constant(null)).filter((v) => (field.nullable ? v !== null : true)),
+        fc.constantFrom(
+          'tomorrow',
+          '',
+          '2100-01-01',
+          '2100-01-01T00:00:00',
+          '2100-13-01T00:00:00Z',
+          '2100-01-01 00:00:00Z',
+          '2001-01-01T00:00:00Z',
+          '1970-01-01T00:00:00.000+00:00',
+        ),
+        unicodeEdgeString,
+      );
     case 'media':
       return fc.oneof(
         fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.constant({}), mongoOperator),

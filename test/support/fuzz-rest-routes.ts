@@ -169,6 +169,15 @@ export function routesOf(w: World): Route[] {
       authed: true,
     },
     {
+      name: 'PATCH /messages/conversations/:id/mute',
+      method: 'PATCH',
+      path: `${m}/conversations/:id/mute`,
+      params: { id: w.group },
+      query: {},
+      body: { spec: BODIES.mute, valid: { muted: true } },
+      authed: true,
+    },
+    {
       name: 'PATCH /messages/conversations/:id/seen',
       method: 'PATCH',
       path: `${m}/conversations/:id/seen`,

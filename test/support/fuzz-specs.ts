@@ -17,6 +17,9 @@ export type Field =
   | { kind: 'url'; nullable: boolean }
   | { kind: 'enum'; values: string[] }
   | { kind: 'int'; min: number; max: number }
+  | { kind: 'bool' }
+  /** An ISO 8601 date-time with an offset that must lie in the future (a mute's end). */
+  | { kind: 'futureTime'; nullable: boolean }
   | { kind: 'media' }
   | { kind: 'positions' }
   /** An opaque cursor the server issued (`since`): a string nobody was given is refused. */
@@ -77,6 +80,10 @@ export const BODIES = {
     required: ['content'],
   },
   seen: { fields: { message_id: id() }, required: [] },
+  mute: {
+    fields: { muted: { kind: 'bool' }, until: { kind: 'futureTime', nullable: true } },
+    required: ['muted'],
+  },
   sync: {
     fields: {
       since: { kind: 'cursor' },

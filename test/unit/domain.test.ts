@@ -113,6 +113,9 @@ describe('receipts', () => {
     seen: seen === null ? null : { messageId: 'm'.padEnd(24, '0'), seq: seen },
     delivered: delivered === null ? null : { messageId: 'm'.padEnd(24, '0'), seq: delivered },
     receiptsAt: null,
+    muted: false,
+    mutedUntil: null,
+    muteChangedAt: null,
   });
   const message = { seq: 10, senderId: 'sender' };
 

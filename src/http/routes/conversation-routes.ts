@@ -2,12 +2,14 @@
 import { Router, type Request } from 'express';
 import { validationError } from '../../domain/errors';
 import type { ConversationService } from '../../app/conversation-service';
+import type { MuteService } from '../../app/mute-service';
 import type { UserService } from '../../app/user-service';
 import {
   addParticipantsBodySchema,
   conversationIdParams,
   createConversationBodySchema,
   listConversationsQuerySchema,
+  muteBodySchema,
   participantParams,
   searchUsersQuerySchema,
   userIdParams,
@@ -48,9 +50,10 @@ function participantIdsOf(req: Request): unknown {
 
 export function conversationRoutes(deps: {
   conversations: ConversationService;
+  mutes: MuteService;
   users: UserService;
 }): Router {
-  const { conversations, users } = deps;
+  const { conversations, mutes, users } = deps;
   const router = Router();
 
   router.get('/search/users', async (req, res) => {
@@ -94,6 +97,14 @@ export function conversationRoutes(deps: {
     const { id, userId } = parseInput(participantParams, req.params, 'path');
     parseQuery(noQuery, req.query);
     ok(res, await conversations.removeParticipant(callerOf(res).id, id, userId));
+  });
+
+  router.patch('/conversations/:id/mute', async (req, res) => {
+    const { id } = parseInput(conversationIdParams, req.params, 'path');
+    parseQuery(noQuery, req.query);
+    const body = parseInput(muteBodySchema, req.body, 'body');
+    const until = body.until == null ? null : new Date(body.until);
+    ok(res, await mutes.setMute(callerOf(res).id, id, { muted: body.muted, until }));
   });
 
   router.post('/direct/:userId', async (req, res) => {

@@ -11,6 +11,7 @@ import type {
   ActivityKey,
   ConversationStore,
   LastMessagePreview,
+  MuteSetting,
   ParticipantStore,
   SeqReservation,
   Store,
@@ -223,6 +224,35 @@ class MemoryParticipants implements ParticipantStore {
       .map((id) => this.s.participants.get(id)?.get(userId))
       .filter((p): p is Participant => p?.leftAt != null && p.leftAt.getTime() > since.getTime());
     return Promise.resolve(left.map(copy));
+  }
+
+  setParticipantMute(
+    conversationId: string,
+    userId: string,
+    mute: MuteSetting,
+    at: Date,
+  ): Promise<boolean> {
+    const p = this.s.participants.get(conversationId)?.get(userId);
+    if (!p || p.leftAt !== null) return Promise.resolve(false);
+    p.muted = mute.muted;
+    p.mutedUntil = mute.muted && mute.until ? new Date(mute.until) : null;
+    p.muteChangedAt = new Date(at);
+    return Promise.resolve(true);
+  }
+
+  listMuteChangesSince(userId: string, since: Date): Promise<Participant[]> {
+    const ids = [...(this.s.conversationsByUser.get(userId) ?? [])];
+    const changed = ids
+      .map((id) => this.s.participants.get(id)?.get(userId))
+      .filter(
+        (p): p is Participant =>
+          p !== undefined &&
+          p.leftAt === null &&
+          p.muteChangedAt !== null &&
+          p.muteChangedAt.getTime() > since.getTime(),
+      )
+      .sort((a, b) => (a.muteChangedAt?.getTime() ?? 0) - (b.muteChangedAt?.getTime() ?? 0));
+    return Promise.resolve(changed.map(copy));
   }
 
   #recordsOf(conversationIds: readonly string[]): Participant[] {

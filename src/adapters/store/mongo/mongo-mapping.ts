@@ -92,6 +92,9 @@ export const participantStateToDoc = (p: Participant) => ({
   delivered_message_id: toObjectIdOrNull(p.delivered?.messageId ?? null),
   delivered_seq: p.delivered?.seq ?? null,
   receipts_at: p.receiptsAt,
+  muted: p.muted,
+  muted_until: p.mutedUntil,
+  mute_changed_at: p.muteChangedAt,
 });
 
 const watermarkFromDoc = (
@@ -110,6 +113,9 @@ export const participantFromDoc = (d: ParticipantDoc): Participant => ({
   seen: watermarkFromDoc(d.seen_message_id, d.seen_seq),
   delivered: watermarkFromDoc(d.delivered_message_id, d.delivered_seq),
   receiptsAt: d.receipts_at ?? null,
+  muted: d.muted ?? false,
+  mutedUntil: d.muted_until ?? null,
+  muteChangedAt: d.mute_changed_at ?? null,
 });
 
 /** Optional media fields are written only when set, so they read back absent, not null. */

@@ -49,6 +49,10 @@ export interface ParticipantDoc {
   delivered_message_id: Types.ObjectId | null;
   delivered_seq: number | null;
   receipts_at: Date | null;
+  /** Absent on records written before mutes existed: not muted. */
+  muted?: boolean;
+  muted_until?: Date | null;
+  mute_changed_at?: Date | null;
 }
 
 export interface MediaDoc {
@@ -135,6 +139,9 @@ const participantSchema = new Schema<ParticipantDoc>(
     delivered_message_id: nullable(OBJECT_ID),
     delivered_seq: nullable(Number),
     receipts_at: nullable(Date),
+    muted: { type: Boolean, default: false },
+    muted_until: nullable(Date),
+    mute_changed_at: nullable(Date),
   },
   OPTIONS,
 );
@@ -143,6 +150,8 @@ participantSchema.index({ conversation_id: 1, receipts_at: 1 });
 participantSchema.index({ conversation_id: 1, user_id: 1 });
 participantSchema.index({ conversation_id: 1, joined_at: 1 });
 participantSchema.index({ conversation_id: 1, left_at: 1 });
+// listMuteChangesSince: the user's own records by when their mute last changed.
+participantSchema.index({ user_id: 1, mute_changed_at: 1 });
 
 const mediaSchema = new Schema<MediaDoc>(
   {

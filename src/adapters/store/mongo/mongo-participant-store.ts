@@ -3,7 +3,7 @@
 import type { Types } from 'mongoose';
 import { deriveObjectId } from '../../../domain/ids';
 import type { Participant, ParticipantRole, Watermark } from '../../../domain/types';
-import type { ParticipantStore, WatermarkMove } from '../../../ports';
+import type { MuteSetting, ParticipantStore, WatermarkMove } from '../../../ports';
 import { participantFromDoc, participantStateToDoc, toObjectId } from './mongo-mapping';
 import type { MongoModels, ParticipantDoc } from './mongo-models';
 import { insertOnce } from './mongo-queries';
@@ -145,6 +145,33 @@ export class MongoParticipantStore implements ParticipantStore {
   async listConversationsLeftSince(userId: string, since: Date): Promise<Participant[]> {
     const docs = await this.models.participants
       .find({ user_id: toObjectId(userId), left_at: { $gt: since } })
+      .lean<ParticipantDoc[]>();
+    return docs.map(participantFromDoc);
+  }
+
+  async setParticipantMute(
+    conversationId: string,
+    userId: string,
+    mute: MuteSetting,
+    at: Date,
+  ): Promise<boolean> {
+    const result = await this.models.participants.updateOne(
+      { _id: participantId(conversationId, userId), left_at: null },
+      {
+        $set: {
+          muted: mute.muted,
+          muted_until: mute.muted ? mute.until : null,
+          mute_changed_at: at,
+        },
+      },
+    );
+    return result.matchedCount === 1;
+  }
+
+  async listMuteChangesSince(userId: string, since: Date): Promise<Participant[]> {
+    const docs = await this.models.participants
+      .find({ user_id: toObjectId(userId), mute_changed_at: { $gt: since }, left_at: null })
+      .sort({ mute_changed_at: 1, _id: 1 })
       .lean<ParticipantDoc[]>();
     return docs.map(participantFromDoc);
   }

@@ -122,6 +122,9 @@ export const PARTICIPANT_COLUMNS = [
   'delivered_message_id',
   'delivered_seq',
   'receipts_at',
+  'muted',
+  'muted_until',
+  'mute_changed_at',
 ] as const;
 
 export interface ParticipantRow {
@@ -136,6 +139,9 @@ export interface ParticipantRow {
   delivered_message_id: string | null;
   delivered_seq: Int8 | null;
   receipts_at: Date | null;
+  muted: boolean;
+  muted_until: Date | null;
+  mute_changed_at: Date | null;
 }
 
 export const watermarkFromRow = (id: string | null, seq: Int8 | null): Watermark | null =>
@@ -151,6 +157,9 @@ export const participantFromRow = (r: ParticipantRow): Participant => ({
   seen: watermarkFromRow(r.seen_message_id, r.seen_seq),
   delivered: watermarkFromRow(r.delivered_message_id, r.delivered_seq),
   receiptsAt: r.receipts_at,
+  muted: r.muted,
+  mutedUntil: r.muted_until,
+  muteChangedAt: r.mute_changed_at,
 });
 
 /** The insert parameters of a participant, in PARTICIPANT_COLUMNS order. */
@@ -166,6 +175,9 @@ export const participantParams = (p: Participant): unknown[] => [
   p.delivered?.messageId ?? null,
   p.delivered?.seq ?? null,
   p.receiptsAt,
+  p.muted,
+  p.mutedUntil,
+  p.muteChangedAt,
 ];
 
 /** A media item as stored in the jsonb array: snake_case, optional keys absent when unset. */

@@ -2,7 +2,7 @@
 // watermarks are flat columns so one statement compares, moves and reports them.
 import type { Pool } from 'pg';
 import type { Participant, ParticipantRole, Watermark } from '../../../domain/types';
-import type { ParticipantStore, WatermarkMove } from '../../../ports';
+import type { MuteSetting, ParticipantStore, WatermarkMove } from '../../../ports';
 import {
   columns,
   PARTICIPANT_COLUMNS,
@@ -68,6 +68,11 @@ export const SQL = {
   listConversationsLeftSince: `SELECT ${COLS} FROM participants
     WHERE user_id = $1 AND left_at > $2
     ORDER BY left_at, conversation_id`,
+  setParticipantMute: `UPDATE participants SET muted = $3, muted_until = $4, mute_changed_at = $5
+    WHERE conversation_id = $1 AND user_id = $2 AND left_at IS NULL`,
+  listMuteChangesSince: `SELECT ${COLS} FROM participants
+    WHERE user_id = $1 AND mute_changed_at > $2 AND left_at IS NULL
+    ORDER BY mute_changed_at, conversation_id`,
 } as const;
 
 interface WatermarkMoveRow {
@@ -156,6 +161,30 @@ export class PostgresParticipantStore implements ParticipantStore {
 
   async listConversationsLeftSince(userId: string, since: Date): Promise<Participant[]> {
     const { rows } = await this.pool.query<ParticipantRow>(SQL.listConversationsLeftSince, [
+      userId,
+      since,
+    ]);
+    return rows.map(participantFromRow);
+  }
+
+  async setParticipantMute(
+    conversationId: string,
+    userId: string,
+    mute: MuteSetting,
+    at: Date,
+  ): Promise<boolean> {
+    const result = await this.pool.query(SQL.setParticipantMute, [
+      conversationId,
+      userId,
+      mute.muted,
+      mute.muted ? mute.until : null,
+      at,
+    ]);
+    return result.rowCount === 1;
+  }
+
+  async listMuteChangesSince(userId: string, since: Date): Promise<Participant[]> {
+    const { rows } = await this.pool.query<ParticipantRow>(SQL.listMuteChangesSince, [
       userId,
       since,
     ]);
