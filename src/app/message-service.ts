@@ -126,6 +126,7 @@ export class MessageService {
         bodyHash,
         updatedAt: null,
         deletedAt: null,
+        originSocketId: input.originSocketId ?? null,
       },
       clock(),
       previewOf(body.content, type),

@@ -64,6 +64,7 @@ export function carriedMessage(p: BusPayload<'message.sent'>): CarriedMessage | 
       updatedAt: null,
       deletedAt: null,
       changedAt: createdAt,
+      originSocketId: p.socket_id ?? null,
     },
     sender: { username: m.sender_username, avatarUrl: m.sender_avatar },
     participantIds: m.participant_ids,

@@ -93,4 +93,9 @@ export interface Message {
   deletedAt: Date | null;
   /** Last time anything about the message changed (creation, edit, deletion); feeds SYNC. */
   changedAt: Date;
+  /**
+   * The realtime socket that sent it (null: REST or unknown): live delivery never echoes a
+   * message to the socket that sent it, whichever event or read brings it to the fan-out.
+   */
+  originSocketId: string | null;
 }

@@ -78,7 +78,9 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
         .map((p) => p.userId)
         .filter((id) => id !== message.senderId);
       delivery.deliver(recipients, payload);
-      const except = message.id === origin.messageId ? origin.socketId : null;
+      // The socket that sent it got MESSAGE_ACK: stored with the message, or known from the event.
+      const except =
+        message.originSocketId ?? (message.id === origin.messageId ? origin.socketId : null);
       emit([message.senderId], 'NEW_MESSAGE', payload, except);
     }
   };

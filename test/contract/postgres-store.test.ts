@@ -59,7 +59,7 @@ describe('PostgresStore under concurrency', () => {
     await store.appendMessage(stored, new Date(), 'earlier');
     const now = new Date(Date.now() + 1000);
     const drafts = [
-      aMessageDraft(c.id, member, { tempId: 'b-1' }),
+      aMessageDraft(c.id, member, { tempId: 'b-1', originSocketId: 'socket-b' }),
       aMessageDraft(c.id, stranger),
       stored,
       aMessageDraft(c.id, member, { tempId: 'b-2' }),

@@ -306,7 +306,7 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         const now = new Date(c.createdAt.getTime() + 1000);
         const draft = (over: Partial<MessageDraft> = {}): MessageDraft =>
           aMessageDraft(c.id, sender, over);
-        const first = draft({ tempId: 'a-1' });
+        const first = draft({ tempId: 'a-1', originSocketId: 'socket-a' });
         const appended = await store.appendMessage(first, now, 'preview one');
         expect(appended).toEqual({
           kind: 'appended',

@@ -80,6 +80,7 @@ export const aMessage = (
     updatedAt: null,
     deletedAt: null,
     changedAt: createdAt,
+    originSocketId: null,
     ...over,
   };
 };
@@ -101,5 +102,6 @@ export const aMessageDraft = (
   bodyHash: null,
   updatedAt: null,
   deletedAt: null,
+  originSocketId: null,
   ...over,
 });

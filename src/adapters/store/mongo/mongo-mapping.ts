@@ -154,6 +154,7 @@ export const messageToDoc = (m: Message): MessageDoc => ({
   updated_at: m.updatedAt,
   deleted_at: m.deletedAt,
   changed_at: m.changedAt,
+  origin_socket_id: m.originSocketId,
   event_pending: true,
 });
 
@@ -172,4 +173,5 @@ export const messageFromDoc = (d: MessageDoc): Message => ({
   updatedAt: d.updated_at ?? null,
   deletedAt: d.deleted_at ?? null,
   changedAt: d.changed_at,
+  originSocketId: d.origin_socket_id ?? null,
 });

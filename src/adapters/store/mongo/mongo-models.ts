@@ -74,6 +74,7 @@ export interface MessageDoc {
   media: MediaDoc[];
   reply_to_message_id: Types.ObjectId | null;
   temp_id: string | null;
+  origin_socket_id?: string | null;
   body_hash: string | null;
   created_at: Date;
   updated_at: Date | null;
@@ -176,6 +177,7 @@ const messageSchema = new Schema<MessageDoc>(
     media: { type: [mediaSchema], default: [] },
     reply_to_message_id: nullable(OBJECT_ID),
     temp_id: nullable(String),
+    origin_socket_id: nullable(String),
     body_hash: nullable(String),
     created_at: { type: Date, required: true },
     updated_at: nullable(Date),

@@ -231,6 +231,7 @@ export const MESSAGE_COLUMNS = [
   'updated_at',
   'deleted_at',
   'changed_at',
+  'origin_socket_id',
 ] as const;
 
 export interface MessageRow {
@@ -248,6 +249,7 @@ export interface MessageRow {
   updated_at: Date | null;
   deleted_at: Date | null;
   changed_at: Date;
+  origin_socket_id: string | null;
 }
 
 export const messageFromRow = (r: MessageRow): Message => ({
@@ -265,6 +267,7 @@ export const messageFromRow = (r: MessageRow): Message => ({
   updatedAt: r.updated_at,
   deletedAt: r.deleted_at,
   changedAt: r.changed_at,
+  originSocketId: r.origin_socket_id,
 });
 
 /** The insert parameters of a message, in MESSAGE_COLUMNS order. */
@@ -283,6 +286,7 @@ export const messageParams = (m: Message): unknown[] => [
   m.updatedAt,
   m.deletedAt,
   m.changedAt,
+  m.originSocketId,
 ];
 
 export const SYNC_CURSOR_COLUMNS = [

@@ -38,7 +38,8 @@ export const SQL = {
    * with it, so a retried send consumes no seq; no conversation row, or a sender who is not a
    * current participant (the EXISTS, on the participants primary key), no message (zero rows).
    * $1 conversation, $2 now, $3 preview content, $4 id, $5 sender, $6 content, $7 type,
-   * $8 media, $9 reply to, $10 temp id, $11 body hash, $12 updated at, $13 deleted at.
+   * $8 media, $9 reply to, $10 temp id, $11 body hash, $12 updated at, $13 deleted at,
+   * $14 origin socket.
    */
   appendMessage: `WITH r AS (
       UPDATE conversations SET ${reserveSeqSet('$2', '$4', '$3')}
@@ -50,7 +51,7 @@ export const SQL = {
     )
     INSERT INTO messages (${COLS}, event_pending)
     SELECT $4, r.id, r.last_seq, $5, $6, $7, $8::jsonb, $9, $10, $11,
-      r.last_message_at, $12::timestamptz, $13::timestamptz, r.last_message_at, true
+      r.last_message_at, $12::timestamptz, $13::timestamptz, r.last_message_at, $14, true
     FROM r
     RETURNING seq, created_at, ARRAY(
       SELECT p.user_id::text FROM participants p
@@ -63,14 +64,14 @@ export const SQL = {
    * and the last of them becomes the preview. Each draft comes back with its seq (null: left
    * out), whether it was a duplicate, and its audience. Two drafts with one id in a batch raise a
    * unique violation (the caller appends them one by one instead).
-   * $1 conversation, $2 now, $3.. $11 the drafts' ids, senders, contents, types, media (JSON),
-   * reply-to ids, temp ids, body hashes and previews, in order.
+   * $1 conversation, $2 now, $3.. $12 the drafts' ids, senders, contents, types, media (JSON),
+   * reply-to ids, temp ids, body hashes, previews and origin sockets, in order.
    */
   appendMessages: `WITH d AS (
       SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-          $9::text[], $10::text[], $11::text[]) WITH ORDINALITY
+          $9::text[], $10::text[], $11::text[], $12::text[]) WITH ORDINALITY
         AS d (id, sender_id, content, type, media, reply_to_message_id, temp_id, body_hash,
-          preview, ord)
+          preview, origin_socket_id, ord)
     ),
     ok AS (
       SELECT d.*, row_number() OVER (ORDER BY d.ord) AS k FROM d
@@ -96,7 +97,7 @@ export const SQL = {
       INSERT INTO messages (${COLS}, event_pending)
       SELECT ok.id, $1, r.last_seq - (SELECT n FROM n) + ok.k, ok.sender_id, ok.content, ok.type,
         ok.media::jsonb, ok.reply_to_message_id, ok.temp_id, ok.body_hash, r.last_message_at,
-        NULL::timestamptz, NULL::timestamptz, r.last_message_at, true
+        NULL::timestamptz, NULL::timestamptz, r.last_message_at, ok.origin_socket_id, true
       FROM ok, r
       RETURNING id, seq, created_at
     )
@@ -198,6 +199,7 @@ export class PostgresMessageStore implements MessageStore {
         draft.bodyHash,
         draft.updatedAt,
         draft.deletedAt,
+        draft.originSocketId,
       ]));
     } catch (err) {
       if (isDuplicateMessage(err)) return { kind: 'duplicate' };
@@ -243,6 +245,7 @@ export class PostgresMessageStore implements MessageStore {
         drafts.map((d) => d.tempId),
         drafts.map((d) => d.bodyHash),
         previews,
+        drafts.map((d) => d.originSocketId),
       ]));
     } catch (err) {
       // Another node stored one of these ids meanwhile: sort them out one by one.
