@@ -12,10 +12,13 @@ export class Batcher<T, R = void> {
   private queue: Waiting<T, R>[] = [];
   private flushing: Promise<void> | null = null;
 
-  /** `flush` answers each item, in order (or with nothing: every item gets undefined). */
+  /**
+   * `flush` answers each item, in order (or with nothing: every item gets undefined); `onIdle`
+   * is told whenever the last batch is done and nothing waits.
+   */
   constructor(
     private readonly flush: (items: T[]) => Promise<readonly R[] | undefined>,
-    private readonly maxBatch = 500,
+    private readonly options: { maxBatch?: number; onIdle?: () => void } = {},
   ) {}
 
   /** Resolves with the item's answer once a flush holding it succeeded; rejects with its error. */
@@ -39,11 +42,12 @@ export class Batcher<T, R = void> {
       .finally(() => {
         this.flushing = null;
         this.kick();
+        if (this.idle) this.options.onIdle?.();
       });
   }
 
   private async flushOnce(): Promise<void> {
-    const batch = this.queue.splice(0, this.maxBatch);
+    const batch = this.queue.splice(0, this.options.maxBatch ?? 500);
     let results: readonly R[] | undefined;
     try {
       results = await this.flush(batch.map((w) => w.item));

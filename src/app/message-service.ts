@@ -160,20 +160,25 @@ export class MessageService {
     const key = draft.conversationId;
     let appender = this.appenders.get(key);
     if (!appender) {
-      appender = new Batcher((items) =>
-        appendMessages(
-          items.map((p) => p.draft),
-          // The batch's time: the latest of its sends' clocks.
-          new Date(Math.max(...items.map((p) => p.now.getTime()))),
-          items.map((p) => p.preview),
-        ),
+      const created: Batcher<PendingAppend, AppendResult> = new Batcher(
+        (items) =>
+          appendMessages(
+            items.map((p) => p.draft),
+            // The batch's time: the latest of its sends' clocks.
+            new Date(Math.max(...items.map((p) => p.now.getTime()))),
+            items.map((p) => p.preview),
+          ),
+        {
+          // Quiet conversations hold nothing.
+          onIdle: () => {
+            if (this.appenders.get(key) === created) this.appenders.delete(key);
+          },
+        },
       );
+      appender = created;
       this.appenders.set(key, appender);
     }
-    const own = appender;
-    return own.add({ draft, now, preview }).finally(() => {
-      if (own.idle && this.appenders.get(key) === own) this.appenders.delete(key);
-    });
+    return appender.add({ draft, now, preview });
   }
 
   /**
