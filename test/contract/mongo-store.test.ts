@@ -2,9 +2,8 @@
 import { createServer } from 'node:net';
 import mongoose from 'mongoose';
 import { MongoStore } from '../../src/adapters/store/mongo/mongo-store';
-import { aUser } from '../support/factories';
 import { testMongoUrl } from '../support/mongo-url';
-import { describeStoreContract } from './store-contract';
+import { describeCommandCounting, describeStoreContract } from './store-contract';
 
 const contractUrl = testMongoUrl('contract');
 const commandsUrl = testMongoUrl('commands');
@@ -50,19 +49,6 @@ describe('MongoStore.connect', () => {
   });
 });
 
-describe('MongoStore command counting', () => {
-  it('tells onCommand of each read and write it sends the database', async () => {
-    const kinds: string[] = [];
-    const store = await MongoStore.connect(commandsUrl, { onCommand: (k) => kinds.push(k) });
-    try {
-      kinds.length = 0;
-      const user = aUser();
-      await store.insertUser(user);
-      expect(kinds).toEqual(['write']);
-      await store.findUserById(user.id);
-      expect(kinds).toEqual(['write', 'read']);
-    } finally {
-      await store.close();
-    }
-  });
-});
+describeCommandCounting('MongoStore', (onCommand) =>
+  MongoStore.connect(commandsUrl, { onCommand }),
+);

@@ -18,7 +18,7 @@ import type { AppendResult } from '../../src/ports';
 import { aConversation, aMessageDraft, aParticipant, aUser } from '../support/factories';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-db';
 import { waitFor } from '../support/wait-for';
-import { describeStoreContract } from './store-contract';
+import { describeCommandCounting, describeStoreContract } from './store-contract';
 
 const databases: TestDatabase[] = [];
 /** Every migration, in the order node-pg-migrate applies them. */
@@ -321,22 +321,6 @@ describe('PostgresStore.connect', () => {
   });
 });
 
-describe('PostgresStore command counting', () => {
-  it('tells onCommand of each read and write it sends the database', async () => {
-    const kinds: string[] = [];
-    const store = await PostgresStore.connect(await freshDatabase('commands'), {
-      poolSize: 2,
-      onCommand: (k) => kinds.push(k),
-    });
-    try {
-      kinds.length = 0;
-      const user = aUser();
-      await store.insertUser(user);
-      expect(kinds).toEqual(['write']);
-      await store.findUserById(user.id);
-      expect(kinds).toEqual(['write', 'read']);
-    } finally {
-      await store.close();
-    }
-  });
-});
+describeCommandCounting('PostgresStore', async (onCommand) =>
+  PostgresStore.connect(await freshDatabase('commands'), { poolSize: 2, onCommand }),
+);

@@ -1,6 +1,7 @@
 // The store contract: every Store adapter must pass this same suite.
 import { directConversationId, newObjectId } from '../../src/domain/ids';
 import type { Message } from '../../src/domain/types';
+import type { StoreCommandListener } from '../../src/adapters/store/store-commands';
 import type { MessageDraft, Store } from '../../src/ports';
 import {
   aConversation,
@@ -716,6 +717,29 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
 
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}
+
+/** A durable store tells `onCommand` of each command it sends its database, by kind. */
+export function describeCommandCounting(
+  name: string,
+  openCounting: (onCommand: StoreCommandListener) => Promise<Store>,
+): void {
+  describe(`${name} command counting`, () => {
+    it('tells onCommand of each read and write it sends the database', async () => {
+      const kinds: string[] = [];
+      const store = await openCounting((k) => kinds.push(k));
+      try {
+        kinds.length = 0;
+        const user = aUser();
+        await store.insertUser(user);
+        expect(kinds).toEqual(['write']);
+        await store.findUserById(user.id);
+        expect(kinds).toEqual(['write', 'read']);
+      } finally {
+        await store.close();
+      }
     });
   });
 }
