@@ -1,7 +1,7 @@
 // Child processes the checker starts (Redis, RabbitMQ, CongoDB, Parley nodes): spawn, keep the
 // tail of their output, wait for a TCP port, stop them by their own pid.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 
 /** A process the checker started, with the last lines it printed (for diagnosing a failure). */
 export class ManagedProcess {
@@ -74,25 +74,7 @@ export class ManagedProcess {
   }
 }
 
-/** A TCP port nobody listens on right now (the kernel's pick on 127.0.0.1). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Distinct free ports (each reserved until all are picked, so no two are the same). */
-export async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
-}
+export { freePort, freePorts } from '../../test/support/free-port';
 
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,8 +1,8 @@
 // The store contract on MongoStore over the MongoDB wire (CongoDB in-process, or MONGODB_URL).
-import { createServer } from 'node:net';
 import mongoose from 'mongoose';
 import { MongoStore } from '../../src/adapters/store/mongo/mongo-store';
 import { testMongoUrl } from '../support/mongo-url';
+import { freePort } from '../support/free-port';
 import { describeCommandCounting, describeStoreContract } from './store-contract';
 
 const contractUrl = testMongoUrl('contract');
@@ -27,21 +27,11 @@ describeStoreContract('MongoStore', () => MongoStore.connect(contractUrl));
 
 describe('MongoStore.connect', () => {
   it('fails fast with a clear error when nothing listens', async () => {
-    // A port that was just free: bind to 0, read it, release it.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const address = probe.address();
-    await new Promise<void>((resolve, reject) =>
-      probe.close((e) => {
-        if (e) reject(e);
-        else resolve();
-      }),
-    );
-    if (address === null || typeof address === 'string') throw new Error('no TCP port');
+    const port = await freePort();
 
     const started = Date.now();
     await expect(
-      MongoStore.connect(`mongodb://user:secret@127.0.0.1:${address.port}/parley_test_closed`, {
+      MongoStore.connect(`mongodb://user:secret@127.0.0.1:${port}/parley_test_closed`, {
         serverSelectionTimeoutMS: 300,
       }),
     ).rejects.toThrow(/^MongoStore: cannot reach MongoDB at mongodb:\/\/\*\*\*@127\.0\.0\.1:\d+/);

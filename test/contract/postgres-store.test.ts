@@ -2,7 +2,6 @@
 // races, concurrent migrations, and what only PostgreSQL guarantees: a duplicate send takes no seq.
 import { readdirSync } from 'node:fs';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runner } from 'node-pg-migrate';
@@ -18,6 +17,7 @@ import type { AppendResult } from '../../src/ports';
 import { aConversation, aMessageDraft, aParticipant, aUser } from '../support/factories';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-db';
 import { waitFor } from '../support/wait-for';
+import { freePort } from '../support/free-port';
 import { describeCommandCounting, describeStoreContract } from './store-contract';
 
 const databases: TestDatabase[] = [];
@@ -296,21 +296,11 @@ describe('PostgresStore when the database fails a statement', () => {
 
 describe('PostgresStore.connect', () => {
   it('fails fast with a clear error when nothing listens', async () => {
-    // A port that was just free: bind to 0, read it, release it.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const address = probe.address();
-    await new Promise<void>((resolve, reject) =>
-      probe.close((e) => {
-        if (e) reject(e);
-        else resolve();
-      }),
-    );
-    if (address === null || typeof address === 'string') throw new Error('no TCP port');
+    const port = await freePort();
 
     const started = Date.now();
     const connecting = PostgresStore.connect(
-      `postgres://user:secret@127.0.0.1:${address.port}/parley_test_closed`,
+      `postgres://user:secret@127.0.0.1:${port}/parley_test_closed`,
       { connectTimeoutMs: 300 },
     );
     await expect(connecting).rejects.toThrow(
