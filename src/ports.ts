@@ -254,6 +254,21 @@ export interface MessageStore {
   countPendingMessageEvents(): Promise<number>;
 }
 
+/** Message search (docs/PROTOCOL.md §5.14); each store uses its database's own text search. */
+export interface MessageSearchStore {
+  /**
+   * Up to `limit` live (not deleted) messages of these conversations whose content has every
+   * term as a word (terms are lowercased words: domain/message-search.ts), strictly before
+   * `before` in (createdAt, id) order (null: from the newest), newest first.
+   */
+  searchMessages(
+    conversationIds: readonly string[],
+    terms: readonly string[],
+    before: OrderKey | null,
+    limit: number,
+  ): Promise<Message[]>;
+}
+
 export interface SyncCursorStore {
   saveSyncCursor(cursor: SyncCursorRecord): Promise<void>;
   /** The cursor, or null when unknown or expired. */
@@ -261,7 +276,13 @@ export interface SyncCursorStore {
 }
 
 export interface Store
-  extends UserStore, ConversationStore, ParticipantStore, MessageStore, SyncCursorStore {
+  extends
+    UserStore,
+    ConversationStore,
+    ParticipantStore,
+    MessageStore,
+    SyncCursorStore,
+    MessageSearchStore {
   /** Checks the store answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -3,10 +3,13 @@ import mongoose from 'mongoose';
 import { MongoStore } from '../../src/adapters/store/mongo/mongo-store';
 import { testMongoUrl } from '../support/mongo-url';
 import { freePort } from '../support/free-port';
+import { lacksMongoTextSearch } from '../support/text-search';
+import { describeMessageSearchContract } from './message-search-contract';
 import { describeCommandCounting, describeStoreContract } from './store-contract';
 
 const contractUrl = testMongoUrl('contract');
 const commandsUrl = testMongoUrl('commands');
+const searchUrl = testMongoUrl('search');
 
 /** Test databases would otherwise pile up on a real MongoDB. */
 async function dropDatabase(url: string): Promise<void> {
@@ -21,6 +24,7 @@ async function dropDatabase(url: string): Promise<void> {
 afterAll(async () => {
   await dropDatabase(contractUrl);
   await dropDatabase(commandsUrl);
+  await dropDatabase(searchUrl);
 });
 
 describeStoreContract('MongoStore', () => MongoStore.connect(contractUrl));
@@ -42,3 +46,7 @@ describe('MongoStore.connect', () => {
 describeCommandCounting('MongoStore', (onCommand) =>
   MongoStore.connect(commandsUrl, { onCommand }),
 );
+
+describeMessageSearchContract('MongoStore', () => MongoStore.connect(searchUrl), {
+  lacksTextSearch: lacksMongoTextSearch,
+});

@@ -18,6 +18,7 @@ import { aConversation, aMessageDraft, aParticipant, aUser } from '../support/fa
 import { createTestDatabase, type TestDatabase } from '../support/postgres-db';
 import { waitFor } from '../support/wait-for';
 import { freePort } from '../support/free-port';
+import { describeMessageSearchContract } from './message-search-contract';
 import { describeCommandCounting, describeStoreContract } from './store-contract';
 
 const databases: TestDatabase[] = [];
@@ -39,6 +40,10 @@ afterAll(async () => {
 
 describeStoreContract('PostgresStore', async () =>
   PostgresStore.connect(await freshDatabase('contract'), { poolSize: 5 }),
+);
+
+describeMessageSearchContract('PostgresStore', async () =>
+  PostgresStore.connect(await freshDatabase('search'), { poolSize: 2 }),
 );
 
 describe('PostgresStore under concurrency', () => {

@@ -2,6 +2,7 @@
 // messages are stored" in its own file without a class of hand-written pass-throughs.
 import type {
   ConversationStore,
+  MessageSearchStore,
   MessageStore,
   ParticipantStore,
   Store,
@@ -32,6 +33,7 @@ export interface StoreParts {
   participants: ParticipantStore;
   messages: MessageStore;
   cursors: SyncCursorStore;
+  search: MessageSearchStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -45,6 +47,7 @@ export function composeStore(parts: StoreParts): Store {
     ...boundMethods(participants),
     ...boundMethods(messages),
     ...boundMethods(cursors),
+    ...boundMethods(parts.search),
     ping: () => parts.ping(),
     close: () => parts.close(),
   } as unknown as Store;

@@ -19,6 +19,7 @@ import type {
   WatermarkMove,
 } from '../../../ports';
 import { composeStore } from '../compose-store';
+import { MemoryMessageSearch } from './memory-message-search';
 import { MemoryMessages, MemorySyncCursors } from './memory-messages';
 import { copy, MemoryState } from './memory-state';
 
@@ -270,6 +271,7 @@ export function createMemoryStore(): Store {
     participants: new MemoryParticipants(state),
     messages: new MemoryMessages(state, (...args) => conversations.reserveMessageSeq(...args)),
     cursors: new MemorySyncCursors(state),
+    search: new MemoryMessageSearch(state),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   });

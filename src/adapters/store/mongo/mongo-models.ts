@@ -196,6 +196,12 @@ messageSchema.index(
   { event_pending: 1, created_at: 1, _id: 1 },
   { partialFilterExpression: { event_pending: true } },
 );
+// searchMessages: the collection's one text index. Language "none": words are lowercased and
+// neither stemmed nor dropped as stop words, so any language works and terms match whole words.
+messageSchema.index(
+  { content: 'text' },
+  { name: 'messages_content_text', default_language: 'none' },
+);
 
 /** A SYNC cursor; MongoDB's TTL monitor removes it once `expires_at` passes. */
 export interface SyncCursorDoc {

@@ -6,6 +6,7 @@ import { openMongoConnection, type MongoStoreOptions } from './mongo-connection'
 import { MongoConversationStore } from './mongo-conversation-store';
 import { isTransientMongoError } from './mongo-errors';
 import { translatingErrors } from '../translating-errors';
+import { MongoMessageSearchStore } from './mongo-message-search-store';
 import { MongoMessageStore } from './mongo-message-store';
 import { MongoParticipantStore } from './mongo-participant-store';
 import { MongoSyncCursorStore } from './mongo-sync-cursor-store';
@@ -30,6 +31,7 @@ export const MongoStore = {
         (conversationId) => participants.listParticipants(conversationId),
       ),
       cursors: new MongoSyncCursorStore(models),
+      search: new MongoMessageSearchStore(models.messages),
       ping: async () => {
         const db = connection.db;
         if (!db) throw new Error('MongoStore: not connected');

@@ -8,6 +8,7 @@ import { composeStore } from '../compose-store';
 import { PostgresConversationStore } from './postgres-conversation-store';
 import { isTransientPostgresError } from './postgres-errors';
 import { translatingErrors } from '../translating-errors';
+import { PostgresMessageSearchStore } from './postgres-message-search-store';
 import { PostgresMessageStore } from './postgres-message-store';
 import { migratePostgres } from './postgres-migrate';
 import { PostgresParticipantStore } from './postgres-participant-store';
@@ -107,6 +108,7 @@ export const PostgresStore = {
       participants: new PostgresParticipantStore(pool),
       messages: new PostgresMessageStore(pool),
       cursors: new PostgresSyncCursorStore(pool),
+      search: new PostgresMessageSearchStore(pool),
       ping: async () => {
         await pool.query('SELECT 1');
       },
