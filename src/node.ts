@@ -8,6 +8,7 @@ import { DeliverySequencer } from './app/delivery-sequencer';
 import { ConversationService } from './app/conversation-service';
 import { MuteService } from './app/mute-service';
 import { MessageService } from './app/message-service';
+import { MessageSearchService } from './app/message-search-service';
 import { Backpressure } from './app/backpressure';
 import { OutboxRelay } from './app/outbox-relay';
 import { ReceiptService } from './app/receipt-service';
@@ -95,6 +96,7 @@ export async function startNode(
     messages.send = metrics.countReceived(messages.send.bind(messages));
     const receipts = new ReceiptService({ store, bus, clock });
     const sync = new SyncService({ store, messages, clock });
+    const messageSearch = new MessageSearchService({ store, messages });
 
     const server: Server = createServer();
     let activeConnections = (): number => 0;
@@ -108,6 +110,7 @@ export async function startNode(
       messages,
       receipts,
       sync,
+      messageSearch,
       rateLimits,
       metrics,
       health: {

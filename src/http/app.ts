@@ -9,6 +9,7 @@ import type { AuthService } from '../app/auth-service';
 import type { ConversationService } from '../app/conversation-service';
 import type { MuteService } from '../app/mute-service';
 import type { MessageService } from '../app/message-service';
+import type { MessageSearchService } from '../app/message-search-service';
 import type { ReceiptService } from '../app/receipt-service';
 import type { SyncService } from '../app/sync-service';
 import type { UserService } from '../app/user-service';
@@ -24,6 +25,7 @@ import { conversationRoutes } from './routes/conversation-routes';
 import { healthRoutes, type HealthProbe } from './routes/health-routes';
 import { metricsRoutes, type MetricsSource } from './routes/metrics-routes';
 import { messageRoutes } from './routes/message-routes';
+import { messageSearchRoutes } from './routes/message-search-routes';
 import { webClientRoutes } from './routes/web-client-routes';
 import { refuseDeepJson } from './validate';
 
@@ -38,6 +40,7 @@ export interface HttpAppDeps {
   messages: MessageService;
   receipts: ReceiptService;
   sync: SyncService;
+  messageSearch: MessageSearchService;
   health: HealthProbe;
   /** Serves GET /metrics when given (outside the per-IP budget: scrapers poll it). */
   metrics?: MetricsSource;
@@ -106,6 +109,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     }),
   );
   messaging.use(messageRoutes(deps.messages, deps.receipts, deps.sync));
+  messaging.use(messageSearchRoutes(deps.messageSearch));
   app.use('/api/v1/messages', messaging);
 
   app.use((req, _res, next) => {

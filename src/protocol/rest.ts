@@ -8,6 +8,7 @@ import {
   queryLimit,
   tempIdSchema,
 } from './common';
+import { MAX_SEARCH_QUERY_LENGTH } from '../domain/message-search';
 
 export const registerBodySchema = z.object({
   username: z
@@ -84,6 +85,24 @@ export const muteBodySchema = z
     message: 'only a mute (muted: true) takes an end',
     path: ['until'],
   });
+
+/**
+ * GET /search/messages (§5.14): `q` is trimmed and required (a search never lists every
+ * message); `conversation_id` narrows it to one conversation of the caller.
+ */
+export const searchMessagesQuerySchema = z.object({
+  q: z
+    .string({
+      required_error: 'a search term is required',
+      invalid_type_error: 'must be given once',
+    })
+    .trim()
+    .min(1, 'a search term is required')
+    .max(MAX_SEARCH_QUERY_LENGTH, `must be at most ${MAX_SEARCH_QUERY_LENGTH} characters`),
+  conversation_id: objectIdSchema.optional(),
+  cursor: queryCursor,
+  limit: queryLimit(1, 50, 20),
+});
 
 export const conversationIdParams = z.object({ id: objectIdSchema });
 export const messageIdParams = z.object({ id: objectIdSchema, messageId: objectIdSchema });

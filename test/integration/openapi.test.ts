@@ -50,6 +50,7 @@ function fullApp(): Express {
     messages: unused,
     receipts: unused,
     sync: unused,
+    messageSearch: unused,
     health: unused,
     metrics: { contentType: 'text/plain', render: () => Promise.resolve('') },
     rateLimits: { ipRequests: unused, restWrites: unused },
@@ -190,6 +191,14 @@ describe('HTTP answers match the documented response schemas', () => {
         })
       ).status,
     ).toBe(400);
+    const found = await call(me, 'GET', `/api/v1/messages/search/messages?q=edited&limit=1`);
+    expect(found.body.data).toHaveLength(1);
+    await call(me, 'GET', `/api/v1/messages/search/messages?q=reply&conversation_id=${dmId}`);
+    expect((await call(me, 'GET', '/api/v1/messages/search/messages?q=%20')).status).toBe(400);
+    expect(
+      (await call(carol, 'GET', `/api/v1/messages/search/messages?q=a&conversation_id=${dmId}`))
+        .status,
+    ).toBe(403);
     await call(me, 'DELETE', `/api/v1/messages/conversations/${dmId}/messages/${messageId}`);
     const synced = await call(bob, 'GET', '/api/v1/messages/sync');
     await call(bob, 'POST', '/api/v1/messages/sync', { positions: { [dmId]: 0 } });
