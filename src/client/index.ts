@@ -4,6 +4,7 @@ import { ParleyClient, type ConnectOptions } from './parley-client';
 
 export { ParleyClient, type ConnectOptions, type SendInput } from './parley-client';
 export { ParleyClientError, RETRYABLE_CODES } from './errors';
+export { type MessageSearchPage, type MessageSearchQuery } from './message-search';
 export { Positions, type SeqVerdict } from './positions';
 export type {
   ClientFrameType,

@@ -9,6 +9,7 @@ import type {
   ServerPayload,
 } from '../protocol/frames';
 import { ParleyClientError, RETRYABLE_CODES } from './errors';
+import { searchMessages, type MessageSearchPage, type MessageSearchQuery } from './message-search';
 import { Positions } from './positions';
 
 export interface ConnectOptions {
@@ -173,6 +174,12 @@ export class ParleyClient {
   /** Marks a conversation seen up to a message. */
   async markSeen(conversationId: string, messageId: string): Promise<void> {
     await this.request('MARK_SEEN', { conversationId, messageId });
+  }
+
+  /** Searches the messages of the user's conversations (REST, docs/PROTOCOL.md §5.14). */
+  searchMessages(query: MessageSearchQuery): Promise<MessageSearchPage> {
+    this.assertOpen();
+    return searchMessages({ url: this.options.url, token: this.options.token }, query);
   }
 
   /** Sends a client frame and resolves with the server's reply frame (ERROR rejects). */

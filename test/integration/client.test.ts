@@ -106,6 +106,29 @@ describe('parley/client', () => {
     expect(mutes[0]).toEqual({ conversationId, muted: true, mutedUntil: null });
   });
 
+  it('searches messages over REST, page by page, and rejects a refusal with its code', async () => {
+    const { alice, conversationId } = await pair();
+    const a = await open(alice);
+    const first = await a.client.send({ conversationId, content: 'quince jam' });
+    const second = await a.client.send({ conversationId, content: 'more quince' });
+    const page = await a.client.searchMessages({ q: 'Quince', limit: 1 });
+    expect(page.messages.map((m) => m.id)).toEqual([second.messageId]);
+    expect(page.hasMore).toBe(true);
+    const next = await a.client.searchMessages({
+      q: 'quince',
+      conversationId,
+      cursor: page.nextCursor ?? undefined,
+    });
+    expect(next).toEqual({
+      messages: [expect.objectContaining({ id: first.messageId, content: 'quince jam' })],
+      nextCursor: null,
+      hasMore: false,
+    });
+    await expect(a.client.searchMessages({ q: '  ' })).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+  });
+
   it('rejects with the error code when the server refuses for good', async () => {
     const { conversationId } = await pair();
     const outsider = await registerUser(api, 'co');

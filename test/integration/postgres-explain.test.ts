@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { SQL as conversationSql } from '../../src/adapters/store/postgres/postgres-conversation-store';
+import { SQL as messageSearchSql } from '../../src/adapters/store/postgres/postgres-message-search-store';
 import { SQL as messageSql } from '../../src/adapters/store/postgres/postgres-message-store';
 import { SQL as participantSql } from '../../src/adapters/store/postgres/postgres-participant-store';
 import { PostgresStore } from '../../src/adapters/store/postgres/postgres-store';
@@ -253,12 +254,19 @@ const syncCursorCases: Cases<typeof syncCursorSql> = {
   findSyncCursor: [idOf('s9000'), now],
 };
 
+// A selective term (one message per group has the word "250"); a common one is among the extras.
+const messageSearchCases: Cases<typeof messageSearchSql> = {
+  searchMessages: [syncConversations, '250', 21],
+  searchMessagesBefore: [syncConversations, '250', at(250), idOf('m1_250'), 21],
+};
+
 const parts = [
   ['users', userSql, userCases],
   ['conversations', conversationSql, conversationCases],
   ['participants', participantSql, participantCases],
   ['messages', messageSql, messageCases],
   ['sync cursors', syncCursorSql, syncCursorCases],
+  ['message search', messageSearchSql, messageSearchCases],
 ] as const;
 
 const cases: [string, string, unknown[]][] = parts.flatMap(([part, sql, params]) =>
@@ -285,6 +293,11 @@ const extraCases: [string, string, unknown[]][] = [
     'messages: countMessagesAfter, everything unread',
     messageSql.countMessagesAfter,
     [conversation, 0, user],
+  ],
+  [
+    'message search: searchMessages, a word every message has',
+    messageSearchSql.searchMessages,
+    [syncConversations, 'message', 21],
   ],
 ];
 
@@ -331,6 +344,21 @@ describe('PostgresStore query plans on 100k messages', () => {
     );
     const plan = rows[0]!['QUERY PLAN'];
     expect({ sql, seqScans: seqScannedTables(plan) }).toEqual({ sql, seqScans: [] });
+  });
+
+  it('searches messages through the GIN index on their words', async () => {
+    const { rows } = await client.query<{ 'QUERY PLAN': unknown }>(
+      `EXPLAIN (FORMAT JSON) ${messageSearchSql.searchMessages}`,
+      messageSearchCases.searchMessages,
+    );
+    expect(JSON.stringify(rows[0]!['QUERY PLAN'])).toContain(
+      '"Index Name":"messages_content_search"',
+    );
+    const hits = await client.query<{ content: string }>(
+      messageSearchSql.searchMessages,
+      messageSearchCases.searchMessages,
+    );
+    expect(hits.rows.map((r) => r.content)).toEqual(Array(10).fill('message 250'));
   });
 
   it('runs the statements the hot paths need as they would with real parameters', async () => {
