@@ -173,6 +173,24 @@ function leaked(events: Frame[], who: 'carol' | 'dave'): Frame[] {
   });
 }
 
+describe('message search finds nothing of conversations its caller is not (or no longer) in', () => {
+  const found = async (who: TestUser, q: string): Promise<string[]> => {
+    const res = await who.api.get(`/api/v1/messages/search/messages?q=${q}`);
+    expect(res.status).toBe(200);
+    return (res.body.data as { id: string }[]).map((m) => m.id);
+  };
+  it('carol, who left the group, finds her own old message there no more; dave nothing of it', async () => {
+    expect(await found(w.alice, 'group')).toEqual(
+      expect.arrayContaining([w.groupMessages.carol, w.groupMessages.alice]),
+    );
+    expect(await found(w.carol, 'group')).toEqual([]);
+    expect(await found(w.dave, 'group')).toEqual([]);
+    expect(await found(w.dave, 'alice')).toEqual([]);
+    expect(await found(w.dave, 'dave')).toContain(w.outsidersMessage);
+    await expectUnchanged();
+  });
+});
+
 describe('SYNC returns nothing of conversations its caller is not (or no longer) in', () => {
   const viaRest = (who: TestUser) => async (request: Record<string, unknown>) => {
     const res = await who.api.post('/api/v1/messages/sync', request);

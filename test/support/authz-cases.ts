@@ -23,6 +23,10 @@ const call = (
 
 const mute: RestCall['body'] = () => ({ muted: true });
 
+/** A message search of one conversation (§5.14). */
+const searchIn = (id: string, q = 'group'): string =>
+  `${M}/search/messages?q=${q}&conversation_id=${id}`;
+
 /**
  * Every route behind a user token, each with a request alice may make (the controls run them
  * last and expect 2xx), so a refusal of the same request can only come from the token.
@@ -90,6 +94,10 @@ export const TOKEN_ROUTES: { route: string; call: RestCall }[] = [
     route: 'PATCH /messages/conversations/{id}/mute',
     call: call('PATCH', (w) => `${conv(w.group)}/mute`, mute),
   },
+  {
+    route: 'GET /messages/search/messages',
+    call: call('GET', (w) => searchIn(w.group)),
+  },
   { route: 'GET /messages/sync', call: call('GET', () => `${M}/sync`) },
   {
     route: 'POST /messages/sync',
@@ -146,6 +154,7 @@ export const REST_REFUSALS: RestRefusal[] = [
     ],
     ['PATCH group seen (latest)', call('PATCH', (w) => `${conv(w.group)}/seen`)],
     ['PATCH group mute', call('PATCH', (w) => `${conv(w.group)}/mute`, mute)],
+    ['GET search in group', call('GET', (w) => searchIn(w.group))],
     [
       'POST group participants (adding himself)',
       call(
@@ -175,6 +184,7 @@ export const REST_REFUSALS: RestRefusal[] = [
     ],
     ['PATCH DM-of-others seen', call('PATCH', (w) => `${conv(w.direct)}/seen`)],
     ['PATCH DM-of-others mute', call('PATCH', (w) => `${conv(w.direct)}/mute`, mute)],
+    ['GET search in DM of others', call('GET', (w) => searchIn(w.direct, 'alice'))],
     [
       'POST DM-of-others participants',
       call(
@@ -211,6 +221,7 @@ export const REST_REFUSALS: RestRefusal[] = [
     ],
     ['PATCH group seen (latest)', call('PATCH', (w) => `${conv(w.group)}/seen`)],
     ['PATCH group mute (left)', call('PATCH', (w) => `${conv(w.group)}/mute`, mute)],
+    ['GET search in group (left)', call('GET', (w) => searchIn(w.group))],
     [
       'POST group participants (re-adding herself)',
       call(
@@ -281,6 +292,7 @@ export const REST_REFUSALS: RestRefusal[] = [
     ],
     ['PATCH unknown conversation seen', call('PATCH', (w) => `${conv(w.unknownId)}/seen`)],
     ['PATCH unknown conversation mute', call('PATCH', (w) => `${conv(w.unknownId)}/mute`, mute)],
+    ['GET search in unknown conversation', call('GET', (w) => searchIn(w.unknownId))],
     [
       'POST unknown conversation participants',
       call(

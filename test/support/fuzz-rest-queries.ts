@@ -103,6 +103,11 @@ export function badQueryValue(kind: QueryKind, min = 1, max = 100): fc.Arbitrary
       );
     case 'q':
       return fc.oneof(fc.constantFrom('', ' ', '+', '%20%20', '\t'), longString(65, 400));
+    case 'searchQ':
+      return fc.oneof(
+        fc.constantFrom('', ' ', '+', '%20%20', '\t', '!?', '***', '"" ()'),
+        longString(201, 600),
+      );
     case 'messageId':
       return fc.oneof(
         malformedIdString.filter((s) => s.length <= 1500),

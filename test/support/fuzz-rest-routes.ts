@@ -5,7 +5,16 @@ import { BODIES, type BodySpec } from './fuzz-specs';
 import type { FuzzValue } from './fuzz-values';
 import type { World } from './fuzz-world';
 
-export type QueryKind = 'limit' | 'cursor' | 'convCursor' | 'since' | 'q' | 'messageId' | 'userIds';
+export type QueryKind =
+  | 'limit'
+  | 'cursor'
+  | 'convCursor'
+  | 'since'
+  | 'q'
+  | 'messageId'
+  | 'userIds'
+  /** A message search's `q`: 1-200 characters after trimming, holding a word. */
+  | 'searchQ';
 
 export interface Route {
   /** `METHOD /path/:param` as in the route files, for counts and reports. */
@@ -62,6 +71,19 @@ export function routesOf(w: World): Route[] {
       path: `${m}/search/users`,
       params: {},
       query: { q: { kind: 'q' }, limit: { kind: 'limit', min: 1, max: 20 } },
+      authed: true,
+    },
+    {
+      name: 'GET /messages/search/messages',
+      method: 'GET',
+      path: `${m}/search/messages`,
+      params: {},
+      query: {
+        q: { kind: 'searchQ' },
+        conversation_id: { kind: 'messageId' },
+        cursor: { kind: 'convCursor' },
+        limit: { kind: 'limit', min: 1, max: 50 },
+      },
       authed: true,
     },
     {
