@@ -217,6 +217,47 @@ describe('PostgresStore upgrading a database', () => {
   });
 });
 
+describe('PostgresStore message search on an upgraded database', () => {
+  it('finds the messages written before the search migration', async () => {
+    const url = await freshDatabase('search_upgrade');
+    const earlier = await mkdtemp(path.join(tmpdir(), 'parley-migrations-'));
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      for (const name of MIGRATIONS.filter((m) => m < '1764730000000_message-search'))
+        await copyFile(path.join(MIGRATIONS_DIR, `${name}.sql`), path.join(earlier, `${name}.sql`));
+      await runner({
+        dbClient: client,
+        dir: earlier,
+        migrationsTable: MIGRATIONS_TABLE,
+        direction: 'up',
+        logger: {
+          debug: () => undefined,
+          info: () => undefined,
+          warn: () => undefined,
+          error: () => undefined,
+        },
+      });
+      const [c, u, m] = [newObjectId(), newObjectId(), newObjectId()];
+      await client.query(
+        `INSERT INTO messages (id, conversation_id, seq, sender_id, content, type, created_at, changed_at)
+         VALUES ($1, $2, 1, $3, 'Written before search existed', 'TEXT', now(), now())`,
+        [m, c, u],
+      );
+      const store = await PostgresStore.connect(url, { poolSize: 1 });
+      try {
+        const hits = await store.searchMessages([c], ['search', 'existed'], null, 10);
+        expect(hits.map((h) => h.id)).toEqual([m]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await client.end();
+      await rm(earlier, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('PostgresStore when the database fails a statement', () => {
   let url: string;
   let store: PostgresStore;
