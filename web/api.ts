@@ -71,6 +71,10 @@ export class Rest {
       call('GET', `/messages/search/users?q=${encodeURIComponent(q)}&limit=8`, this.token),
     );
   }
+  /** Messages of my conversations holding every word of `q`, newest first (PROTOCOL §5.14). */
+  searchMessages(q: string): Promise<Page<MessagePublic>> {
+    return call('GET', `/messages/search/messages?q=${encodeURIComponent(q)}&limit=10`, this.token);
+  }
   conversations(): Promise<Page<ConversationSummary>> {
     return call('GET', '/messages/conversations?limit=50', this.token);
   }

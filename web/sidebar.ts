@@ -4,6 +4,7 @@ import type { ConversationSummary, UserPublic } from '../src/client';
 import type { Rest } from './api';
 import { avatar, fill, h, shortTime } from './dom';
 import { icon } from './icons';
+import { messageHitRows } from './message-search';
 
 export interface SidebarEvents {
   open(conversationId: string): void;
@@ -89,7 +90,14 @@ export class Sidebar {
       fill(this.results);
       return;
     }
-    const users = await this.rest.searchUsers(q).catch(() => [] as UserPublic[]);
+    const [users, hits] = await Promise.all([
+      this.rest.searchUsers(q).catch(() => [] as UserPublic[]),
+      this.groupPick
+        ? []
+        : messageHitRows(this.rest, q, (id) => {
+            this.openHit(id);
+          }),
+    ]);
     const rows = users.map((u) =>
       h(
         'button',
@@ -117,7 +125,14 @@ export class Sidebar {
     fill(
       this.results,
       ...(rows.length ? rows : [h('div', { class: 'hint pad' }, 'No one by that name')]),
+      ...hits,
     );
+  }
+
+  private openHit(conversationId: string): void {
+    this.search.value = '';
+    fill(this.results);
+    this.events.open(conversationId);
   }
 
   private async pick(user: UserPublic): Promise<void> {

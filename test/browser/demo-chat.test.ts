@@ -129,5 +129,11 @@ describe('demo web client in chromium', () => {
     await alice.getByTestId('mute').click();
     await aliceRow.getByTestId('muted').waitFor({ state: 'detached' });
     await alice.locator('[data-testid="mute"][aria-pressed="false"]').waitFor();
+
+    // Bob searches his messages from the sidebar: the hit opens its conversation.
+    await bob.getByTestId('search').fill('LUNCH 12');
+    const hit = bob.getByTestId('message-hit').filter({ hasText: 'Hello Bob! Lunch at 12:30?' });
+    await hit.click();
+    await bob.locator('.pane-title').filter({ hasText: aliceName }).waitFor();
   });
 });
