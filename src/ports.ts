@@ -18,6 +18,8 @@ export interface MessagePatch {
   updatedAt?: Date;
   deletedAt?: Date;
   changedAt: Date;
+  /** An edit re-resolves who the message mentions. */
+  mentions?: string[];
 }
 
 export interface WatermarkMove {
@@ -231,6 +233,11 @@ export interface MessageStore {
     afterSeq: number,
     excludeSenderId: string,
   ): Promise<number>;
+  /**
+   * Messages with seq above `afterSeq` that mention `userId`, not sent by them and not deleted:
+   * the participant's unread mentions, counted (indexed) rather than kept as a counter.
+   */
+  countMentionsAfter(conversationId: string, afterSeq: number, userId: string): Promise<number>;
   /** Applies an edit or a soft delete and bumps changedAt; returns the message after it. */
   updateMessage(id: string, patch: MessagePatch): Promise<Message | null>;
   /** Edited or deleted messages of these conversations changed strictly after `after`, oldest first. */

@@ -55,6 +55,7 @@ export class CommandHandler {
           tempId: p.tempId,
           replyToMessageId: p.replyToMessageId,
           originSocketId: ctx.socketId,
+          mentions: p.mentions,
         });
         return frame('MESSAGE_ACK', {
           tempId: p.tempId ?? null,

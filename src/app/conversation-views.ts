@@ -41,10 +41,11 @@ export class ConversationViews {
     const userIds = [
       ...new Set([...current.map((p) => p.userId), ...(lastMessage ? [lastMessage.senderId] : [])]),
     ];
-    const [users, online, unread] = await Promise.all([
+    const [users, online, unread, unreadMentions] = await Promise.all([
       store.findUsersByIds(userIds),
       presence.onlineAmong(current.map((p) => p.userId)),
       me ? this.unreadCount(me) : Promise.resolve(0),
+      me ? this.unreadMentionCount(me) : Promise.resolve(0),
     ]);
     const byId = new Map(users.map((u) => [u.id, u]));
     const other =
@@ -73,6 +74,7 @@ export class ConversationViews {
           )
         : null,
       unread_count: unread,
+      unread_mention_count: unreadMentions,
       ...muteFields(me, this.deps.clock()),
       created_at: iso(conversation.createdAt),
       updated_at: iso(conversation.updatedAt),
@@ -90,7 +92,10 @@ export class ConversationViews {
           c.type === 'DIRECT'
             ? (participants.find((p) => p.userId !== callerId)?.userId ?? null)
             : null;
-        return { c, me, other, unread: me ? await this.unreadCount(me) : 0 };
+        const [unread, unreadMentions] = me
+          ? await Promise.all([this.unreadCount(me), this.unreadMentionCount(me)])
+          : [0, 0];
+        return { c, me, other, unread, unreadMentions };
       }),
     );
     const otherIds = rows.map((r) => r.other).filter((id): id is string => id !== null);
@@ -100,7 +105,7 @@ export class ConversationViews {
     ]);
     const byId = new Map<string, User>(users.map((u) => [u.id, u]));
     const now = this.deps.clock();
-    return rows.map(({ c, me, other, unread }) => {
+    return rows.map(({ c, me, other, unread, unreadMentions }) => {
       const otherUser = other ? byId.get(other) : undefined;
       return {
         id: c.id,
@@ -110,6 +115,7 @@ export class ConversationViews {
         last_message_content: c.lastMessageContent,
         last_message_at: isoOrNull(c.lastMessageAt),
         unread_count: unread,
+        unread_mention_count: unreadMentions,
         ...muteFields(me, now),
         is_online: other !== null && online.has(other),
         last_active_at: otherUser ? isoOrNull(otherUser.lastActiveAt) : null,
@@ -122,6 +128,15 @@ export class ConversationViews {
   /** Unread = other users' live messages after the seen watermark; derived, so always exact. */
   unreadCount(participant: Participant): Promise<number> {
     return this.deps.store.countMessagesAfter(
+      participant.conversationId,
+      participant.seen?.seq ?? 0,
+      participant.userId,
+    );
+  }
+
+  /** Unread mentions: of those, the messages that mention the participant; derived the same way. */
+  unreadMentionCount(participant: Participant): Promise<number> {
+    return this.deps.store.countMentionsAfter(
       participant.conversationId,
       participant.seen?.seq ?? 0,
       participant.userId,

@@ -16,6 +16,7 @@ import type { MessagePublic, PageOf } from '../protocol/rest';
 import type { AppendResult, Clock, EventBus, MessageDraft, Store } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
 import { Batcher } from './batcher';
+import { mentionsFor } from './mention-resolver';
 import { sentEventPayload, type SenderProfile } from './sent-event';
 import { iso, toMessagePublic } from './views';
 import type { Logger } from '../observability/logger';
@@ -27,6 +28,8 @@ export interface SendMessageInput {
   tempId?: string | null;
   /** The realtime socket that sent it, if any (excluded from the sender's own fan-out). */
   originSocketId?: string | null;
+  /** Users the client mentions explicitly (kept only when they are current participants). */
+  mentions?: string[] | null;
 }
 
 /** Decides whether a user may send one more message now; throws RATE_LIMITED (with retryAfterMs). */
@@ -91,7 +94,9 @@ export class MessageService {
       throw err;
     }
     const replyTo = input.replyToMessageId ?? null;
-    const bodyHash = tempId === null ? null : bodyFingerprint(conversationId, body, replyTo);
+    const explicitMentions = [...new Set(input.mentions ?? [])];
+    const bodyHash =
+      tempId === null ? null : bodyFingerprint(conversationId, body, replyTo, explicitMentions);
     if (replyTo) {
       await membership();
       const retried = await this.findRetry(sender.id, tempId, bodyHash);
@@ -111,6 +116,14 @@ export class MessageService {
     await this.deps.backpressure?.admit();
     const id = tempId === null ? newObjectId(clock()) : idempotentMessageId(sender.id, tempId);
     const type = deriveMessageType(body.content, body.media);
+    // A read only when the message could mention someone (an "@" or explicit ids).
+    const mentions = await mentionsFor(
+      store,
+      conversationId,
+      sender.id,
+      body.content,
+      explicitMentions,
+    );
     // One write checks membership, takes the seq and stores the message with its pending
     // message.sent event (the outbox).
     const appended = await this.append(
@@ -127,6 +140,7 @@ export class MessageService {
         updatedAt: null,
         deletedAt: null,
         originSocketId: input.originSocketId ?? null,
+        mentions,
       },
       clock(),
       previewOf(body.content, type),
@@ -233,6 +247,7 @@ export class MessageService {
     conversationId: string,
     messageId: string,
     content: string,
+    explicitMentions?: string[] | null,
   ): Promise<MessagePublic> {
     const { store, clock, limits } = this.deps;
     await requireMembership(store, conversationId, userId);
@@ -241,12 +256,17 @@ export class MessageService {
       throw new AppError('FORBIDDEN', 'only the sender can edit a message');
     if (message.deletedAt !== null) throw validationError('a deleted message cannot be edited');
     const text = checkEditedContent(content, limits);
+    // Re-resolved, so an edit that adds an "@" mentions; without explicit ids, those it had stay.
+    const mentions = await mentionsFor(store, conversationId, userId, text, [
+      ...new Set(explicitMentions ?? message.mentions),
+    ]);
     const now = clock();
     const updated = await store.updateMessage(messageId, {
       content: text,
       type: deriveMessageType(text, message.media),
       updatedAt: now,
       changedAt: now,
+      mentions,
     });
     if (!updated) throw notFound('message');
     await store.replaceLastMessagePreview(conversationId, messageId, previewOf(text, updated.type));

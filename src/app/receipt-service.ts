@@ -100,7 +100,10 @@ export class ReceiptService {
           delivered.previous,
         );
     }
-    const unread = await store.countMessagesAfter(conversationId, seen?.seq ?? 0, userId);
+    const [unread, unreadMentions] = await Promise.all([
+      store.countMessagesAfter(conversationId, seen?.seq ?? 0, userId),
+      store.countMentionsAfter(conversationId, seen?.seq ?? 0, userId),
+    ]);
     if (move.moved && seen) {
       await this.publishMove('message.seen', conversationId, userId, seen, move.previous);
     }
@@ -108,6 +111,7 @@ export class ReceiptService {
       conversation_id: conversationId,
       last_seen_message_id: seen?.messageId ?? null,
       unread_count: unread,
+      unread_mention_count: unreadMentions,
     };
   }
 

@@ -38,6 +38,7 @@ export function sentEventPayload(
         sender_username: audience.sender.username,
         sender_avatar: audience.sender.avatarUrl,
         participant_ids: audience.participantIds,
+        mentions: message.mentions,
       },
     }),
   };
@@ -65,6 +66,7 @@ export function carriedMessage(p: BusPayload<'message.sent'>): CarriedMessage | 
       deletedAt: null,
       changedAt: createdAt,
       originSocketId: p.socket_id ?? null,
+      mentions: m.mentions ?? [],
     },
     sender: { username: m.sender_username, avatarUrl: m.sender_avatar },
     participantIds: m.participant_ids,

@@ -28,6 +28,7 @@ export function editEvent(m: Message): SyncEvent {
     seq: m.seq,
     content: m.content,
     updatedAt: m.updatedAt?.toISOString() ?? null,
+    mentions: m.mentions,
   };
 }
 

@@ -44,6 +44,7 @@ export function toMessagePublic(
     created_at: iso(m.createdAt),
     updated_at: isoOrNull(m.updatedAt),
     deleted_at: isoOrNull(m.deletedAt),
+    mentions: deleted ? [] : m.mentions,
   };
 }
 
@@ -64,4 +65,5 @@ export const toMessageFrame = (m: MessagePublic): ServerPayload<'NEW_MESSAGE'> =
   tempId: m.temp_id,
   updatedAt: m.updated_at,
   deletedAt: m.deleted_at,
+  mentions: m.mentions,
 });

@@ -74,8 +74,10 @@ export function bodyFingerprint(
   conversationId: string,
   body: { content: string | null; media: MediaItem[] },
   replyToMessageId: string | null,
+  mentions: readonly string[] = [],
 ): string {
-  return createHash('sha256')
-    .update(JSON.stringify([conversationId, body.content, body.media, replyToMessageId]))
-    .digest('base64url');
+  // Explicit mentions join the fingerprint only when given, so a plain body hashes as before.
+  const parts: unknown[] = [conversationId, body.content, body.media, replyToMessageId];
+  if (mentions.length > 0) parts.push([...mentions].sort());
+  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 }

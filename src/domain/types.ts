@@ -98,4 +98,9 @@ export interface Message {
    * message to the socket that sent it, whichever event or read brings it to the fan-out.
    */
   originSocketId: string | null;
+  /**
+   * Who it mentions: current participants (never the sender) named by `@username` or an explicit
+   * id when it was written or last edited (docs/PROTOCOL.md §5.11).
+   */
+  mentions: string[];
 }

@@ -1,6 +1,7 @@
 // Wire building blocks shared by REST bodies and WebSocket frames.
 import { z } from 'zod';
 import { OBJECT_ID_PATTERN } from '../domain/ids';
+import { MAX_MENTIONS } from '../domain/mentions';
 
 /** A 24-hex ObjectId string; anything else (numbers, objects like {"$gt": ""}) is rejected. */
 export const objectIdSchema = z
@@ -40,6 +41,11 @@ export const mediaItemInputSchema = z
 export const mediaListSchema = z.array(mediaItemInputSchema).max(1000);
 
 export const tempIdSchema = z.string().min(1).max(128);
+
+/** Users a message mentions explicitly (besides `@username` in its content); see §5.11. */
+export const mentionIdsSchema = z
+  .array(objectIdSchema)
+  .max(MAX_MENTIONS, `at most ${MAX_MENTIONS} users can be mentioned`);
 
 /** A page size given as a query string: digits only, within bounds, never clamped. */
 export const queryLimit = (min: number, max: number, fallback: number) =>

@@ -30,6 +30,8 @@ export const messageSentEventSchema = z.object({
       sender_avatar: z.string().nullable(),
       /** The current participants when it got its seq (the sender included): its audience. */
       participant_ids: z.array(z.string()),
+      /** Who it mentions (absent from events published before mentions existed: none). */
+      mentions: z.array(z.string()).optional(),
     })
     .optional(),
 });

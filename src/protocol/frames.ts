@@ -1,7 +1,7 @@
 // Realtime frames (camelCase): what clients send and what the server pushes, on both transports.
 // Raw WebSocket: one JSON object with `type`. Socket.IO: event name = type, payload = the rest.
 import { z } from 'zod';
-import { mediaListSchema, objectIdSchema, tempIdSchema } from './common';
+import { mediaListSchema, mentionIdsSchema, objectIdSchema, tempIdSchema } from './common';
 import { mediaItemSchema, syncRequestSchema, syncResultSchema } from './rest';
 
 // ---- client → server ----
@@ -13,6 +13,7 @@ export const clientFrameSchemas = {
     media: mediaListSchema.nullish(),
     tempId: tempIdSchema.nullish(),
     replyToMessageId: objectIdSchema.nullish(),
+    mentions: mentionIdsSchema.nullish(),
   }),
   TYPING: z.object({ conversationId: objectIdSchema }),
   MARK_SEEN: z.object({ conversationId: objectIdSchema, messageId: objectIdSchema }),
@@ -49,6 +50,8 @@ export const newMessageFrameSchema = z.object({
   tempId: z.string().nullable(),
   updatedAt: z.string().nullable(),
   deletedAt: z.string().nullable(),
+  /** Users the message mentions (§5.11). */
+  mentions: z.array(z.string()),
 });
 
 export const serverFrameSchemas = {
@@ -91,6 +94,8 @@ export const serverFrameSchemas = {
     messageId: z.string(),
     content: z.string().nullable(),
     updatedAt: z.string().nullable(),
+    /** Who the message mentions after the edit (an edit re-resolves them). */
+    mentions: z.array(z.string()),
   }),
   MESSAGE_DELETED: z.object({
     conversationId: z.string(),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   httpUrlSchema,
   mediaListSchema,
+  mentionIdsSchema,
   objectIdSchema,
   queryCursor,
   queryLimit,
@@ -55,9 +56,14 @@ export const sendMessageBodySchema = z.object({
   media: mediaListSchema.nullish(),
   reply_to_message_id: objectIdSchema.nullish(),
   temp_id: tempIdSchema.nullish(),
+  mentions: mentionIdsSchema.nullish(),
 });
 
-export const editMessageBodySchema = z.object({ content: z.string() });
+/** `mentions` absent: the users the message mentioned stay mentioned (plus new `@username`s). */
+export const editMessageBodySchema = z.object({
+  content: z.string(),
+  mentions: mentionIdsSchema.nullish(),
+});
 
 export const seenQuerySchema = z.object({
   message_id: objectIdSchema.optional(),
@@ -162,6 +168,8 @@ export const messagePublicSchema = z.object({
   created_at: z.string(),
   updated_at: z.string().nullable(),
   deleted_at: z.string().nullable(),
+  /** Users it mentions (current participants when written or last edited); empty once deleted. */
+  mentions: z.array(z.string()),
 });
 
 export const conversationSummarySchema = z.object({
@@ -172,6 +180,8 @@ export const conversationSummarySchema = z.object({
   last_message_content: z.string().nullable(),
   last_message_at: z.string().nullable(),
   unread_count: z.number(),
+  /** Of the unread messages, those that mention the caller (same watermark rule). */
+  unread_mention_count: z.number(),
   /** The caller muted it (it still counts unread); false again once `muted_until` passes. */
   muted: z.boolean(),
   /** When the caller's mute ends; null while not muted or muted until undone. */
@@ -200,6 +210,8 @@ export const conversationDetailSchema = z.object({
   participants: z.array(participantPublicSchema),
   last_message: messagePublicSchema.nullable(),
   unread_count: z.number(),
+  /** Of the unread messages, those that mention the caller (same watermark rule). */
+  unread_mention_count: z.number(),
   /** The caller muted it (it still counts unread); false again once `muted_until` passes. */
   muted: z.boolean(),
   /** When the caller's mute ends; null while not muted or muted until undone. */
@@ -212,6 +224,7 @@ export const seenResultSchema = z.object({
   conversation_id: z.string(),
   last_seen_message_id: z.string().nullable(),
   unread_count: z.number(),
+  unread_mention_count: z.number(),
 });
 
 export const syncResultSchema = z.object({

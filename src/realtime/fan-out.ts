@@ -162,6 +162,7 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
             messageId: message.id,
             content: message.deletedAt ? null : message.content,
             updatedAt: message.updatedAt?.toISOString() ?? null,
+            mentions: message.deletedAt ? [] : message.mentions,
           });
         } else {
           emit(current(participants), 'MESSAGE_DELETED', {

@@ -96,6 +96,14 @@ const LOAD = [
      jsonb_build_object(substr(md5('g' || (i % ${GROUPS} + 1)), 1, 24), i % 500),
      $1::timestamptz, $1::timestamptz, $1::timestamptz + (i - ${CURSORS / 2}) * interval '1 second'
    FROM generate_series(1, ${CURSORS}) i`,
+  // One message in ten mentions another member of its group (a few in a hundred mention two).
+  `UPDATE messages m SET mentions = CASE WHEN seq % 30 = 0 THEN ARRAY[a, b] ELSE ARRAY[a] END
+   FROM (SELECT id, substr(md5('u' || ((g * ${GROUP_SIZE} + (s + 7) % ${GROUP_SIZE}) % ${USERS} + 1)), 1, 24) AS a,
+       substr(md5('u' || ((g * ${GROUP_SIZE} + (s + 11) % ${GROUP_SIZE}) % ${USERS} + 1)), 1, 24) AS b
+     FROM generate_series(1, ${GROUPS}) g, generate_series(1, ${MESSAGES_PER_GROUP}) s,
+       LATERAL (SELECT substr(md5('m' || g || '_' || s), 1, 24) AS id) i
+     WHERE s % 10 = 0) x
+   WHERE m.id = x.id`,
 ];
 
 /** Names of the tables a plan reads with a Seq Scan, anywhere in its tree. */
@@ -204,6 +212,7 @@ const messageCases: Cases<typeof messageSql> = {
     null,
     null,
     'socket-1',
+    [idOf('u43')],
   ],
   appendMessages: [
     conversation,
@@ -218,6 +227,7 @@ const messageCases: Cases<typeof messageSql> = {
     ['h1', 'h2'],
     ['one', 'two'],
     ['socket-1', null],
+    [JSON.stringify([idOf('u43')]), '[]'],
   ],
   insertMessage: [
     idOf('inserted'),
@@ -235,13 +245,15 @@ const messageCases: Cases<typeof messageSql> = {
     null,
     now,
     null,
+    [],
   ],
   findMessage: [message],
   listMessagesNewest: [conversation, 50],
   listMessagesBefore: [conversation, 250, 50],
   listMessagesAfter: [conversation, 450, 100],
   countMessagesAfter: [conversation, 400, user],
-  updateMessage: [message, true, 'edited', null, null, now, null, now],
+  countMentionsAfter: [conversation, 400, user],
+  updateMessage: [message, true, 'edited', null, null, now, null, now, [user]],
   listMessageEditsSince: [syncConversations, recently, '0'.repeat(24), 100],
   listPendingMessageEvents: [new Date(now.getTime() - 5000), 100],
   claimPendingMessageEvent: [message, now, at(630)],
@@ -298,6 +310,11 @@ const extraCases: [string, string, unknown[]][] = [
     'message search: searchMessages, a word every message has',
     messageSearchSql.searchMessages,
     [syncConversations, 'message', 21],
+  ],
+  [
+    'messages: countMentionsAfter, everything unread',
+    messageSql.countMentionsAfter,
+    [conversation, 0, user],
   ],
 ];
 
@@ -386,5 +403,12 @@ describe('PostgresStore query plans on 100k messages', () => {
       20,
     ]);
     expect(found.rows.map((r) => r.username.toLowerCase())).toContain(nameOf(42));
+    // u42 is a member of group 1, mentioned in some of its messages.
+    const mentions = await client.query<{ count: string }>(messageSql.countMentionsAfter, [
+      idOf('g1'),
+      0,
+      user,
+    ]);
+    expect(Number(mentions.rows[0]!.count)).toBeGreaterThan(0);
   });
 });

@@ -81,6 +81,7 @@ export const aMessage = (
     deletedAt: null,
     changedAt: createdAt,
     originSocketId: null,
+    mentions: [],
     ...over,
   };
 };
@@ -103,5 +104,6 @@ export const aMessageDraft = (
   updatedAt: null,
   deletedAt: null,
   originSocketId: null,
+  mentions: [],
   ...over,
 });

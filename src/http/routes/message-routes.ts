@@ -53,6 +53,7 @@ export function messageRoutes(
       media: body.media,
       replyToMessageId: body.reply_to_message_id,
       tempId: body.temp_id,
+      mentions: body.mentions,
     });
     // A retried tempId answers exactly as the original send did.
     ok(res, result.message, 201);
@@ -62,7 +63,7 @@ export function messageRoutes(
     const { id, messageId } = parseInput(messageIdParams, req.params, 'path');
     parseQuery(noQuery, req.query);
     const body = parseInput(editMessageBodySchema, req.body, 'body');
-    ok(res, await messages.edit(callerOf(res).id, id, messageId, body.content));
+    ok(res, await messages.edit(callerOf(res).id, id, messageId, body.content, body.mentions));
   });
 
   router.delete('/conversations/:id/messages/:messageId', async (req, res) => {

@@ -101,6 +101,17 @@ export class MemoryMessages implements MessageStore {
     return Promise.resolve(count);
   }
 
+  countMentionsAfter(conversationId: string, afterSeq: number, userId: string): Promise<number> {
+    const timeline = this.s.timelines.get(conversationId) ?? [];
+    let count = 0;
+    for (let i = this.#indexAfter(timeline, afterSeq); i < timeline.length; i++) {
+      const m = timeline[i];
+      if (m && m.senderId !== userId && m.deletedAt === null && m.mentions.includes(userId))
+        count++;
+    }
+    return Promise.resolve(count);
+  }
+
   updateMessage(id: string, patch: MessagePatch): Promise<Message | null> {
     const m = this.s.messages.get(id);
     if (!m) return Promise.resolve(null);
@@ -109,6 +120,7 @@ export class MemoryMessages implements MessageStore {
     if (patch.type !== undefined) m.type = patch.type;
     if (patch.updatedAt !== undefined) m.updatedAt = new Date(patch.updatedAt);
     if (patch.deletedAt !== undefined) m.deletedAt = new Date(patch.deletedAt);
+    if (patch.mentions !== undefined) m.mentions = [...patch.mentions];
     m.changedAt = new Date(patch.changedAt);
     return Promise.resolve(copy(m));
   }

@@ -155,6 +155,7 @@ export const messageToDoc = (m: Message): MessageDoc => ({
   deleted_at: m.deletedAt,
   changed_at: m.changedAt,
   origin_socket_id: m.originSocketId,
+  ...(m.mentions.length > 0 && { mentions: m.mentions.map(toObjectId) }),
   event_pending: true,
 });
 
@@ -174,4 +175,5 @@ export const messageFromDoc = (d: MessageDoc): Message => ({
   deletedAt: d.deleted_at ?? null,
   changedAt: d.changed_at,
   originSocketId: d.origin_socket_id ?? null,
+  mentions: (d.mentions ?? []).map((id) => id.toHexString()),
 });

@@ -92,6 +92,17 @@ export class MongoMessageStore implements MessageStore {
     });
   }
 
+  countMentionsAfter(conversationId: string, afterSeq: number, userId: string): Promise<number> {
+    const user = toObjectId(userId);
+    return this.messages.countDocuments({
+      conversation_id: toObjectId(conversationId),
+      mentions: user,
+      seq: { $gt: afterSeq },
+      sender_id: { $ne: user },
+      deleted_at: null,
+    });
+  }
+
   async updateMessage(id: string, patch: MessagePatch): Promise<Message | null> {
     const doc = await this.messages
       .findOneAndUpdate(
@@ -103,6 +114,7 @@ export class MongoMessageStore implements MessageStore {
             ...(patch.type !== undefined && { type: patch.type }),
             ...(patch.updatedAt !== undefined && { updated_at: patch.updatedAt }),
             ...(patch.deletedAt !== undefined && { deleted_at: patch.deletedAt }),
+            ...(patch.mentions !== undefined && { mentions: patch.mentions.map(toObjectId) }),
             changed_at: patch.changedAt,
           },
         },

@@ -75,6 +75,8 @@ export interface MessageDoc {
   reply_to_message_id: Types.ObjectId | null;
   temp_id: string | null;
   origin_socket_id?: string | null;
+  /** The users it mentions (absent on messages stored before mentions existed). */
+  mentions?: Types.ObjectId[];
   body_hash: string | null;
   created_at: Date;
   updated_at: Date | null;
@@ -178,6 +180,7 @@ const messageSchema = new Schema<MessageDoc>(
     reply_to_message_id: nullable(OBJECT_ID),
     temp_id: nullable(String),
     origin_socket_id: nullable(String),
+    mentions: { type: [OBJECT_ID], default: undefined },
     body_hash: nullable(String),
     created_at: { type: Date, required: true },
     updated_at: nullable(Date),
@@ -191,6 +194,8 @@ const messageSchema = new Schema<MessageDoc>(
 // Pages, unread counts, SYNC and fan-out gap fills all walk one conversation by seq.
 messageSchema.index({ conversation_id: 1, seq: 1 });
 messageSchema.index({ conversation_id: 1, changed_at: 1, _id: 1 });
+// countMentionsAfter: multikey, one entry per mentioned user, so unread mentions count by seq.
+messageSchema.index({ conversation_id: 1, mentions: 1, seq: 1 });
 // Partial: only the few messages whose event is still pending are indexed; _id makes the outbox order fully indexed.
 messageSchema.index(
   { event_pending: 1, created_at: 1, _id: 1 },

@@ -232,6 +232,7 @@ export const MESSAGE_COLUMNS = [
   'deleted_at',
   'changed_at',
   'origin_socket_id',
+  'mentions',
 ] as const;
 
 export interface MessageRow {
@@ -250,6 +251,7 @@ export interface MessageRow {
   deleted_at: Date | null;
   changed_at: Date;
   origin_socket_id: string | null;
+  mentions: string[];
 }
 
 export const messageFromRow = (r: MessageRow): Message => ({
@@ -268,6 +270,7 @@ export const messageFromRow = (r: MessageRow): Message => ({
   deletedAt: r.deleted_at,
   changedAt: r.changed_at,
   originSocketId: r.origin_socket_id,
+  mentions: r.mentions,
 });
 
 /** The insert parameters of a message, in MESSAGE_COLUMNS order. */
@@ -287,6 +290,7 @@ export const messageParams = (m: Message): unknown[] => [
   m.deletedAt,
   m.changedAt,
   m.originSocketId,
+  m.mentions,
 ];
 
 export const SYNC_CURSOR_COLUMNS = [

@@ -39,7 +39,7 @@ export const SQL = {
    * current participant (the EXISTS, on the participants primary key), no message (zero rows).
    * $1 conversation, $2 now, $3 preview content, $4 id, $5 sender, $6 content, $7 type,
    * $8 media, $9 reply to, $10 temp id, $11 body hash, $12 updated at, $13 deleted at,
-   * $14 origin socket.
+   * $14 origin socket, $15 mentions.
    */
   appendMessage: `WITH r AS (
       UPDATE conversations SET ${reserveSeqSet('$2', '$4', '$3')}
@@ -51,7 +51,8 @@ export const SQL = {
     )
     INSERT INTO messages (${COLS}, event_pending)
     SELECT $4, r.id, r.last_seq, $5, $6, $7, $8::jsonb, $9, $10, $11,
-      r.last_message_at, $12::timestamptz, $13::timestamptz, r.last_message_at, $14, true
+      r.last_message_at, $12::timestamptz, $13::timestamptz, r.last_message_at, $14,
+      $15::text[], true
     FROM r
     RETURNING seq, created_at, ARRAY(
       SELECT p.user_id::text FROM participants p
@@ -64,14 +65,15 @@ export const SQL = {
    * and the last of them becomes the preview. Each draft comes back with its seq (null: left
    * out), whether it was a duplicate, and its audience. Two drafts with one id in a batch raise a
    * unique violation (the caller appends them one by one instead).
-   * $1 conversation, $2 now, $3.. $12 the drafts' ids, senders, contents, types, media (JSON),
-   * reply-to ids, temp ids, body hashes, previews and origin sockets, in order.
+   * $1 conversation, $2 now, $3.. $13 the drafts' ids, senders, contents, types, media (JSON),
+   * reply-to ids, temp ids, body hashes, previews, origin sockets and mentions (JSON arrays:
+   * unnest cannot take an array of arrays of different lengths), in order.
    */
   appendMessages: `WITH d AS (
       SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-          $9::text[], $10::text[], $11::text[], $12::text[]) WITH ORDINALITY
+          $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY
         AS d (id, sender_id, content, type, media, reply_to_message_id, temp_id, body_hash,
-          preview, origin_socket_id, ord)
+          preview, origin_socket_id, mentions, ord)
     ),
     ok AS (
       SELECT d.*, row_number() OVER (ORDER BY d.ord) AS k FROM d
@@ -97,7 +99,8 @@ export const SQL = {
       INSERT INTO messages (${COLS}, event_pending)
       SELECT ok.id, $1, r.last_seq - (SELECT n FROM n) + ok.k, ok.sender_id, ok.content, ok.type,
         ok.media::jsonb, ok.reply_to_message_id, ok.temp_id, ok.body_hash, r.last_message_at,
-        NULL::timestamptz, NULL::timestamptz, r.last_message_at, ok.origin_socket_id, true
+        NULL::timestamptz, NULL::timestamptz, r.last_message_at, ok.origin_socket_id,
+        ARRAY(SELECT jsonb_array_elements_text(ok.mentions::jsonb)), true
       FROM ok, r
       RETURNING id, seq, created_at
     )
@@ -129,6 +132,13 @@ export const SQL = {
   countMessagesAfter: `SELECT count(*) AS count FROM messages
     WHERE conversation_id = $1 AND seq > $2 AND sender_id <> $3 AND deleted_at IS NULL`,
   /**
+   * Exact, from the partial index messages_live_mentions alone (its predicate is repeated here
+   * so the planner can use it): only live messages that mention someone are visited.
+   */
+  countMentionsAfter: `SELECT count(*) AS count FROM messages
+    WHERE conversation_id = $1 AND seq > $2 AND deleted_at IS NULL AND cardinality(mentions) > 0
+      AND $3::text = ANY (mentions) AND sender_id <> $3::text`,
+  /**
    * Fields the patch leaves out keep their value: $2 says whether content is set ($3, possibly
    * null); media, type and the two times are never set to null by a patch, so null means "keep".
    */
@@ -138,7 +148,8 @@ export const SQL = {
       type = COALESCE($5::text, type),
       updated_at = COALESCE($6::timestamptz, updated_at),
       deleted_at = COALESCE($7::timestamptz, deleted_at),
-      changed_at = $8
+      changed_at = $8,
+      mentions = COALESCE($9::text[], mentions)
     WHERE id = $1
     RETURNING ${COLS}`,
   listMessageEditsSince: `SELECT ${COLS} FROM messages
@@ -200,6 +211,7 @@ export class PostgresMessageStore implements MessageStore {
         draft.updatedAt,
         draft.deletedAt,
         draft.originSocketId,
+        draft.mentions,
       ]));
     } catch (err) {
       if (isDuplicateMessage(err)) return { kind: 'duplicate' };
@@ -246,6 +258,7 @@ export class PostgresMessageStore implements MessageStore {
         drafts.map((d) => d.bodyHash),
         previews,
         drafts.map((d) => d.originSocketId),
+        drafts.map((d) => JSON.stringify(d.mentions)),
       ]));
     } catch (err) {
       // Another node stored one of these ids meanwhile: sort them out one by one.
@@ -334,6 +347,19 @@ export class PostgresMessageStore implements MessageStore {
     return Number(rows[0]?.count ?? 0);
   }
 
+  async countMentionsAfter(
+    conversationId: string,
+    afterSeq: number,
+    userId: string,
+  ): Promise<number> {
+    const { rows } = await this.pool.query<CountRow>(SQL.countMentionsAfter, [
+      conversationId,
+      afterSeq,
+      userId,
+    ]);
+    return Number(rows[0]?.count ?? 0);
+  }
+
   async updateMessage(id: string, patch: MessagePatch): Promise<Message | null> {
     const { rows } = await this.pool.query<MessageRow>(SQL.updateMessage, [
       id,
@@ -344,6 +370,7 @@ export class PostgresMessageStore implements MessageStore {
       patch.updatedAt ?? null,
       patch.deletedAt ?? null,
       patch.changedAt,
+      patch.mentions ?? null,
     ]);
     return rows[0] ? messageFromRow(rows[0]) : null;
   }
