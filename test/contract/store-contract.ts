@@ -665,6 +665,70 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       });
     });
 
+    describe('mentions', () => {
+      it('stores who a message mentions through append, batch append, insert and edit', async () => {
+        const c = aConversation();
+        await store.insertConversation(c);
+        const [sender, alice, bob] = [newObjectId(), newObjectId(), newObjectId()];
+        for (const u of [sender, alice, bob]) await store.upsertParticipant(aParticipant(c.id, u));
+        const now = new Date(c.createdAt.getTime() + 1000);
+        const one = aMessageDraft(c.id, sender, { mentions: [alice, bob] });
+        const appended = await store.appendMessage(one, now, null);
+        expect(appended.kind === 'appended' && appended.message.mentions).toEqual([alice, bob]);
+        expect((await store.findMessage(one.id))?.mentions).toEqual([alice, bob]);
+        const plain = aMessageDraft(c.id, sender);
+        const batch = [aMessageDraft(c.id, sender, { mentions: [bob] }), plain];
+        const results = store.appendMessages
+          ? await store.appendMessages(batch, now, [null, null])
+          : [
+              await store.appendMessage(batch[0]!, now, null),
+              await store.appendMessage(plain, now, null),
+            ];
+        expect(results.map((r) => r.kind)).toEqual(['appended', 'appended']);
+        expect((await store.findMessage(batch[0]!.id))?.mentions).toEqual([bob]);
+        expect((await store.findMessage(plain.id))?.mentions).toEqual([]);
+        const inserted = aMessage(c.id, sender, { seq: 100, mentions: [alice] });
+        expect(await store.insertMessage(inserted)).toBe(true);
+        expect((await store.findMessage(inserted.id))?.mentions).toEqual([alice]);
+        const edited = await store.updateMessage(plain.id, {
+          content: 'hi @bob',
+          mentions: [bob],
+          changedAt: now,
+        });
+        expect(edited?.mentions).toEqual([bob]);
+        // A patch without mentions keeps them.
+        const again = await store.updateMessage(plain.id, { content: 'hi', changedAt: now });
+        expect(again?.mentions).toEqual([bob]);
+      });
+
+      it('counts a user’s mentions after a watermark, not their own, not deleted', async () => {
+        const c = newObjectId();
+        const [me, other, third] = [newObjectId(), newObjectId(), newObjectId()];
+        const base = Date.parse('2030-06-01T00:00:00Z');
+        const at = (i: number) => new Date(base + i);
+        const ms = [
+          aMessage(c, other, { seq: 1, createdAt: at(1), mentions: [me] }),
+          aMessage(c, other, { seq: 2, createdAt: at(2), mentions: [third] }),
+          aMessage(c, other, { seq: 3, createdAt: at(3), mentions: [third, me] }),
+          aMessage(c, me, { seq: 4, createdAt: at(4), mentions: [me] }),
+          aMessage(c, other, { seq: 5, createdAt: at(5), mentions: [me], deletedAt: at(6) }),
+          aMessage(c, other, { seq: 6, createdAt: at(6) }),
+          aMessage(newObjectId(), other, { seq: 7, createdAt: at(7), mentions: [me] }),
+        ];
+        for (const m of ms) await store.insertMessage(m);
+        expect(await store.countMentionsAfter(c, 0, me)).toBe(2);
+        expect(await store.countMentionsAfter(c, 1, me)).toBe(1);
+        expect(await store.countMentionsAfter(c, 3, me)).toBe(0);
+        expect(await store.countMentionsAfter(c, 0, third)).toBe(2);
+        expect(await store.countMentionsAfter(c, 0, other)).toBe(0);
+        // An edit that adds a mention counts; one that removes it no longer does.
+        await store.updateMessage(ms[5]!.id, { mentions: [me], changedAt: at(8) });
+        expect(await store.countMentionsAfter(c, 3, me)).toBe(1);
+        await store.updateMessage(ms[0]!.id, { mentions: [], changedAt: at(9) });
+        expect(await store.countMentionsAfter(c, 0, me)).toBe(2);
+      });
+    });
+
     describe('sync cursors', () => {
       it('keeps a cursor until it expires', async () => {
         const now = new Date('2030-10-01T00:00:00Z');

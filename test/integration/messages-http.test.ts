@@ -52,6 +52,7 @@ describe.each(storeModes)('messages over HTTP on $name', (mode) => {
         created_at: expect.any(String),
         updated_at: null,
         deleted_at: null,
+        mentions: [],
       },
     });
   });
@@ -253,6 +254,7 @@ describe.each(storeModes)('messages over HTTP on $name', (mode) => {
       conversation_id: conv,
       last_seen_message_id: a2,
       unread_count: 1,
+      unread_mention_count: 0,
     });
     const back = await bob.api.patch(`${base}/conversations/${conv}/seen?message_id=${a1}`);
     expect(back.status).toBe(200);
@@ -260,6 +262,7 @@ describe.each(storeModes)('messages over HTTP on $name', (mode) => {
       conversation_id: conv,
       last_seen_message_id: a2,
       unread_count: 1,
+      unread_mention_count: 0,
     });
     const latest = await bob.api.patch(`${base}/conversations/${conv}/seen?message_id=${a3}`);
     expect(latest.body.data.unread_count).toBe(0);

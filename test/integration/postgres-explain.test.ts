@@ -103,7 +103,7 @@ const LOAD = [
      FROM generate_series(1, ${GROUPS}) g, generate_series(1, ${MESSAGES_PER_GROUP}) s,
        LATERAL (SELECT substr(md5('m' || g || '_' || s), 1, 24) AS id) i
      WHERE s % 10 = 0) x
-   WHERE m.id = x.id`,
+   WHERE m.id = x.id AND m.created_at >= $1::timestamptz`,
 ];
 
 /** Names of the tables a plan reads with a Seq Scan, anywhere in its tree. */
