@@ -521,6 +521,46 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     expect(b.all('CONVERSATION_MUTED')).toHaveLength(0);
   });
 
+  it('carries mentions in NEW_MESSAGE and, re-resolved, in MESSAGE_UPDATED', async () => {
+    const group = (
+      await alice.api.post(`${base}/conversations`, {
+        type: 'GROUP',
+        name: 'mentions',
+        participant_ids: [bob.id, carol.id],
+      })
+    ).body.data.id as string;
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const ack = await a.request({
+      type: 'SEND_MESSAGE',
+      conversationId: group,
+      content: `hey @${bob.username}`,
+      mentions: [carol.id, newObjectId()],
+      tempId: `t-${newObjectId()}`,
+    });
+    expect(ack).toMatchObject({ type: 'MESSAGE_ACK' });
+    const messageId = ack.messageId as string;
+    const incoming = await b.waitFor('NEW_MESSAGE', (f) => f.messageId === messageId);
+    expect([...(incoming.mentions as string[])].sort()).toEqual([bob.id, carol.id].sort());
+    const plain = await a.request({ type: 'SEND_MESSAGE', conversationId: group, content: 'hi' });
+    expect(
+      (await b.waitFor('NEW_MESSAGE', (f) => f.messageId === plain.messageId)).mentions,
+    ).toEqual([]);
+    const bad = await a.request({
+      type: 'SEND_MESSAGE',
+      conversationId: group,
+      content: 'hi',
+      mentions: ['not-an-id'],
+    });
+    expect(bad).toMatchObject({ type: 'ERROR', code: 'VALIDATION' });
+    await alice.api.patch(`${base}/conversations/${group}/messages/${plain.messageId as string}`, {
+      content: `hi @${carol.username}`,
+    });
+    expect(
+      await b.waitFor('MESSAGE_UPDATED', (f) => f.messageId === plain.messageId),
+    ).toMatchObject({ content: `hi @${carol.username}`, mentions: [carol.id] });
+  });
+
   it('SYNC returns what a client missed, with a cursor', async () => {
     const a = await connect(alice);
     const first = await a.request({ type: 'SYNC' });
