@@ -26,6 +26,7 @@ const VIOLATIONS = [
   'unknown stored message',
   'store listing out of order',
   'INTERNAL answers (want UNAVAILABLE)',
+  'unread mention mismatches',
 ];
 
 /** The headline rows, always printed (the rest only when non-zero). */
@@ -35,6 +36,7 @@ const HEADLINE = [
   'foreign deliveries',
   'unread mismatches',
   'presence mismatches',
+  'unread mention mismatches',
 ];
 
 export interface RunFacts {

@@ -12,6 +12,8 @@ export interface StoredMessage {
   tempId: string | null;
   content: string | null;
   deleted: boolean;
+  /** Who the server resolved the message to mention. */
+  mentions: string[];
 }
 
 export interface Truth {
@@ -57,6 +59,7 @@ export async function readTruth(world: World): Promise<Truth> {
         tempId: (m.temp_id as string | null | undefined) ?? null,
         content: (m.content as string | null) ?? null,
         deleted: m.deleted_at !== null && m.deleted_at !== undefined,
+        mentions: Array.isArray(m.mentions) ? (m.mentions as unknown[]).map(String) : [],
       };
       if (truth.messages.has(stored.id))
         truth.problems.push(`conv ${c.id}: message ${stored.id} listed twice`);
@@ -90,6 +93,7 @@ export interface UserConversationRow {
   userId: string;
   conversationId: string;
   unread: number;
+  unreadMentions: number;
   /** DIRECT: the other user and whether they show online. */
   other: { userId: string; online: boolean } | null;
 }
@@ -104,6 +108,7 @@ export async function readConversationLists(world: World): Promise<UserConversat
         userId: u.id,
         conversationId: String(item.id),
         unread: Number(item.unread_count),
+        unreadMentions: Number(item.unread_mention_count),
         other: item.other_user_id
           ? { userId: String(item.other_user_id), online: Boolean(item.is_online) }
           : null,

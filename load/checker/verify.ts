@@ -195,13 +195,15 @@ export function verifyDeliveries(
 /** unread_count of every row against a recount from the stored messages and the seen watermark. */
 export function verifyUnread(rows: UserConversationRow[], s: Settled, f: Findings): void {
   let checked = 0;
+  let mentioned = 0;
   for (const row of rows) {
     const bounds = s.rules.seenBounds(row.conversationId, row.userId);
     const messages = s.truth.byConversation.get(row.conversationId);
     if (!bounds || !messages) continue;
     checked++;
-    const recount = (w: number): number =>
-      messages.filter((m) => m.seq > w && m.senderId !== row.userId && !m.deleted).length;
+    const unreadAfter = (w: number) =>
+      messages.filter((m) => m.seq > w && m.senderId !== row.userId && !m.deleted);
+    const recount = (w: number): number => unreadAfter(w).length;
     const most = recount(bounds.lo);
     const least = recount(bounds.hi);
     if (row.unread < least || row.unread > most) {
@@ -211,8 +213,23 @@ export function verifyUnread(rows: UserConversationRow[], s: Settled, f: Finding
         `${row.userId} in ${row.conversationId}: unread_count ${row.unread}, recount ${want} (seen seq ${bounds.lo}..${bounds.hi})`,
       );
     }
+    // Mentions by the same watermark rule, from who each stored message mentions.
+    const mentionRecount = (w: number): number =>
+      unreadAfter(w).filter((m) => m.mentions.includes(row.userId)).length;
+    const mostMentions = mentionRecount(bounds.lo);
+    const leastMentions = mentionRecount(bounds.hi);
+    if (row.unreadMentions < leastMentions || row.unreadMentions > mostMentions) {
+      const want =
+        leastMentions === mostMentions ? `${leastMentions}` : `${leastMentions}..${mostMentions}`;
+      f.add(
+        'unread mention mismatches',
+        `${row.userId} in ${row.conversationId}: unread_mention_count ${row.unreadMentions}, recount ${want} (seen seq ${bounds.lo}..${bounds.hi})`,
+      );
+    }
+    mentioned += mostMentions;
   }
   f.figure('unread rows checked', checked);
+  f.figure('unread mentions recounted', mentioned);
 }
 
 /** Presence as observers see it, against whether the user has a socket open. */

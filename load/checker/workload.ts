@@ -86,7 +86,11 @@ async function act(
   if (roll < 0.19) return editOwn(world, user, conv, r, journal, false);
   if (roll < 0.23) return editOwn(world, user, conv, r, journal, true);
   const tempId = nextId();
-  const content = `msg ${tempId} ${r.int(1e9).toString(36)}`;
+  // Some sends @-mention another member, so unread_mention_count has something to recount.
+  const others = [...conv.members].filter((id) => id !== user.id);
+  const mentioned = others.length > 0 && r.chance(0.3) ? r.pick(others) : null;
+  const name = world.users.find((u) => u.id === mentioned)?.username;
+  const content = `msg ${tempId} ${r.int(1e9).toString(36)}${name ? ` @${name}` : ''}`;
   if (device.pending.size >= 5) return;
   if (r.chance(0.1)) {
     journal.count('send rest');
