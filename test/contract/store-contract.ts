@@ -11,6 +11,7 @@ import {
   aUser,
   uniqueName,
 } from '../support/factories';
+import { describePinContract } from './pin-contract';
 
 export function describeStoreContract(name: string, openStore: () => Promise<Store>): void {
   describe(`Store contract: ${name}`, () => {
@@ -664,6 +665,8 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(await store.listMuteChangesSince(u, new Date(t0 + 20))).toEqual([]);
       });
     });
+
+    describePinContract(() => store);
 
     describe('sync cursors', () => {
       it('keeps a cursor until it expires', async () => {
