@@ -107,11 +107,7 @@ export class CommandHandler {
         });
       },
       UNPIN_MESSAGE: async (ctx, p) => {
-        const state = await requirePins(deps.pins).unpin(
-          ctx.userId,
-          p.conversationId,
-          p.messageId,
-        );
+        const state = await requirePins(deps.pins).unpin(ctx.userId, p.conversationId, p.messageId);
         return frame('MESSAGE_UNPINNED', {
           conversationId: state.conversation_id,
           messageId: state.message_id,

@@ -27,7 +27,8 @@ export class PinService {
     const message = await requireMessageIn(store, conversationId, messageId, 'not-found');
     if (message.deletedAt !== null) throw validationError('a deleted message cannot be pinned');
     const existing = await store.findPin(conversationId, messageId);
-    if (existing && existing.unpinnedAt === null) return pinState(conversationId, messageId, existing);
+    if (existing && existing.unpinnedAt === null)
+      return pinState(conversationId, messageId, existing);
     // Bounded list. Two concurrent pins into the last free place may both pass (no transaction):
     // the cap is then exceeded by those few, and the list still shows the newest ones.
     const pinned = await store.listPins(conversationId, MAX_PINS_PER_CONVERSATION);

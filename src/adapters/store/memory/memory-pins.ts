@@ -9,7 +9,7 @@ export class MemoryPins implements PinStore {
 
   pinMessage(pin: Pin): Promise<boolean> {
     let pins = this.#byConversation.get(pin.conversationId);
-    if (!pins) this.#byConversation.set(pin.conversationId, (pins = new Map()));
+    if (!pins) this.#byConversation.set(pin.conversationId, (pins = new Map<string, Pin>()));
     const existing = pins.get(pin.id);
     if (existing && existing.unpinnedAt === null) return Promise.resolve(false);
     pins.set(pin.id, copy({ ...pin, unpinnedAt: null, unpinnedBy: null }));

@@ -78,9 +78,7 @@ export class PostgresPinStore implements PinStore {
   }
 
   async findPin(conversationId: string, messageId: string): Promise<Pin | null> {
-    const { rows } = await this.pool.query<PinRow>(SQL.findPin, [
-      pinId(conversationId, messageId),
-    ]);
+    const { rows } = await this.pool.query<PinRow>(SQL.findPin, [pinId(conversationId, messageId)]);
     return rows[0] ? pinFromRow(rows[0]) : null;
   }
 
