@@ -7,6 +7,7 @@ import { CommandHandler } from './app/command-handler';
 import { DeliverySequencer } from './app/delivery-sequencer';
 import { ConversationService } from './app/conversation-service';
 import { MuteService } from './app/mute-service';
+import { PinService } from './app/pin-service';
 import { MessageService } from './app/message-service';
 import { MessageSearchService } from './app/message-search-service';
 import { Backpressure } from './app/backpressure';
@@ -80,7 +81,7 @@ export async function startNode(
       maxGroupSize: config.limits.maxGroupSize,
     });
     const mutes = new MuteService({ store, bus, clock, conversations });
-    const messages = new MessageService({
+    const messages: MessageService = new MessageService({
       store,
       bus,
       clock,
@@ -91,7 +92,9 @@ export async function startNode(
         ...config.backpressure,
       }),
       logger: logger.child({ component: 'messages' }),
+      onDeleted: (userId, message): Promise<void> => pins.unpinDeleted(userId, message),
     });
+    const pins: PinService = new PinService({ store, bus, clock, messages });
     // Decorated here so REST and both realtime transports are counted at their one entry point.
     messages.send = metrics.countReceived(messages.send.bind(messages));
     const receipts = new ReceiptService({ store, bus, clock });
@@ -107,6 +110,7 @@ export async function startNode(
       users,
       conversations,
       mutes,
+      pins,
       messages,
       receipts,
       sync,
@@ -134,6 +138,7 @@ export async function startNode(
       sync,
       signals: new SocketIoSignals(io),
       logger,
+      pins,
     });
     commands.execute = gate.guardCommands(metrics.timeCommands(commands.execute.bind(commands)));
     attachSocketHandlers(io, {

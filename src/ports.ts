@@ -1,6 +1,7 @@
 // The ports the application needs; adapters implement them, services only see these.
 import type { BusEvent } from './protocol/events';
 import type { OrderKey } from './domain/ordering';
+import type { Pin } from './domain/pins';
 import type {
   Conversation,
   Message,
@@ -282,6 +283,31 @@ export interface SyncCursorStore {
   findSyncCursor(id: string, now: Date): Promise<SyncCursorRecord | null>;
 }
 
+/** Pins of messages; unpinned records stay as tombstones (SYNC reports the unpin). */
+export interface PinStore {
+  /**
+   * Pins the message (a new record, or a tombstone pinned again); false when it is pinned
+   * already (the first pin's pinnedBy/pinnedAt stay).
+   */
+  pinMessage(pin: Pin): Promise<boolean>;
+  /** Turns a pinned record into a tombstone; false when it was not pinned. */
+  unpinMessage(
+    conversationId: string,
+    messageId: string,
+    userId: string,
+    at: Date,
+  ): Promise<boolean>;
+  findPin(conversationId: string, messageId: string): Promise<Pin | null>;
+  /** Up to `limit` pinned (not unpinned) records of the conversation, newest pin first. */
+  listPins(conversationId: string, limit: number): Promise<Pin[]>;
+  /** Records of these conversations pinned or unpinned after `since`, oldest change first. */
+  listPinChangesSince(
+    conversationIds: readonly string[],
+    since: Date,
+    limit: number,
+  ): Promise<Pin[]>;
+}
+
 export interface Store
   extends
     UserStore,
@@ -289,7 +315,8 @@ export interface Store
     ParticipantStore,
     MessageStore,
     SyncCursorStore,
-    MessageSearchStore {
+    MessageSearchStore,
+    PinStore {
   /** Checks the store answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -14,6 +14,7 @@ import {
 import type { EphemeralSignals, Store } from '../ports';
 import { requireMembership } from './access';
 import type { MessageService } from './message-service';
+import type { PinService } from './pin-service';
 import type { ReceiptService } from './receipt-service';
 import type { SyncService } from './sync-service';
 
@@ -39,6 +40,8 @@ export interface CommandHandlerDeps {
   sync: SyncService;
   signals: EphemeralSignals;
   logger: Logger;
+  /** PIN_MESSAGE / UNPIN_MESSAGE; absent: those frames are refused NOT_IMPLEMENTED. */
+  pins?: PinService;
 }
 
 export class CommandHandler {
@@ -95,6 +98,25 @@ export class CommandHandler {
       // Token refresh changes the connection, so the transports answer it; nothing to do here.
       REFRESH_TOKEN: () => Promise.resolve(null),
       ping: () => Promise.resolve(frame('pong', {})),
+      PIN_MESSAGE: async (ctx, p) => {
+        const state = await requirePins(deps.pins).pin(ctx.userId, p.conversationId, p.messageId);
+        return frame('MESSAGE_PINNED', {
+          conversationId: state.conversation_id,
+          messageId: state.message_id,
+          userId: state.pinned_by ?? ctx.userId,
+          pinnedAt: state.pinned_at ?? '',
+        });
+      },
+      UNPIN_MESSAGE: async (ctx, p) => {
+        const state = await requirePins(deps.pins).unpin(ctx.userId, p.conversationId, p.messageId);
+        return frame('MESSAGE_UNPINNED', {
+          conversationId: state.conversation_id,
+          messageId: state.message_id,
+          userId: ctx.userId,
+          // Null only for a message that never was pinned: nothing was unpinned.
+          unpinnedAt: state.unpinned_at,
+        });
+      },
     };
   }
 
@@ -131,6 +153,11 @@ export class CommandHandler {
       return errorFrame(err, tempId, this.deps.logger.child({ type, userId: ctx.userId }));
     }
   }
+}
+
+function requirePins(pins: PinService | undefined): PinService {
+  if (!pins) throw new AppError('NOT_IMPLEMENTED', 'pins are not enabled on this server');
+  return pins;
 }
 
 /** The ERROR frame for any error (through the one wire translation; unknown → INTERNAL). */

@@ -46,6 +46,8 @@ export interface MessageServiceDeps {
   /** Holds sends back while delivery is behind; absent: never. */
   backpressure?: { admit(): Promise<void> };
   logger: Logger;
+  /** Runs once a deletion is stored and announced (pins: a deleted message is unpinned). */
+  onDeleted?: (userId: string, message: Message) => Promise<void>;
 }
 
 export interface SendResult {
@@ -294,6 +296,7 @@ export class MessageService {
     if (!deleted) throw notFound('message');
     await store.replaceLastMessagePreview(conversationId, messageId, null);
     await this.publishChange('message.deleted', deleted, userId);
+    await this.deps.onDeleted?.(userId, deleted);
     return this.view(deleted);
   }
 

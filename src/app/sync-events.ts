@@ -1,6 +1,7 @@
 // The events of a SYNC answer besides new messages: edits and deletions, receipts, membership
 // changes, gaps, and where a cut-short scan of changes resumes.
 import { muteState } from '../domain/mute';
+import type { Pin } from '../domain/pins';
 import { aggregateStatus } from '../domain/receipts';
 import type { Message, Participant } from '../domain/types';
 import type { SyncResult } from '../protocol/rest';
@@ -111,6 +112,26 @@ export const muteEvents = (records: Participant[], now: Date): SyncEvent[] =>
       mutedUntil: mutedUntil?.toISOString() ?? null,
     };
   });
+
+/** Each pin change as the frame live delivery sent (MESSAGE_PINNED or MESSAGE_UNPINNED). */
+export const pinEvents = (pins: Pin[]): SyncEvent[] =>
+  pins.map((p) =>
+    p.unpinnedAt === null
+      ? {
+          type: 'MESSAGE_PINNED',
+          conversationId: p.conversationId,
+          messageId: p.messageId,
+          userId: p.pinnedBy,
+          pinnedAt: p.pinnedAt.toISOString(),
+        }
+      : {
+          type: 'MESSAGE_UNPINNED',
+          conversationId: p.conversationId,
+          messageId: p.messageId,
+          userId: p.unpinnedBy ?? p.pinnedBy,
+          unpinnedAt: p.unpinnedAt.toISOString(),
+        },
+  );
 
 export const membershipChangedAt = (p: Participant): Date =>
   new Date(Math.max(p.joinedAt.getTime(), p.leftAt?.getTime() ?? 0));

@@ -1,8 +1,8 @@
 // SYNC: exact catch-up. A client resumes from positions (per conversation, the highest seq it
 // holds), given directly or through an opaque cursor the server stored; it gets every message
 // after them in seq order (holes reported as SEQ_GAP), then the edits, deletions, receipts,
-// membership changes and the user's mutes since the cursor was issued (those may repeat: they
-// are idempotent).
+// membership changes, the user's mutes and pin changes since the cursor was issued (those may
+// repeat: they are idempotent).
 import { AppError } from '../domain/errors';
 import { isObjectId, newObjectId } from '../domain/ids';
 import type { Conversation } from '../domain/types';
@@ -15,6 +15,7 @@ import {
   membershipChangedAt,
   membershipEvents,
   muteEvents,
+  pinEvents,
   receiptEvents,
   resumeChangesAt,
   type SyncEvent,
@@ -32,6 +33,8 @@ const MAX_CHANGES = 200;
  */
 const MAX_RECEIPTS = 1500;
 const MAX_MEMBERSHIPS = 2500;
+/** Pin changes reported per SYNC (a conversation holds at most 50 pins at a time). */
+const MAX_PIN_CHANGES = 500;
 /**
  * A reserved seq with no message this long after a later reservation is a hole (its send
  * crashed between reserving and writing), not a message still being written. Sends write within
@@ -145,15 +148,22 @@ export class SyncService {
       listed.has(p.conversationId),
     );
     events.push(...muteEvents(mutes, now));
+    // 6. Pins and unpins in these conversations, each as it stands now.
+    const pins = await store.listPinChangesSince(conversationIds, changesSince, MAX_PIN_CHANGES);
+    events.push(...pinEvents(pins));
 
     const changesFull =
-      editsFull || receipts.length >= MAX_RECEIPTS || memberships.length >= MAX_MEMBERSHIPS;
+      editsFull ||
+      receipts.length >= MAX_RECEIPTS ||
+      memberships.length >= MAX_MEMBERSHIPS ||
+      pins.length >= MAX_PIN_CHANGES;
     const nextChangesSince = changesFull
       ? resumeChangesAt(
           [
             editsFull ? edits.slice(0, MAX_CHANGES).map((m) => m.changedAt) : [],
             receipts.length >= MAX_RECEIPTS ? receipts.map((p) => p.receiptsAt) : [],
             memberships.length >= MAX_MEMBERSHIPS ? memberships.map(membershipChangedAt) : [],
+            pins.length >= MAX_PIN_CHANGES ? pins.map((p) => p.changedAt) : [],
           ],
           changesSince,
         )

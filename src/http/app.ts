@@ -8,6 +8,7 @@ import express, {
 import type { AuthService } from '../app/auth-service';
 import type { ConversationService } from '../app/conversation-service';
 import type { MuteService } from '../app/mute-service';
+import type { PinService } from '../app/pin-service';
 import type { MessageService } from '../app/message-service';
 import type { MessageSearchService } from '../app/message-search-service';
 import type { ReceiptService } from '../app/receipt-service';
@@ -26,6 +27,7 @@ import { healthRoutes, type HealthProbe } from './routes/health-routes';
 import { metricsRoutes, type MetricsSource } from './routes/metrics-routes';
 import { messageRoutes } from './routes/message-routes';
 import { messageSearchRoutes } from './routes/message-search-routes';
+import { pinRoutes } from './routes/pin-routes';
 import { webClientRoutes } from './routes/web-client-routes';
 import { refuseDeepJson } from './validate';
 
@@ -37,6 +39,8 @@ export interface HttpAppDeps {
   users: UserService;
   conversations: ConversationService;
   mutes: MuteService;
+  /** Pin routes; absent (e.g. a test app without them): not mounted. */
+  pins?: PinService;
   messages: MessageService;
   receipts: ReceiptService;
   sync: SyncService;
@@ -110,6 +114,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   );
   messaging.use(messageRoutes(deps.messages, deps.receipts, deps.sync));
   messaging.use(messageSearchRoutes(deps.messageSearch));
+  if (deps.pins) messaging.use(pinRoutes(deps.pins));
   app.use('/api/v1/messages', messaging);
 
   app.use((req, _res, next) => {

@@ -92,6 +92,19 @@ export const conversationMutedEventSchema = z.object({
   muted_until: z.string().datetime().nullable(),
 });
 
+/** A message was pinned or unpinned: the conversation's current participants learn it. */
+export const messagePinsEventSchema = z.object({
+  ...base,
+  conversation_id: z.string(),
+  message_id: z.string(),
+  /** Who pinned or unpinned it. */
+  user_id: z.string(),
+  pinned: z.boolean(),
+  /** When pinned: pinned_at; when unpinned: unpinned_at. */
+  pinned_at: z.string().datetime().nullish(),
+  unpinned_at: z.string().datetime().nullish(),
+});
+
 /** Routing key → payload schema. Every durable key matches the consumer binding `message.*`. */
 export const busEventSchemas = {
   'message.sent': messageSentEventSchema,
@@ -102,6 +115,7 @@ export const busEventSchemas = {
   'message.deleted': messageDeletedEventSchema,
   'message.participants': participantsChangedEventSchema,
   'message.muted': conversationMutedEventSchema,
+  'message.pins': messagePinsEventSchema,
 } as const;
 
 export type RoutingKey = keyof typeof busEventSchemas;

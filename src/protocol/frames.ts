@@ -22,6 +22,10 @@ export const clientFrameSchemas = {
   /** Replaces the socket's token before it expires; the socket closes when its token does. */
   REFRESH_TOKEN: z.object({ token: z.string().min(1).max(8192) }),
   ping: z.object({}),
+  /** Pins a message (GROUP: admins; DIRECT: either participant); answered MESSAGE_PINNED. */
+  PIN_MESSAGE: z.object({ conversationId: objectIdSchema, messageId: objectIdSchema }),
+  /** Unpins a message (same rights as pinning); answered MESSAGE_UNPINNED. */
+  UNPIN_MESSAGE: z.object({ conversationId: objectIdSchema, messageId: objectIdSchema }),
 } as const;
 
 export type ClientFrameType = keyof typeof clientFrameSchemas;
@@ -112,6 +116,21 @@ export const serverFrameSchemas = {
     conversationId: z.string(),
     muted: z.boolean(),
     mutedUntil: z.string().nullable(),
+  }),
+  /** To current participants: a message was pinned (userId: by whom). */
+  MESSAGE_PINNED: z.object({
+    conversationId: z.string(),
+    messageId: z.string(),
+    userId: z.string(),
+    pinnedAt: z.string(),
+  }),
+  /** To current participants: a message was unpinned (userId: by whom; or deleted, by its deleter). */
+  MESSAGE_UNPINNED: z.object({
+    conversationId: z.string(),
+    messageId: z.string(),
+    userId: z.string(),
+    /** Null in the reply to UNPIN_MESSAGE of a message that never was pinned. */
+    unpinnedAt: z.string().nullable(),
   }),
   SYNC_RESULT: syncResultSchema,
   /** Seqs in [fromSeq, toSeq] of a conversation hold no message and never will (a crashed send). */

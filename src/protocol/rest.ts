@@ -238,6 +238,26 @@ export type SyncResult = z.infer<typeof syncResultSchema>;
 export type UserPublic = z.infer<typeof userPublicSchema>;
 export type MediaItemPublic = z.infer<typeof mediaItemSchema>;
 export type MessagePublic = z.infer<typeof messagePublicSchema>;
+
+/** A pinned message as GET /conversations/{id}/pins lists it: the message view, plus its pin. */
+export const pinnedMessageSchema = messagePublicSchema.extend({
+  pinned_at: z.string(),
+  pinned_by: z.string(),
+});
+export type PinnedMessage = z.infer<typeof pinnedMessageSchema>;
+
+/** PUT and DELETE /conversations/{id}/pins/{message_id}: the message's pin as it now stands. */
+export const pinStateSchema = z.object({
+  conversation_id: z.string(),
+  message_id: z.string(),
+  pinned: z.boolean(),
+  /** While pinned: when and by whom (the first pin: pinning again changes nothing). */
+  pinned_at: z.string().nullable(),
+  pinned_by: z.string().nullable(),
+  /** While not pinned: when it was last unpinned (null if it never was pinned). */
+  unpinned_at: z.string().nullable(),
+});
+export type PinState = z.infer<typeof pinStateSchema>;
 export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 export type ParticipantPublic = z.infer<typeof participantPublicSchema>;
 export type ConversationDetail = z.infer<typeof conversationDetailSchema>;

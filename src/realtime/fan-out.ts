@@ -194,6 +194,27 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
         });
         return;
       }
+      case 'message.pins': {
+        // Every current participant: pins are the conversation's, not one user's.
+        const p = event.payload;
+        const participants = await store.listParticipants(p.conversation_id);
+        if (p.pinned) {
+          emit(current(participants), 'MESSAGE_PINNED', {
+            conversationId: p.conversation_id,
+            messageId: p.message_id,
+            userId: p.user_id,
+            pinnedAt: p.pinned_at ?? p.timestamp,
+          });
+        } else {
+          emit(current(participants), 'MESSAGE_UNPINNED', {
+            conversationId: p.conversation_id,
+            messageId: p.message_id,
+            userId: p.user_id,
+            unpinnedAt: p.unpinned_at ?? p.timestamp,
+          });
+        }
+        return;
+      }
       case 'message.typing':
         // Typing never travels through the durable bus; see SocketIoSignals.
         return;

@@ -11,6 +11,7 @@ import {
   aUser,
   uniqueName,
 } from '../support/factories';
+import { describePinContract } from './pin-contract';
 
 export function describeStoreContract(name: string, openStore: () => Promise<Store>): void {
   describe(`Store contract: ${name}`, () => {
@@ -728,6 +729,8 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(await store.countMentionsAfter(c, 0, me)).toBe(2);
       });
     });
+
+    describePinContract(() => store);
 
     describe('sync cursors', () => {
       it('keeps a cursor until it expires', async () => {

@@ -47,6 +47,7 @@ function fullApp(): Express {
     users: unused,
     conversations: unused,
     mutes: unused,
+    pins: unused,
     messages: unused,
     receipts: unused,
     sync: unused,
@@ -199,6 +200,15 @@ describe('HTTP answers match the documented response schemas', () => {
       (await call(carol, 'GET', `/api/v1/messages/search/messages?q=a&conversation_id=${dmId}`))
         .status,
     ).toBe(403);
+    const pinPath = `/api/v1/messages/conversations/${dmId}/pins/${messageId}`;
+    expect((await call(bob, 'PUT', pinPath)).status).toBe(200);
+    expect((await call(bob, 'GET', `/api/v1/messages/conversations/${dmId}/pins`)).status).toBe(
+      200,
+    );
+    expect((await call(bob, 'DELETE', pinPath)).status).toBe(200);
+    expect((await call(bob, 'PUT', `/api/v1/messages/conversations/${dmId}/pins/x`)).status).toBe(
+      400,
+    );
     await call(me, 'DELETE', `/api/v1/messages/conversations/${dmId}/messages/${messageId}`);
     const synced = await call(bob, 'GET', '/api/v1/messages/sync');
     await call(bob, 'POST', '/api/v1/messages/sync', { positions: { [dmId]: 0 } });

@@ -8,6 +8,7 @@ import { SQL as conversationSql } from '../../src/adapters/store/postgres/postgr
 import { SQL as messageSearchSql } from '../../src/adapters/store/postgres/postgres-message-search-store';
 import { SQL as messageSql } from '../../src/adapters/store/postgres/postgres-message-store';
 import { SQL as participantSql } from '../../src/adapters/store/postgres/postgres-participant-store';
+import { SQL as pinSql } from '../../src/adapters/store/postgres/postgres-pin-store';
 import { PostgresStore } from '../../src/adapters/store/postgres/postgres-store';
 import { SQL as syncCursorSql } from '../../src/adapters/store/postgres/postgres-sync-cursor-store';
 import {
@@ -90,6 +91,18 @@ const LOAD = [
      s > ${MESSAGES_PER_GROUP - 3}
    FROM generate_series(1, ${GROUPS}) g, generate_series(1, ${MESSAGES_PER_GROUP}) s,
      LATERAL (SELECT $1::timestamptz + (s * 1000 + g) * interval '1 millisecond' AS created) t`,
+  // Pins: 40 per group (one in four since unpinned) and 3 in each DIRECT, ~50k rows.
+  `INSERT INTO message_pins (id, conversation_id, message_id, pinned_by, pinned_at, unpinned_at,
+     unpinned_by, changed_at)
+   SELECT substr(md5('p' || c || '_' || k), 1, 24), c, substr(md5('pm' || c || '_' || k), 1, 24),
+     substr(md5('u1'), 1, 24), pinned, CASE WHEN k % 4 = 0 THEN pinned + interval '1 hour' END,
+     CASE WHEN k % 4 = 0 THEN substr(md5('u1'), 1, 24) END,
+     CASE WHEN k % 4 = 0 THEN pinned + interval '1 hour' ELSE pinned END
+   FROM (SELECT substr(md5('g' || g), 1, 24) AS c, 40 AS n FROM generate_series(1, ${GROUPS}) g
+         UNION ALL
+         SELECT substr(md5('d' || d), 1, 24), 3 FROM generate_series(1, ${DIRECTS}) d) conv,
+     LATERAL generate_series(1, conv.n) k,
+     LATERAL (SELECT $1::timestamptz - interval '1 day' + k * interval '1 minute' AS pinned) t`,
   // SYNC cursors, half of them expired.
   `INSERT INTO sync_cursors (id, user_id, positions, changes_since, created_at, expires_at)
    SELECT substr(md5('s' || i), 1, 24), substr(md5('u' || (i % ${USERS} + 1)), 1, 24),
@@ -272,6 +285,14 @@ const messageSearchCases: Cases<typeof messageSearchSql> = {
   searchMessagesBefore: [syncConversations, '250', at(250), idOf('m1_250'), 21],
 };
 
+const pinCases: Cases<typeof pinSql> = {
+  pinMessage: [idOf('new pin'), conversation, message, user, now, now],
+  unpinMessage: [idOf('p1_1'), now, user],
+  findPin: [idOf('p1_1')],
+  listPins: [conversation, 50],
+  listPinChangesSince: [syncConversations, recently, 500],
+};
+
 const parts = [
   ['users', userSql, userCases],
   ['conversations', conversationSql, conversationCases],
@@ -279,6 +300,7 @@ const parts = [
   ['messages', messageSql, messageCases],
   ['sync cursors', syncCursorSql, syncCursorCases],
   ['message search', messageSearchSql, messageSearchCases],
+  ['pins', pinSql, pinCases],
 ] as const;
 
 const cases: [string, string, unknown[]][] = parts.flatMap(([part, sql, params]) =>

@@ -561,6 +561,63 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     ).toMatchObject({ content: `hi @${carol.username}`, mentions: [carol.id] });
   });
 
+  it('pins and unpins with PIN_MESSAGE / UNPIN_MESSAGE, telling the participants only', async () => {
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const c = await connect(carol);
+    const m = (await alice.api.post(`${base}/conversations/${dm}/messages`, { content: 'pin me' }))
+      .body.data.id as string;
+    const replies = ['MESSAGE_PINNED', 'MESSAGE_UNPINNED', 'ERROR'];
+    const pinned = await a.request(
+      { type: 'PIN_MESSAGE', conversationId: dm, messageId: m },
+      replies,
+    );
+    const expected = {
+      type: 'MESSAGE_PINNED',
+      conversationId: dm,
+      messageId: m,
+      userId: alice.id,
+      pinnedAt: expect.any(String),
+    };
+    expect(pinned).toEqual(expected);
+    expect(await b.waitFor('MESSAGE_PINNED', (f) => f.messageId === m)).toEqual({
+      ...expected,
+      pinnedAt: pinned.pinnedAt,
+    });
+    const unpinned = await b.request(
+      { type: 'UNPIN_MESSAGE', conversationId: dm, messageId: m },
+      replies,
+    );
+    expect(unpinned).toEqual({
+      type: 'MESSAGE_UNPINNED',
+      conversationId: dm,
+      messageId: m,
+      userId: bob.id,
+      unpinnedAt: expect.any(String),
+    });
+    expect(await a.waitFor('MESSAGE_UNPINNED', (f) => f.messageId === m)).toMatchObject({
+      userId: bob.id,
+    });
+    // Refusals: an outsider, an unknown message, a malformed frame.
+    expect(
+      await c.request({ type: 'PIN_MESSAGE', conversationId: dm, messageId: m }, replies),
+    ).toMatchObject({ type: 'ERROR', code: 'NOT_PARTICIPANT' });
+    expect(
+      await a.request(
+        { type: 'PIN_MESSAGE', conversationId: dm, messageId: newObjectId() },
+        replies,
+      ),
+    ).toMatchObject({ type: 'ERROR', code: 'NOT_FOUND' });
+    expect(await a.request({ type: 'UNPIN_MESSAGE', conversationId: dm }, replies)).toMatchObject({
+      type: 'ERROR',
+      code: 'VALIDATION',
+    });
+    // Carol got none of the pin events: a later frame of hers proves the order.
+    await c.request({ type: 'ping' });
+    expect(c.all('MESSAGE_PINNED')).toHaveLength(0);
+    expect(c.all('MESSAGE_UNPINNED')).toHaveLength(0);
+  });
+
   it('SYNC returns what a client missed, with a cursor', async () => {
     const a = await connect(alice);
     const first = await a.request({ type: 'SYNC' });

@@ -163,6 +163,57 @@ describe.each(realtimeModes)('SYNC on $name', (mode) => {
       expect(mutes.some((e) => e.conversationId === untouched)).toBe(false);
     });
 
+    it('tells a returning device of pins and unpins while it was away, deletions included', async () => {
+      const { alice, bob, dm } = await pair();
+      const send = async (content: string): Promise<string> =>
+        (await alice.api.post(`${base}/conversations/${dm}/messages`, { content })).body.data
+          .id as string;
+      const [kept, unpinned, deleted, before] = [
+        await send('kept'),
+        await send('unpinned'),
+        await send('deleted'),
+        await send('pinned before'),
+      ];
+      const pinPath = (m: string) => `${base}/conversations/${dm}/pins/${m}`;
+      await alice.api.request('PUT', pinPath(before));
+      const away = await connect(bob, transport);
+      const cursor = away.frames[0]?.cursor as string;
+      await away.close();
+
+      for (const m of [kept, unpinned, deleted]) await alice.api.request('PUT', pinPath(m));
+      await alice.api.delete(pinPath(unpinned));
+      await alice.api.delete(`${base}/conversations/${dm}/messages/${deleted}`);
+
+      const back = await connect(bob, transport);
+      const events = (await syncFrames(back, { type: 'SYNC', since: cursor })).flatMap(
+        (p) => p.events,
+      );
+      const pins = events.filter(
+        (e) => e.type === 'MESSAGE_PINNED' || e.type === 'MESSAGE_UNPINNED',
+      );
+      expect(pins).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ type: 'MESSAGE_PINNED', messageId: kept, userId: alice.id }),
+          expect.objectContaining({
+            type: 'MESSAGE_UNPINNED',
+            messageId: unpinned,
+            userId: alice.id,
+          }),
+          expect.objectContaining({
+            type: 'MESSAGE_UNPINNED',
+            messageId: deleted,
+            userId: alice.id,
+          }),
+        ]),
+      );
+      // Changes just before the cursor may repeat (the overlap), each as it stands now.
+      expect(pins.filter((e) => e.messageId === kept || e.messageId === before)).not.toContainEqual(
+        expect.objectContaining({ type: 'MESSAGE_UNPINNED' }),
+      );
+      expect(pins.filter((e) => e.messageId === unpinned)).toHaveLength(1);
+      expect(pins.every((e) => e.conversationId === dm)).toBe(true);
+    });
+
     it('SYNC {positions} pages exactly the messages after what the client holds', async () => {
       const { alice, bob, dm } = await pair();
       const held = await sendMany(alice, dm, 20);

@@ -5,6 +5,7 @@ import type {
   MessageSearchStore,
   MessageStore,
   ParticipantStore,
+  PinStore,
   Store,
   SyncCursorStore,
   UserStore,
@@ -34,13 +35,14 @@ export interface StoreParts {
   messages: MessageStore;
   cursors: SyncCursorStore;
   search: MessageSearchStore;
+  pins: PinStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Each part is type-checked against its aggregate interface; the union is the Store. */
 export function composeStore(parts: StoreParts): Store {
-  const { users, conversations, participants, messages, cursors } = parts;
+  const { users, conversations, participants, messages, cursors, pins } = parts;
   return {
     ...boundMethods(users),
     ...boundMethods(conversations),
@@ -48,6 +50,7 @@ export function composeStore(parts: StoreParts): Store {
     ...boundMethods(messages),
     ...boundMethods(cursors),
     ...boundMethods(parts.search),
+    ...boundMethods(pins),
     ping: () => parts.ping(),
     close: () => parts.close(),
   } as unknown as Store;

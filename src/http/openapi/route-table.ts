@@ -13,6 +13,8 @@ import {
   listMessagesQuerySchema,
   loginBodySchema,
   muteBodySchema,
+  pinnedMessageSchema,
+  pinStateSchema,
   messageIdParams,
   messagePublicSchema,
   participantParams,
@@ -39,7 +41,7 @@ import {
   wsHealthSchema,
 } from './envelopes';
 
-export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'patch' | 'delete' | 'put';
 
 export interface RouteDoc {
   method: HttpMethod;
@@ -233,6 +235,36 @@ export const routeTable: RouteDoc[] = [
     auth: true,
     request: { params: messageIdParams },
     success: { statuses: [200], body: successEnvelope(messagePublicSchema) },
+    errors: MEMBER,
+  },
+  {
+    method: 'get',
+    path: `${M}/conversations/:id/pins`,
+    summary: 'The pinned messages of a conversation, newest pin first (at most 50, one page)',
+    tag: 'messages',
+    auth: true,
+    request: { params: conversationIdParams },
+    success: { statuses: [200], body: pageEnvelope(pinnedMessageSchema) },
+    errors: MEMBER,
+  },
+  {
+    method: 'put',
+    path: `${M}/conversations/:id/pins/:messageId`,
+    summary: 'Pin a message (GROUP: admins; DIRECT: either participant); repeatable',
+    tag: 'messages',
+    auth: true,
+    request: { params: messageIdParams },
+    success: { statuses: [200], body: successEnvelope(pinStateSchema) },
+    errors: [...MEMBER, 409],
+  },
+  {
+    method: 'delete',
+    path: `${M}/conversations/:id/pins/:messageId`,
+    summary: 'Unpin a message (same rights as pinning); repeatable',
+    tag: 'messages',
+    auth: true,
+    request: { params: messageIdParams },
+    success: { statuses: [200], body: successEnvelope(pinStateSchema) },
     errors: MEMBER,
   },
   {

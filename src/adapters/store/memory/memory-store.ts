@@ -21,6 +21,7 @@ import type {
 import { composeStore } from '../compose-store';
 import { MemoryMessageSearch } from './memory-message-search';
 import { MemoryMessages, MemorySyncCursors } from './memory-messages';
+import { MemoryPins } from './memory-pins';
 import { copy, MemoryState } from './memory-state';
 
 const activityBefore = (c: Conversation, key: ActivityKey): boolean =>
@@ -272,6 +273,7 @@ export function createMemoryStore(): Store {
     messages: new MemoryMessages(state, (...args) => conversations.reserveMessageSeq(...args)),
     cursors: new MemorySyncCursors(state),
     search: new MemoryMessageSearch(state),
+    pins: new MemoryPins(),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   });

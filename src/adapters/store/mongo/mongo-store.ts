@@ -9,6 +9,7 @@ import { translatingErrors } from '../translating-errors';
 import { MongoMessageSearchStore } from './mongo-message-search-store';
 import { MongoMessageStore } from './mongo-message-store';
 import { MongoParticipantStore } from './mongo-participant-store';
+import { MongoPinStore } from './mongo-pin-store';
 import { MongoSyncCursorStore } from './mongo-sync-cursor-store';
 import { MongoUserStore } from './mongo-user-store';
 
@@ -21,6 +22,7 @@ export const MongoStore = {
     const { connection, models } = await openMongoConnection(url, options);
     const conversations = new MongoConversationStore(models);
     const participants = new MongoParticipantStore(models);
+    const pins = await MongoPinStore.open(connection);
     const store = composeStore({
       users: new MongoUserStore(models),
       conversations,
@@ -32,6 +34,7 @@ export const MongoStore = {
       ),
       cursors: new MongoSyncCursorStore(models),
       search: new MongoMessageSearchStore(models.messages),
+      pins,
       ping: async () => {
         const db = connection.db;
         if (!db) throw new Error('MongoStore: not connected');

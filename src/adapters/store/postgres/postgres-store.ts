@@ -12,6 +12,7 @@ import { PostgresMessageSearchStore } from './postgres-message-search-store';
 import { PostgresMessageStore } from './postgres-message-store';
 import { migratePostgres } from './postgres-migrate';
 import { PostgresParticipantStore } from './postgres-participant-store';
+import { PostgresPinStore } from './postgres-pin-store';
 import { PostgresSyncCursorStore } from './postgres-sync-cursor-store';
 import { PostgresUserStore } from './postgres-user-store';
 import { sqlCommandKind, type StoreCommandListener } from '../store-commands';
@@ -109,6 +110,7 @@ export const PostgresStore = {
       messages: new PostgresMessageStore(pool),
       cursors: new PostgresSyncCursorStore(pool),
       search: new PostgresMessageSearchStore(pool),
+      pins: new PostgresPinStore(pool),
       ping: async () => {
         await pool.query('SELECT 1');
       },
