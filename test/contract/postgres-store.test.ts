@@ -154,6 +154,7 @@ describe('PostgresStore migrations', () => {
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual([
         'conversations',
+        'message_pins',
         'messages',
         'parley_migrations',
         'participants',
