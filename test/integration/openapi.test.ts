@@ -48,6 +48,7 @@ function fullApp(): Express {
     conversations: unused,
     mutes: unused,
     pins: unused,
+    blocks: unused,
     messages: unused,
     receipts: unused,
     sync: unused,
