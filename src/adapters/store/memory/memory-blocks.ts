@@ -46,7 +46,11 @@ export class MemoryBlocks implements BlockStore {
   }
 
   setConversationBlocked(conversationId: string, blocked: boolean): Promise<void> {
-    for (const p of this.s.participants.get(conversationId)?.values() ?? []) p.blocked = blocked;
+    // Absent when not blocked, as the other stores read it back.
+    for (const p of this.s.participants.get(conversationId)?.values() ?? []) {
+      if (blocked) p.blocked = true;
+      else delete p.blocked;
+    }
     return Promise.resolve();
   }
 
