@@ -183,7 +183,8 @@ export const routeTable: RouteDoc[] = [
   {
     method: 'put',
     path: `${M}/blocks/:userId`,
-    summary: 'Block a user (repeatable): they can no longer open or write to the DIRECT with the caller',
+    summary:
+      'Block a user (repeatable): they can no longer open or write to the DIRECT with the caller',
     tag: 'blocks',
     auth: true,
     request: { params: userIdParams },
