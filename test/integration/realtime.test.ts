@@ -616,6 +616,8 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     await c.request({ type: 'ping' });
     expect(c.all('MESSAGE_PINNED')).toHaveLength(0);
     expect(c.all('MESSAGE_UNPINNED')).toHaveLength(0);
+  });
+
   it('refuses SEND_MESSAGE into a blocked DIRECT from either side with BLOCKED, delivering nothing', async () => {
     const [dana, eve] = await Promise.all([registerUser(api, 'dana'), registerUser(api, 'eve')]);
     const pair = (await dana.api.post(`${base}/direct/${eve.id}`)).body.data.id as string;
