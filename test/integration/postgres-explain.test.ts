@@ -112,7 +112,8 @@ const LOAD = [
    FROM generate_series(1, 20000) i
    WHERE i % ${USERS} <> (i * 7 + 3) % ${USERS}`,
   `UPDATE participants SET blocked = true
-   WHERE conversation_id IN (SELECT substr(md5('d' || d), 1, 24) FROM generate_series(1, ${DIRECTS}, 10) d)`,
+   WHERE joined_at < $1::timestamptz
+     AND conversation_id IN (SELECT substr(md5('d' || d), 1, 24) FROM generate_series(1, ${DIRECTS}, 10) d)`,
   // SYNC cursors, half of them expired.
   `INSERT INTO sync_cursors (id, user_id, positions, changes_since, created_at, expires_at)
    SELECT substr(md5('s' || i), 1, 24), substr(md5('u' || (i % ${USERS} + 1)), 1, 24),
