@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthService } from './app/auth-service';
+import { BlockService } from './app/block-service';
 import { CommandHandler } from './app/command-handler';
 import { DeliverySequencer } from './app/delivery-sequencer';
 import { ConversationService } from './app/conversation-service';
@@ -81,6 +82,7 @@ export async function startNode(
       maxGroupSize: config.limits.maxGroupSize,
     });
     const mutes = new MuteService({ store, bus, clock, conversations });
+    const blocks = new BlockService({ store, clock });
     const messages: MessageService = new MessageService({
       store,
       bus,
@@ -111,6 +113,7 @@ export async function startNode(
       conversations,
       mutes,
       pins,
+      blocks,
       messages,
       receipts,
       sync,

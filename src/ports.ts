@@ -3,6 +3,7 @@ import type { BusEvent } from './protocol/events';
 import type { OrderKey } from './domain/ordering';
 import type { Pin } from './domain/pins';
 import type {
+  Block,
   Conversation,
   Message,
   Participant,
@@ -189,7 +190,9 @@ export type AppendResult =
   /** The id exists already: a retried (or concurrently repeated) tempId. */
   | { kind: 'duplicate' }
   /** No such conversation, or the sender is not a current participant of it. */
-  | { kind: 'refused' };
+  | { kind: 'refused' }
+  /** The sender is a current participant of a DIRECT whose pair has a block (nothing stored). */
+  | { kind: 'blocked' };
 
 export interface MessageStore {
   /**
@@ -308,6 +311,31 @@ export interface PinStore {
   ): Promise<Pin[]>;
 }
 
+/** A page position in a user's blocks: newest first, by (blockedAt, id) descending. */
+export interface BlockKey {
+  blockedAt: Date;
+  id: string;
+}
+
+/**
+ * Blocks between users. The send path does not read them: a block is mirrored onto both
+ * participant records of the pair's DIRECT (`Participant.blocked`), which appendMessage's
+ * membership check already reads, so a blocked send costs no extra command.
+ */
+export interface BlockStore {
+  /** Inserts a block (its id derived from the pair, blockId); false when it exists. */
+  insertBlock(block: Block): Promise<boolean>;
+  /** Removes the block of `blockerId` on `blockedId`; false when there was none. */
+  deleteBlock(blockerId: string, blockedId: string): Promise<boolean>;
+  findBlock(blockerId: string, blockedId: string): Promise<Block | null>;
+  /** The blocks `blockerId` made, newest first, strictly after `before`. */
+  listBlocksByBlocker(blockerId: string, before: BlockKey | null, limit: number): Promise<Block[]>;
+  /** Up to `limit` ids of the users who block `blockedId` (user search leaves them out). */
+  listBlockerIds(blockedId: string, limit: number): Promise<string[]>;
+  /** Marks or clears `blocked` on every participant record of the conversation (a DIRECT: two). */
+  setConversationBlocked(conversationId: string, blocked: boolean): Promise<void>;
+}
+
 export interface Store
   extends
     UserStore,
@@ -316,7 +344,8 @@ export interface Store
     MessageStore,
     SyncCursorStore,
     MessageSearchStore,
-    PinStore {
+    PinStore,
+    BlockStore {
   /** Checks the store answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -6,6 +6,7 @@ import type { Conversation, Participant, Watermark } from '../domain/types';
 import type { ConversationDetail, ConversationSummary, PageOf } from '../protocol/rest';
 import type { Clock, EventBus, PresenceReader, Store } from '../ports';
 import { requireMembership } from './access';
+import { applyDirectBlock, refuseDirectIfBlocked } from './block-service';
 import { ConversationViews } from './conversation-views';
 import { iso } from './views';
 
@@ -88,6 +89,7 @@ export class ConversationService {
     if (otherUserId === callerId)
       throw validationError('you cannot start a direct conversation with yourself');
     await this.requireUsers([otherUserId]);
+    await refuseDirectIfBlocked(this.deps.store, callerId, otherUserId);
     const id = directConversationId(callerId, otherUserId);
     const now = this.deps.clock();
     const created = await this.deps.store.insertConversation({
@@ -110,6 +112,7 @@ export class ConversationService {
         this.deps.store.upsertParticipant(this.newParticipant(id, userId, 'MEMBER', now, null)),
       ),
     );
+    await applyDirectBlock(this.deps.store, id, callerId, otherUserId);
     return { conversation: await this.detail(callerId, id), created };
   }
 

@@ -15,6 +15,7 @@ import type { MediaItem, Message, Participant, User } from '../domain/types';
 import type { MessagePublic, PageOf } from '../protocol/rest';
 import type { AppendResult, Clock, EventBus, MessageDraft, Store } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
+import { blockedSendError } from './block-service';
 import { Batcher } from './batcher';
 import { mentionsFor } from './mention-resolver';
 import { sentEventPayload, type SenderProfile } from './sent-event';
@@ -152,6 +153,7 @@ export class MessageService {
       // Joined between the append and the check: as if the send came a moment earlier.
       throw new AppError('CONFLICT', 'membership changed during the send; retry it');
     }
+    if (appended.kind === 'blocked') throw await blockedSendError(store, conversationId, sender.id);
     if (appended.kind === 'duplicate') {
       // A retry, or a concurrent send with the same tempId won.
       const original = await this.findRetry(sender.id, tempId, bodyHash);

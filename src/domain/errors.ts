@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'NOT_IMPLEMENTED'
   | 'UNAVAILABLE'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'BLOCKED';
 
 /** HTTP status for each code; the only place statuses are decided. */
 export const httpStatusOf: Record<ErrorCode, number> = {
@@ -37,6 +38,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   NOT_IMPLEMENTED: 501,
   UNAVAILABLE: 503,
   INTERNAL: 500,
+  BLOCKED: 403,
 };
 
 export class AppError extends Error {

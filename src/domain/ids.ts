@@ -38,3 +38,7 @@ export const idempotentMessageId = (senderId: string, tempId: string): string =>
 /** Users: one id per case-insensitive username, so two registrations cannot both win. */
 export const userIdForUsername = (username: string): string =>
   deriveObjectId('user', username.toLowerCase());
+
+/** Blocks: one per ordered (blocker, blocked) pair, so blocking twice collides. */
+export const blockId = (blockerId: string, blockedId: string): string =>
+  deriveObjectId('block', blockerId, blockedId);

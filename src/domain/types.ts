@@ -72,6 +72,11 @@ export interface Participant {
   mutedUntil: Date | null;
   /** When the mute was last set or undone (feeds the mute part of SYNC). */
   muteChangedAt: Date | null;
+  /**
+   * A DIRECT's record while either of its pair blocks the other (see domain/blocking.ts): the
+   * send path's membership check refuses it. Set on both records of the pair; absent: not blocked.
+   */
+  blocked?: boolean;
 }
 
 export interface Message {
@@ -103,4 +108,12 @@ export interface Message {
    * id when it was written or last edited (docs/PROTOCOL.md §5.11).
    */
   mentions: string[];
+}
+
+/** One user blocking another; `id` is derived from the ordered pair (blockId). */
+export interface Block {
+  id: string;
+  blockerId: string;
+  blockedId: string;
+  blockedAt: Date;
 }

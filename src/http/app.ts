@@ -6,6 +6,7 @@ import express, {
   type Response,
 } from 'express';
 import type { AuthService } from '../app/auth-service';
+import type { BlockService } from '../app/block-service';
 import type { ConversationService } from '../app/conversation-service';
 import type { MuteService } from '../app/mute-service';
 import type { PinService } from '../app/pin-service';
@@ -21,6 +22,7 @@ import { toWireError } from '../app/wire-error';
 import { authenticate } from './middleware/authenticate';
 import { limitRequestsPerIp, limitWritesPerUser, type RequestQuota } from './middleware/rate-limit';
 import { authRoutes } from './routes/auth-routes';
+import { blockRoutes } from './routes/block-routes';
 import { docsRoutes } from './routes/docs-routes';
 import { conversationRoutes } from './routes/conversation-routes';
 import { healthRoutes, type HealthProbe } from './routes/health-routes';
@@ -41,6 +43,7 @@ export interface HttpAppDeps {
   mutes: MuteService;
   /** Pin routes; absent (e.g. a test app without them): not mounted. */
   pins?: PinService;
+  blocks: BlockService;
   messages: MessageService;
   receipts: ReceiptService;
   sync: SyncService;
@@ -115,6 +118,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   messaging.use(messageRoutes(deps.messages, deps.receipts, deps.sync));
   messaging.use(messageSearchRoutes(deps.messageSearch));
   if (deps.pins) messaging.use(pinRoutes(deps.pins));
+  messaging.use(blockRoutes(deps.blocks));
   app.use('/api/v1/messages', messaging);
 
   app.use((req, _res, next) => {

@@ -269,3 +269,25 @@ export interface PageOf<T> {
   nextCursor: string | null;
   hasMore: boolean;
 }
+
+/** GET /blocks: the caller's blocks, newest first. */
+export const listBlocksQuerySchema = z.object({
+  cursor: queryCursor,
+  limit: queryLimit(1, 50, 20),
+});
+
+/** One block the caller made: who, and since when. */
+export const blockPublicSchema = z.object({
+  user: userPublicSchema,
+  blocked_at: z.string(),
+});
+
+/** PUT / DELETE /blocks/{user_id}: whether the caller now blocks the user (blocked_at: since when). */
+export const blockStateSchema = z.object({
+  user: userPublicSchema,
+  blocked: z.boolean(),
+  blocked_at: z.string().nullable(),
+});
+
+export type BlockPublic = z.infer<typeof blockPublicSchema>;
+export type BlockState = z.infer<typeof blockStateSchema>;

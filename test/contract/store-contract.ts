@@ -1,5 +1,5 @@
 // The store contract: every Store adapter must pass this same suite.
-import { directConversationId, newObjectId } from '../../src/domain/ids';
+import { blockId, directConversationId, newObjectId } from '../../src/domain/ids';
 import type { Message } from '../../src/domain/types';
 import type { StoreCommandListener } from '../../src/adapters/store/store-commands';
 import type { MessageDraft, Store } from '../../src/ports';
@@ -731,6 +731,89 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
     });
 
     describePinContract(() => store);
+
+    describe('blocks', () => {
+      const aBlock = (blockerId: string, blockedId: string, blockedAt: Date) => ({
+        id: blockId(blockerId, blockedId),
+        blockerId,
+        blockedId,
+        blockedAt,
+      });
+
+      it('blocks inserts once per (blocker, blocked), finds and deletes by the pair', async () => {
+        const [a, b] = [newObjectId(), newObjectId()];
+        const block = aBlock(a, b, new Date('2030-11-01T00:00:00Z'));
+        expect(await store.insertBlock(block)).toBe(true);
+        expect(await store.insertBlock({ ...block, blockedAt: new Date() })).toBe(false);
+        expect(await store.findBlock(a, b)).toEqual(block);
+        // Direction matters: b has not blocked a.
+        expect(await store.findBlock(b, a)).toBeNull();
+        expect(await store.deleteBlock(b, a)).toBe(false);
+        expect(await store.deleteBlock(a, b)).toBe(true);
+        expect(await store.deleteBlock(a, b)).toBe(false);
+        expect(await store.findBlock(a, b)).toBeNull();
+      });
+
+      it('blocks list the blocker’s blocks newest first in keyset pages, and who blocks a user', async () => {
+        const a = newObjectId();
+        const t0 = Date.parse('2030-11-02T00:00:00Z');
+        const targets = [newObjectId(), newObjectId(), newObjectId()];
+        const blocks = targets.map((t, i) => aBlock(a, t, new Date(t0 + i * 1000)));
+        for (const b of blocks) await store.insertBlock(b);
+        // Another blocker's block of the same user is not a's.
+        await store.insertBlock(aBlock(newObjectId(), targets[0]!, new Date(t0 + 5000)));
+        const [b0, b1, b2] = blocks as [(typeof blocks)[0], (typeof blocks)[0], (typeof blocks)[0]];
+        expect(await store.listBlocksByBlocker(a, null, 2)).toEqual([b2, b1]);
+        expect(
+          await store.listBlocksByBlocker(a, { blockedAt: b1.blockedAt, id: b1.id }, 2),
+        ).toEqual([b0]);
+        expect(await store.listBlocksByBlocker(newObjectId(), null, 10)).toEqual([]);
+        expect((await store.listBlockerIds(targets[0]!, 10)).length).toBe(2);
+        expect(await store.listBlockerIds(targets[1]!, 10)).toEqual([a]);
+        expect(await store.listBlockerIds(a, 10)).toEqual([]);
+      });
+
+      it('blocks refuse sends into a marked DIRECT from both sides, consuming no seq, until cleared', async () => {
+        const [a, b] = [newObjectId(), newObjectId()];
+        const c = aConversation({ id: directConversationId(a, b), type: 'DIRECT', name: null });
+        await store.insertConversation(c);
+        await store.upsertParticipant(aParticipant(c.id, a));
+        await store.upsertParticipant(aParticipant(c.id, b));
+        const group = aConversation();
+        await store.insertConversation(group);
+        await store.upsertParticipant(aParticipant(group.id, a));
+        await store.upsertParticipant(aParticipant(group.id, b));
+        const now = new Date(c.createdAt.getTime() + 1000);
+
+        await store.setConversationBlocked(c.id, true);
+        for (const sender of [a, b]) {
+          expect(await store.appendMessage(aMessageDraft(c.id, sender), now, 'x')).toEqual({
+            kind: 'blocked',
+          });
+        }
+        // A stranger is still refused as a non-member, and the group is unaffected.
+        expect(await store.appendMessage(aMessageDraft(c.id, newObjectId()), now, 'x')).toEqual({
+          kind: 'refused',
+        });
+        expect((await store.appendMessage(aMessageDraft(group.id, b), now, 'x')).kind).toBe(
+          'appended',
+        );
+        if (store.appendMessages) {
+          const results = await store.appendMessages(
+            [aMessageDraft(c.id, a), aMessageDraft(c.id, b)],
+            now,
+            ['x', 'y'],
+          );
+          expect(results).toEqual([{ kind: 'blocked' }, { kind: 'blocked' }]);
+        }
+        expect(await store.findConversation(c.id)).toMatchObject({ lastSeq: 0 });
+        expect(await store.listMessagesBefore(c.id, null, 10)).toEqual([]);
+
+        await store.setConversationBlocked(c.id, false);
+        const sent = await store.appendMessage(aMessageDraft(c.id, b), now, 'x');
+        expect(sent.kind === 'appended' && sent.message.seq).toBe(1);
+      });
+    });
 
     describe('sync cursors', () => {
       it('keeps a cursor until it expires', async () => {

@@ -48,6 +48,7 @@ function fullApp(): Express {
     conversations: unused,
     mutes: unused,
     pins: unused,
+    blocks: unused,
     messages: unused,
     receipts: unused,
     sync: unused,
@@ -210,6 +211,11 @@ describe('HTTP answers match the documented response schemas', () => {
       400,
     );
     await call(me, 'DELETE', `/api/v1/messages/conversations/${dmId}/messages/${messageId}`);
+    await call(carol, 'PUT', `/api/v1/messages/blocks/${reg.body.data.user.id as string}`);
+    expect((await call(carol, 'PUT', `/api/v1/messages/blocks/${carol.id}`)).status).toBe(400);
+    expect((await call(me, 'POST', `/api/v1/messages/direct/${carol.id}`)).status).toBe(403);
+    await call(carol, 'GET', '/api/v1/messages/blocks?limit=1');
+    await call(carol, 'DELETE', `/api/v1/messages/blocks/${reg.body.data.user.id as string}`);
     const synced = await call(bob, 'GET', '/api/v1/messages/sync');
     await call(bob, 'POST', '/api/v1/messages/sync', { positions: { [dmId]: 0 } });
     expect(synced.body.data.events.length).toBeGreaterThan(0);

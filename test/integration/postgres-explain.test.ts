@@ -4,6 +4,7 @@
 // checks what the store really runs; each part lists a case per statement (the types demand it).
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
+import { SQL as blockSql } from '../../src/adapters/store/postgres/postgres-block-store';
 import { SQL as conversationSql } from '../../src/adapters/store/postgres/postgres-conversation-store';
 import { SQL as messageSearchSql } from '../../src/adapters/store/postgres/postgres-message-search-store';
 import { SQL as messageSql } from '../../src/adapters/store/postgres/postgres-message-store';
@@ -103,6 +104,16 @@ const LOAD = [
          SELECT substr(md5('d' || d), 1, 24), 3 FROM generate_series(1, ${DIRECTS}) d) conv,
      LATERAL generate_series(1, conv.n) k,
      LATERAL (SELECT $1::timestamptz - interval '1 day' + k * interval '1 minute' AS pinned) t`,
+  // Blocks: 20k, each user blocking up to a few others; a DIRECT in ten marked blocked.
+  `INSERT INTO blocks (id, blocker_id, blocked_id, blocked_at)
+   SELECT substr(md5('b' || i), 1, 24), substr(md5('u' || (i % ${USERS} + 1)), 1, 24),
+     substr(md5('u' || ((i * 7 + 3) % ${USERS} + 1)), 1, 24),
+     $1::timestamptz - i * interval '1 second'
+   FROM generate_series(1, 20000) i
+   WHERE i % ${USERS} <> (i * 7 + 3) % ${USERS}`,
+  `UPDATE participants SET blocked = true
+   WHERE joined_at < $1::timestamptz
+     AND conversation_id IN (SELECT substr(md5('d' || d), 1, 24) FROM generate_series(1, ${DIRECTS}, 10) d)`,
   // SYNC cursors, half of them expired.
   `INSERT INTO sync_cursors (id, user_id, positions, changes_since, created_at, expires_at)
    SELECT substr(md5('s' || i), 1, 24), substr(md5('u' || (i % ${USERS} + 1)), 1, 24),
@@ -272,6 +283,17 @@ const messageCases: Cases<typeof messageSql> = {
   claimPendingMessageEvent: [message, now, at(630)],
   clearPendingMessageEvents: [[message]],
   countPendingMessageEvents: [],
+  appendRefusalBlocked: [idOf('d10'), user],
+};
+
+const blockCases: Cases<typeof blockSql> = {
+  insertBlock: [idOf('new block'), user, idOf('u43'), now],
+  deleteBlock: [idOf('b41')],
+  findBlock: [idOf('b41')],
+  listBlocksNewest: [user, 20],
+  listBlocksBefore: [user, at(-30), idOf('b30'), 20],
+  listBlockerIds: [user, 1000],
+  setConversationBlocked: [idOf('d10'), true],
 };
 
 const syncCursorCases: Cases<typeof syncCursorSql> = {
@@ -301,6 +323,7 @@ const parts = [
   ['sync cursors', syncCursorSql, syncCursorCases],
   ['message search', messageSearchSql, messageSearchCases],
   ['pins', pinSql, pinCases],
+  ['blocks', blockSql, blockCases],
 ] as const;
 
 const cases: [string, string, unknown[]][] = parts.flatMap(([part, sql, params]) =>

@@ -618,6 +618,48 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     expect(c.all('MESSAGE_UNPINNED')).toHaveLength(0);
   });
 
+  it('refuses SEND_MESSAGE into a blocked DIRECT from either side with BLOCKED, delivering nothing', async () => {
+    const [dana, eve] = await Promise.all([registerUser(api, 'dana'), registerUser(api, 'eve')]);
+    const pair = (await dana.api.post(`${base}/direct/${eve.id}`)).body.data.id as string;
+    const d = await connect(dana);
+    const e = await connect(eve);
+    expect((await dana.api.request('PUT', `${base}/blocks/${eve.id}`)).status).toBe(200);
+    for (const [client, tempId] of [
+      [e, 'blocked-1'],
+      [d, 'blocked-2'],
+    ] as const) {
+      const reply = await client.request({
+        type: 'SEND_MESSAGE',
+        conversationId: pair,
+        content: 'through the wall',
+        tempId,
+      });
+      expect(reply).toMatchObject({ type: 'ERROR', code: 'BLOCKED', message: expect.any(String) });
+    }
+    // Groups are unaffected.
+    const group = (
+      await dana.api.post(`${base}/conversations`, {
+        type: 'GROUP',
+        participant_ids: [eve.id],
+        name: 'block-free',
+      })
+    ).body.data.id as string;
+    expect(
+      await e.request({ type: 'SEND_MESSAGE', conversationId: group, content: 'ok', tempId: 'g1' }),
+    ).toMatchObject({ type: 'MESSAGE_ACK', tempId: 'g1' });
+    await dana.api.delete(`${base}/blocks/${eve.id}`);
+    const marker = await e.request({
+      type: 'SEND_MESSAGE',
+      conversationId: pair,
+      content: 'after the unblock',
+      tempId: 'blocked-3',
+    });
+    expect(marker).toMatchObject({ type: 'MESSAGE_ACK', tempId: 'blocked-3', seq: 1 });
+    const after = await d.waitFor('NEW_MESSAGE', (f) => f.conversationId === pair);
+    expect(after).toMatchObject({ content: 'after the unblock' });
+    expect(d.all('NEW_MESSAGE', (f) => f.content === 'through the wall')).toHaveLength(0);
+  });
+
   it('SYNC returns what a client missed, with a cursor', async () => {
     const a = await connect(alice);
     const first = await a.request({ type: 'SYNC' });

@@ -20,7 +20,10 @@ export async function appendByReservation(
 ): Promise<AppendResult> {
   const { listParticipants, exists, reserve, insert } = steps;
   const current = (await listParticipants(draft.conversationId)).filter((p) => p.leftAt === null);
-  if (!current.some((p) => p.userId === draft.senderId)) return { kind: 'refused' };
+  const sender = current.find((p) => p.userId === draft.senderId);
+  if (!sender) return { kind: 'refused' };
+  // A block of the DIRECT's pair rides on the record just read: no extra command.
+  if (sender.blocked === true) return { kind: 'blocked' };
   // Only a tempId's id can repeat; a concurrent repeat still collides at the insert (a hole).
   if (draft.tempId !== null && (await exists(draft.id))) return { kind: 'duplicate' };
   const reserved = await reserve(draft.conversationId, now, {

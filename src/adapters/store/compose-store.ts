@@ -1,6 +1,7 @@
 // Builds one Store from per-aggregate parts, so each adapter keeps "how users / conversations /
 // messages are stored" in its own file without a class of hand-written pass-throughs.
 import type {
+  BlockStore,
   ConversationStore,
   MessageSearchStore,
   MessageStore,
@@ -36,13 +37,14 @@ export interface StoreParts {
   cursors: SyncCursorStore;
   search: MessageSearchStore;
   pins: PinStore;
+  blocks: BlockStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Each part is type-checked against its aggregate interface; the union is the Store. */
 export function composeStore(parts: StoreParts): Store {
-  const { users, conversations, participants, messages, cursors, pins } = parts;
+  const { users, conversations, participants, messages, cursors, pins, blocks } = parts;
   return {
     ...boundMethods(users),
     ...boundMethods(conversations),
@@ -51,6 +53,7 @@ export function composeStore(parts: StoreParts): Store {
     ...boundMethods(cursors),
     ...boundMethods(parts.search),
     ...boundMethods(pins),
+    ...boundMethods(blocks),
     ping: () => parts.ping(),
     close: () => parts.close(),
   } as unknown as Store;

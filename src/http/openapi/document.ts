@@ -22,7 +22,7 @@ const STATUS_TEXT: Record<number, string> = {
   201: 'Created',
   400: 'Invalid input (VALIDATION)',
   401: 'Missing, invalid or expired token (UNAUTHORIZED)',
-  403: 'Not a participant, or not an admin (NOT_PARTICIPANT, NOT_ADMIN)',
+  403: 'Not a participant, not an admin, or blocked (NOT_PARTICIPANT, NOT_ADMIN, BLOCKED)',
   404: 'No such resource (NOT_FOUND)',
   409: 'Conflict (CONFLICT, IDEMPOTENCY_CONFLICT)',
   429: 'Over a rate limit (RATE_LIMITED); see Retry-After',

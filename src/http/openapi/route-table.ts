@@ -4,11 +4,14 @@
 import { z, type AnyZodObject, type ZodTypeAny } from 'zod';
 import {
   addParticipantsBodySchema,
+  blockPublicSchema,
+  blockStateSchema,
   conversationDetailSchema,
   conversationIdParams,
   conversationSummarySchema,
   createConversationBodySchema,
   editMessageBodySchema,
+  listBlocksQuerySchema,
   listConversationsQuerySchema,
   listMessagesQuerySchema,
   loginBodySchema,
@@ -48,7 +51,7 @@ export interface RouteDoc {
   /** Express syntax (`/conversations/:id`); the document spells it `{id}`. */
   path: string;
   summary: string;
-  tag: 'auth' | 'conversations' | 'messages' | 'sync' | 'operations' | 'docs';
+  tag: 'auth' | 'conversations' | 'messages' | 'sync' | 'operations' | 'docs' | 'blocks';
   /** Needs `Authorization: Bearer <token>`. */
   auth: boolean;
   request?: { params?: AnyZodObject; query?: AnyZodObject; body?: ZodTypeAny };
@@ -115,7 +118,7 @@ export const routeTable: RouteDoc[] = [
     auth: true,
     request: { body: createConversationBodySchema },
     success: { statuses: [200, 201], body: successEnvelope(conversationDetailSchema) },
-    errors: [...AUTHED, 404],
+    errors: [...AUTHED, 403, 404],
   },
   {
     method: 'get',
@@ -168,6 +171,37 @@ export const routeTable: RouteDoc[] = [
     errors: MEMBER,
   },
   {
+    method: 'get',
+    path: `${M}/blocks`,
+    summary: 'The users the caller blocks, newest block first',
+    tag: 'blocks',
+    auth: true,
+    request: { query: listBlocksQuerySchema },
+    success: { statuses: [200], body: pageEnvelope(blockPublicSchema) },
+    errors: AUTHED,
+  },
+  {
+    method: 'put',
+    path: `${M}/blocks/:userId`,
+    summary:
+      'Block a user (repeatable): they can no longer open or write to the DIRECT with the caller',
+    tag: 'blocks',
+    auth: true,
+    request: { params: userIdParams },
+    success: { statuses: [200], body: successEnvelope(blockStateSchema) },
+    errors: [...AUTHED, 404],
+  },
+  {
+    method: 'delete',
+    path: `${M}/blocks/:userId`,
+    summary: 'Unblock a user (repeatable)',
+    tag: 'blocks',
+    auth: true,
+    request: { params: userIdParams },
+    success: { statuses: [200], body: successEnvelope(blockStateSchema) },
+    errors: [...AUTHED, 404],
+  },
+  {
     method: 'post',
     path: `${M}/direct/:userId`,
     summary: 'Get or create the direct conversation with a user',
@@ -175,7 +209,7 @@ export const routeTable: RouteDoc[] = [
     auth: true,
     request: { params: userIdParams },
     success: { statuses: [200, 201], body: successEnvelope(conversationDetailSchema) },
-    errors: [...AUTHED, 404],
+    errors: [...AUTHED, 403, 404],
   },
   {
     method: 'get',

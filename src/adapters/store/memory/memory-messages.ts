@@ -30,8 +30,9 @@ export class MemoryMessages implements MessageStore {
   ): Promise<AppendResult> {
     // One process, no await before the reservation: a duplicate is caught before it takes a seq.
     const records = [...(this.s.participants.get(draft.conversationId)?.values() ?? [])];
-    if (!records.some((p) => p.userId === draft.senderId && p.leftAt === null))
-      return Promise.resolve({ kind: 'refused' });
+    const sender = records.find((p) => p.userId === draft.senderId && p.leftAt === null);
+    if (!sender) return Promise.resolve({ kind: 'refused' });
+    if (sender.blocked === true) return Promise.resolve({ kind: 'blocked' });
     if (this.s.messages.has(draft.id)) return Promise.resolve({ kind: 'duplicate' });
     const absent = () => Promise.resolve(false);
     return appendByReservation(

@@ -1,5 +1,5 @@
 // The embedded store's tables: plain maps in this process, shared by its per-aggregate parts.
-import type { Conversation, Message, Participant, User } from '../../../domain/types';
+import type { Block, Conversation, Message, Participant, User } from '../../../domain/types';
 import type { SyncCursorRecord } from '../../../ports';
 
 /** Records are copied in and out so callers can never mutate stored state by accident. */
@@ -19,4 +19,6 @@ export class MemoryState {
   readonly pendingEvents = new Map<string, number>();
   /** Insertion-ordered, so the oldest cursors are dropped first past the bound. */
   readonly syncCursors = new Map<string, SyncCursorRecord>();
+  /** block id → block */
+  readonly blocks = new Map<string, Block>();
 }

@@ -20,6 +20,7 @@ import type {
 } from '../../../ports';
 import { composeStore } from '../compose-store';
 import { MemoryMessageSearch } from './memory-message-search';
+import { MemoryBlocks } from './memory-blocks';
 import { MemoryMessages, MemorySyncCursors } from './memory-messages';
 import { MemoryPins } from './memory-pins';
 import { copy, MemoryState } from './memory-state';
@@ -274,6 +275,7 @@ export function createMemoryStore(): Store {
     cursors: new MemorySyncCursors(state),
     search: new MemoryMessageSearch(state),
     pins: new MemoryPins(),
+    blocks: new MemoryBlocks(state),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   });

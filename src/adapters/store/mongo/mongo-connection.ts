@@ -56,6 +56,7 @@ export async function openMongoConnection(
       models.participants.createIndexes(),
       models.messages.createIndexes(),
       models.syncCursors.createIndexes(),
+      models.blocks.createIndexes(),
     ]);
   } catch (error) {
     await connection.close(true);

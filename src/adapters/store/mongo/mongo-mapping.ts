@@ -116,6 +116,7 @@ export const participantFromDoc = (d: ParticipantDoc): Participant => ({
   muted: d.muted ?? false,
   mutedUntil: d.muted_until ?? null,
   muteChangedAt: d.mute_changed_at ?? null,
+  ...(d.blocked === true && { blocked: true }),
 });
 
 /** Optional media fields are written only when set, so they read back absent, not null. */

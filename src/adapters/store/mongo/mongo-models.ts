@@ -49,6 +49,8 @@ export interface ParticipantDoc {
   delivered_message_id: Types.ObjectId | null;
   delivered_seq: number | null;
   receipts_at: Date | null;
+  /** Set while the DIRECT's pair has a block (BlockStore.setConversationBlocked); absent: none. */
+  blocked?: boolean;
   /** Absent on records written before mutes existed: not muted. */
   muted?: boolean;
   muted_until?: Date | null;
@@ -145,6 +147,7 @@ const participantSchema = new Schema<ParticipantDoc>(
     muted: { type: Boolean, default: false },
     muted_until: nullable(Date),
     mute_changed_at: nullable(Date),
+    blocked: { type: Boolean, default: undefined },
   },
   OPTIONS,
 );
@@ -232,12 +235,35 @@ const syncCursorSchema = new Schema<SyncCursorDoc>(
 );
 syncCursorSchema.index({ expires_at: 1 }, { expireAfterSeconds: 0 });
 
+/** One user blocking another; `_id` derived from the ordered pair (blockId). */
+export interface BlockDoc {
+  _id: Types.ObjectId;
+  blocker_id: Types.ObjectId;
+  blocked_id: Types.ObjectId;
+  blocked_at: Date;
+}
+
+const blockSchema = new Schema<BlockDoc>(
+  {
+    _id: { type: OBJECT_ID, required: true },
+    blocker_id: { type: OBJECT_ID, required: true },
+    blocked_id: { type: OBJECT_ID, required: true },
+    blocked_at: { type: Date, required: true },
+  },
+  OPTIONS,
+);
+// listBlocksByBlocker: the caller's blocks newest first, a (blocked_at, _id) keyset.
+blockSchema.index({ blocker_id: 1, blocked_at: -1, _id: -1 });
+// listBlockerIds: who blocks a user (their search leaves those out).
+blockSchema.index({ blocked_id: 1 });
+
 export interface MongoModels {
   users: Model<UserDoc>;
   conversations: Model<ConversationDoc>;
   participants: Model<ParticipantDoc>;
   messages: Model<MessageDoc>;
   syncCursors: Model<SyncCursorDoc>;
+  blocks: Model<BlockDoc>;
 }
 
 /** Models bound to one connection (never the global mongoose), with the collection names of docs/PROTOCOL.md §10. */
@@ -256,5 +282,6 @@ export function createModels(connection: Connection): MongoModels {
     ),
     messages: connection.model<MessageDoc>('Message', messageSchema, 'messages'),
     syncCursors: connection.model<SyncCursorDoc>('SyncCursor', syncCursorSchema, 'sync_cursors'),
+    blocks: connection.model<BlockDoc>('Block', blockSchema, 'blocks'),
   };
 }

@@ -2,6 +2,7 @@
 // transactions. Each aggregate lives in its own file; this composes them on one connection.
 import type { Store } from '../../../ports';
 import { composeStore } from '../compose-store';
+import { MongoBlockStore } from './mongo-block-store';
 import { openMongoConnection, type MongoStoreOptions } from './mongo-connection';
 import { MongoConversationStore } from './mongo-conversation-store';
 import { isTransientMongoError } from './mongo-errors';
@@ -35,6 +36,7 @@ export const MongoStore = {
       cursors: new MongoSyncCursorStore(models),
       search: new MongoMessageSearchStore(models.messages),
       pins,
+      blocks: new MongoBlockStore(models),
       ping: async () => {
         const db = connection.db;
         if (!db) throw new Error('MongoStore: not connected');

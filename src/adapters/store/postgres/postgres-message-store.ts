@@ -45,7 +45,7 @@ export const SQL = {
       UPDATE conversations SET ${reserveSeqSet('$2', '$4', '$3')}
       WHERE id = $1 AND EXISTS (
         SELECT 1 FROM participants p
-        WHERE p.conversation_id = $1 AND p.user_id = $5 AND p.left_at IS NULL
+        WHERE p.conversation_id = $1 AND p.user_id = $5 AND p.left_at IS NULL AND NOT p.blocked
       )
       RETURNING id, last_seq, last_message_at
     )
@@ -80,6 +80,7 @@ export const SQL = {
       WHERE EXISTS (
           SELECT 1 FROM participants p
           WHERE p.conversation_id = $1 AND p.user_id = d.sender_id AND p.left_at IS NULL
+            AND NOT p.blocked
         )
         AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = d.id)
     ),
@@ -109,14 +110,27 @@ export const SQL = {
         AND EXISTS (
           SELECT 1 FROM participants p
           WHERE p.conversation_id = $1 AND p.user_id = d.sender_id AND p.left_at IS NULL
+            AND NOT p.blocked
         )
         AND EXISTS (SELECT 1 FROM messages m WHERE m.id = d.id) AS duplicate,
+      ins.id IS NULL
+        AND EXISTS (
+          SELECT 1 FROM participants p
+          WHERE p.conversation_id = $1 AND p.user_id = d.sender_id AND p.left_at IS NULL
+            AND p.blocked
+        ) AS blocked,
       CASE WHEN ins.id IS NULL THEN NULL ELSE ARRAY(
         SELECT p.user_id::text FROM participants p
         WHERE p.conversation_id = $1 AND p.left_at IS NULL AND p.joined_seq < ins.seq
       ) END AS participant_ids
     FROM d LEFT JOIN ins ON ins.id = d.id
     ORDER BY d.ord`,
+  /**
+   * Only after a send stored nothing (never on the send path's success): whether the sender is
+   * a current participant kept out by a block ($1 conversation, $2 sender; the primary key).
+   */
+  appendRefusalBlocked: `SELECT blocked FROM participants
+    WHERE conversation_id = $1 AND user_id = $2 AND left_at IS NULL`,
   /** Tests and tools: false when the message collides (its id, or its sender+tempId or seq). */
   insertMessage: `INSERT INTO messages (${COLS}, event_pending)
     VALUES (${placeholders(MESSAGE_COLUMNS.length)}, true)
@@ -179,6 +193,7 @@ interface BatchAppendedRow {
   seq: string | null;
   created_at: Date | null;
   duplicate: boolean;
+  blocked: boolean;
   participant_ids: string[] | null;
 }
 
@@ -218,7 +233,7 @@ export class PostgresMessageStore implements MessageStore {
       throw err;
     }
     const row = rows[0];
-    if (!row) return { kind: 'refused' };
+    if (!row) return this.refusal(draft);
     return {
       kind: 'appended',
       message: {
@@ -268,7 +283,11 @@ export class PostgresMessageStore implements MessageStore {
     return drafts.map((draft, i): AppendResult => {
       const row = rows[i];
       if (!row || row.seq === null || row.created_at === null || row.participant_ids === null)
-        return row?.duplicate ? { kind: 'duplicate' } : { kind: 'refused' };
+        return row?.blocked
+          ? { kind: 'blocked' }
+          : row?.duplicate
+            ? { kind: 'duplicate' }
+            : { kind: 'refused' };
       return {
         kind: 'appended',
         message: {
@@ -282,6 +301,15 @@ export class PostgresMessageStore implements MessageStore {
         participantIds: row.participant_ids,
       };
     });
+  }
+
+  /** Why a send stored nothing: a block of the DIRECT's pair, or not a current participant. */
+  private async refusal(draft: MessageDraft): Promise<AppendResult> {
+    const { rows } = await this.pool.query<{ blocked: boolean }>(SQL.appendRefusalBlocked, [
+      draft.conversationId,
+      draft.senderId,
+    ]);
+    return rows[0]?.blocked === true ? { kind: 'blocked' } : { kind: 'refused' };
   }
 
   private async appendEach(

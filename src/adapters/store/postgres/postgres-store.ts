@@ -5,6 +5,7 @@
 import { Pool, type PoolClient } from 'pg';
 import type { Store } from '../../../ports';
 import { composeStore } from '../compose-store';
+import { PostgresBlockStore } from './postgres-block-store';
 import { PostgresConversationStore } from './postgres-conversation-store';
 import { isTransientPostgresError } from './postgres-errors';
 import { translatingErrors } from '../translating-errors';
@@ -111,6 +112,7 @@ export const PostgresStore = {
       cursors: new PostgresSyncCursorStore(pool),
       search: new PostgresMessageSearchStore(pool),
       pins: new PostgresPinStore(pool),
+      blocks: new PostgresBlockStore(pool),
       ping: async () => {
         await pool.query('SELECT 1');
       },
