@@ -153,6 +153,7 @@ describe('PostgresStore migrations', () => {
          WHERE table_schema = 'public' ORDER BY table_name`,
       );
       expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'blocks',
         'conversations',
         'message_pins',
         'messages',
