@@ -8,6 +8,7 @@ import type {
   Message,
   Participant,
   ParticipantRole,
+  Reaction,
   User,
   Watermark,
 } from './domain/types';
@@ -336,6 +337,32 @@ export interface BlockStore {
   setConversationBlocked(conversationId: string, blocked: boolean): Promise<void>;
 }
 
+/** The key of a reaction as a react or an unreact names it. */
+export interface ReactionKey {
+  messageId: string;
+  conversationId: string;
+  userId: string;
+  emoji: string;
+}
+
+export interface ReactionStore {
+  /**
+   * Adds the reaction (id derived from its key), or revives a removed one (createdAt = changedAt =
+   * `at`, removedAt null). False when it is in place already (nothing changes then).
+   */
+  addReaction(key: ReactionKey, at: Date): Promise<boolean>;
+  /** Marks a reaction in place as removed (a tombstone, changedAt = `at`); false when there is none. */
+  removeReaction(key: ReactionKey, at: Date): Promise<boolean>;
+  /** The reactions in place (not removed) on these messages, in one command. */
+  listReactionsOfMessages(messageIds: readonly string[]): Promise<Reaction[]>;
+  /** Reactions of these conversations added or removed after `since`, oldest change first. */
+  listReactionChangesSince(
+    conversationIds: readonly string[],
+    since: Date,
+    limit: number,
+  ): Promise<Reaction[]>;
+}
+
 export interface Store
   extends
     UserStore,
@@ -345,7 +372,8 @@ export interface Store
     SyncCursorStore,
     MessageSearchStore,
     PinStore,
-    BlockStore {
+    BlockStore,
+    ReactionStore {
   /** Checks the store answers (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

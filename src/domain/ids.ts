@@ -42,3 +42,7 @@ export const userIdForUsername = (username: string): string =>
 /** Blocks: one per ordered (blocker, blocked) pair, so blocking twice collides. */
 export const blockId = (blockerId: string, blockedId: string): string =>
   deriveObjectId('block', blockerId, blockedId);
+
+/** Reactions: one per (message, user, emoji), so a repeated reaction collides on _id. */
+export const reactionId = (messageId: string, userId: string, emoji: string): string =>
+  deriveObjectId('reaction', messageId, userId, emoji);

@@ -117,3 +117,20 @@ export interface Block {
   blockedId: string;
   blockedAt: Date;
 }
+
+/**
+ * One user's reaction with one emoji to one message; its id is derived from that key
+ * (domain/ids.ts reactionId). Removing it leaves a tombstone (`removedAt`) so SYNC sees the removal.
+ */
+export interface Reaction {
+  id: string;
+  messageId: string;
+  conversationId: string;
+  userId: string;
+  emoji: string;
+  /** When it was (last) added. */
+  createdAt: Date;
+  /** When it was last added or removed (feeds the reactions part of SYNC). */
+  changedAt: Date;
+  removedAt: Date | null;
+}

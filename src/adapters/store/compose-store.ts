@@ -7,6 +7,7 @@ import type {
   MessageStore,
   ParticipantStore,
   PinStore,
+  ReactionStore,
   Store,
   SyncCursorStore,
   UserStore,
@@ -38,6 +39,7 @@ export interface StoreParts {
   search: MessageSearchStore;
   pins: PinStore;
   blocks: BlockStore;
+  reactions: ReactionStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -54,6 +56,7 @@ export function composeStore(parts: StoreParts): Store {
     ...boundMethods(parts.search),
     ...boundMethods(pins),
     ...boundMethods(blocks),
+    ...boundMethods(parts.reactions),
     ping: () => parts.ping(),
     close: () => parts.close(),
   } as unknown as Store;

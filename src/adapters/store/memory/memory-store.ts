@@ -23,6 +23,7 @@ import { MemoryMessageSearch } from './memory-message-search';
 import { MemoryBlocks } from './memory-blocks';
 import { MemoryMessages, MemorySyncCursors } from './memory-messages';
 import { MemoryPins } from './memory-pins';
+import { MemoryReactions } from './memory-reactions';
 import { copy, MemoryState } from './memory-state';
 
 const activityBefore = (c: Conversation, key: ActivityKey): boolean =>
@@ -276,6 +277,7 @@ export function createMemoryStore(): Store {
     search: new MemoryMessageSearch(state),
     pins: new MemoryPins(),
     blocks: new MemoryBlocks(state),
+    reactions: new MemoryReactions(),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   });

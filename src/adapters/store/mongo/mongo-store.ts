@@ -11,6 +11,7 @@ import { MongoMessageSearchStore } from './mongo-message-search-store';
 import { MongoMessageStore } from './mongo-message-store';
 import { MongoParticipantStore } from './mongo-participant-store';
 import { MongoPinStore } from './mongo-pin-store';
+import { MongoReactionStore } from './mongo-reaction-store';
 import { MongoSyncCursorStore } from './mongo-sync-cursor-store';
 import { MongoUserStore } from './mongo-user-store';
 
@@ -24,6 +25,10 @@ export const MongoStore = {
     const conversations = new MongoConversationStore(models);
     const participants = new MongoParticipantStore(models);
     const pins = await MongoPinStore.open(connection);
+    const reactions = await MongoReactionStore.open(connection).catch(async (error: unknown) => {
+      await connection.close(true);
+      throw error;
+    });
     const store = composeStore({
       users: new MongoUserStore(models),
       conversations,
@@ -37,6 +42,7 @@ export const MongoStore = {
       search: new MongoMessageSearchStore(models.messages),
       pins,
       blocks: new MongoBlockStore(models),
+      reactions,
       ping: async () => {
         const db = connection.db;
         if (!db) throw new Error('MongoStore: not connected');

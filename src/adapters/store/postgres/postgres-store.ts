@@ -14,6 +14,7 @@ import { PostgresMessageStore } from './postgres-message-store';
 import { migratePostgres } from './postgres-migrate';
 import { PostgresParticipantStore } from './postgres-participant-store';
 import { PostgresPinStore } from './postgres-pin-store';
+import { PostgresReactionStore } from './postgres-reaction-store';
 import { PostgresSyncCursorStore } from './postgres-sync-cursor-store';
 import { PostgresUserStore } from './postgres-user-store';
 import { sqlCommandKind, type StoreCommandListener } from '../store-commands';
@@ -113,6 +114,7 @@ export const PostgresStore = {
       search: new PostgresMessageSearchStore(pool),
       pins: new PostgresPinStore(pool),
       blocks: new PostgresBlockStore(pool),
+      reactions: new PostgresReactionStore(pool),
       ping: async () => {
         await pool.query('SELECT 1');
       },
