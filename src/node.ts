@@ -9,6 +9,7 @@ import { DeliverySequencer } from './app/delivery-sequencer';
 import { ConversationService } from './app/conversation-service';
 import { MuteService } from './app/mute-service';
 import { PinService } from './app/pin-service';
+import { ReactionService } from './app/reaction-service';
 import { MessageService } from './app/message-service';
 import { MessageSearchService } from './app/message-search-service';
 import { Backpressure } from './app/backpressure';
@@ -83,6 +84,7 @@ export async function startNode(
     });
     const mutes = new MuteService({ store, bus, clock, conversations });
     const blocks = new BlockService({ store, clock });
+    const reactions = new ReactionService({ store, bus, clock });
     const messages: MessageService = new MessageService({
       store,
       bus,
@@ -114,6 +116,7 @@ export async function startNode(
       mutes,
       pins,
       blocks,
+      reactions,
       messages,
       receipts,
       sync,
@@ -136,6 +139,7 @@ export async function startNode(
     const io = createSocketServer(server, config, backends.socketAdapter);
     const commands = new CommandHandler({
       store,
+      reactions,
       messages,
       receipts,
       sync,

@@ -341,6 +341,8 @@ export interface BlockStore {
 export interface ReactionKey {
   messageId: string;
   conversationId: string;
+  /** The message's seq, stored with the reaction. */
+  messageSeq: number;
   userId: string;
   emoji: string;
 }

@@ -15,6 +15,7 @@ import type { EphemeralSignals, Store } from '../ports';
 import { requireMembership } from './access';
 import type { MessageService } from './message-service';
 import type { PinService } from './pin-service';
+import type { ReactionService } from './reaction-service';
 import type { ReceiptService } from './receipt-service';
 import type { SyncService } from './sync-service';
 
@@ -42,13 +43,32 @@ export interface CommandHandlerDeps {
   logger: Logger;
   /** PIN_MESSAGE / UNPIN_MESSAGE; absent: those frames are refused NOT_IMPLEMENTED. */
   pins?: PinService;
+  reactions: ReactionService;
 }
 
 export class CommandHandler {
   private readonly handlers: { [K in ClientFrameType]: Handler<K> };
 
   constructor(private readonly deps: CommandHandlerDeps) {
-    const { messages, receipts, sync, signals, store } = deps;
+    const { messages, receipts, sync, signals, store, reactions } = deps;
+    // REACT / UNREACT answer with the message's reactions as the caller now sees them.
+    const react =
+      (action: 'added' | 'removed') =>
+      async (
+        ctx: CommandContext,
+        p: ClientPayload<'REACT'>,
+      ): Promise<ServerFrame> => {
+        const r = await reactions.react(ctx.userId, p.conversationId, p.messageId, p.emoji, action);
+        return frame('MESSAGE_REACTIONS', {
+          conversationId: r.conversation_id,
+          messageId: r.message_id,
+          seq: r.seq,
+          userId: ctx.userId,
+          emoji: p.emoji,
+          action,
+          reactions: r.reactions,
+        });
+      };
     this.handlers = {
       SEND_MESSAGE: async (ctx, p) => {
         const sender = { id: ctx.userId, username: ctx.username, avatarUrl: ctx.avatarUrl };
@@ -117,6 +137,8 @@ export class CommandHandler {
           unpinnedAt: state.unpinned_at,
         });
       },
+      REACT: react('added'),
+      UNREACT: react('removed'),
     };
   }
 

@@ -19,6 +19,7 @@ import { blockedSendError } from './block-service';
 import { Batcher } from './batcher';
 import { mentionsFor } from './mention-resolver';
 import { sentEventPayload, type SenderProfile } from './sent-event';
+import { loadReactionViews } from './reaction-service';
 import { iso, toMessagePublic } from './views';
 import type { Logger } from '../observability/logger';
 
@@ -237,7 +238,7 @@ export class MessageService {
     const hasMore = rows.length > limit;
     const page = rows.slice(0, limit);
     const oldest = page[page.length - 1];
-    const items = (await this.views(conversationId, page)).reverse();
+    const items = (await this.views(conversationId, page, undefined, userId)).reverse();
     return {
       items,
       hasMore,
@@ -275,7 +276,7 @@ export class MessageService {
     if (!updated) throw notFound('message');
     await store.replaceLastMessagePreview(conversationId, messageId, previewOf(text, updated.type));
     await this.publishChange('message.updated', updated, userId);
-    return this.view(updated);
+    return this.view(updated, undefined, userId);
   }
 
   /** Sender, or an admin of a GROUP: soft delete; reads keep the message but hide its content. */
@@ -303,26 +304,40 @@ export class MessageService {
   }
 
   /** A message as the wire shows it, with its current aggregate status. */
-  async view(message: Message, participants?: Participant[]): Promise<MessagePublic> {
-    const [view] = await this.views(message.conversationId, [message], participants);
+  async view(
+    message: Message,
+    participants?: Participant[],
+    viewerId?: string,
+  ): Promise<MessagePublic> {
+    const [view] = await this.views(message.conversationId, [message], participants, viewerId);
     return view as MessagePublic;
   }
 
-  /** Wire views of messages of one conversation, statuses computed from one participant read. */
+  /**
+   * Wire views of messages of one conversation, statuses computed from one participant read;
+   * with a `viewerId`, their reactions as that user sees them, from one reactions read.
+   */
   async views(
     conversationId: string,
     messages: Message[],
     knownParticipants?: Participant[],
+    viewerId?: string,
   ): Promise<MessagePublic[]> {
     if (messages.length === 0) return [];
     const { store } = this.deps;
-    const [participants, users] = await Promise.all([
+    const [participants, users, reactions] = await Promise.all([
       knownParticipants ?? store.listParticipants(conversationId),
       store.findUsersByIds([...new Set(messages.map((m) => m.senderId))]),
+      viewerId === undefined ? new Map() : loadReactionViews(store, messages, viewerId),
     ]);
     const byId = new Map<string, User>(users.map((u) => [u.id, u]));
     return messages.map((m) =>
-      toMessagePublic(m, byId.get(m.senderId), aggregateStatus(m, participants)),
+      toMessagePublic(
+        m,
+        byId.get(m.senderId),
+        aggregateStatus(m, participants),
+        reactions.get(m.id) ?? [],
+      ),
     );
   }
 

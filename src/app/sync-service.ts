@@ -20,6 +20,7 @@ import {
   resumeChangesAt,
   type SyncEvent,
 } from './sync-events';
+import { reactionEvents } from './sync-reactions';
 import { toMessageFrame } from './views';
 
 /** Conversations scanned per SYNC; a user in more sees the most recently active ones. */
@@ -35,6 +36,8 @@ const MAX_RECEIPTS = 1500;
 const MAX_MEMBERSHIPS = 2500;
 /** Pin changes reported per SYNC (a conversation holds at most 50 pins at a time). */
 const MAX_PIN_CHANGES = 500;
+/** Reaction changes read per SYNC (several on one message make one event). */
+const MAX_REACTIONS = 1000;
 /**
  * A reserved seq with no message this long after a later reservation is a hole (its send
  * crashed between reserving and writing), not a message still being written. Sends write within
@@ -151,12 +154,26 @@ export class SyncService {
     // 6. Pins and unpins in these conversations, each as it stands now.
     const pins = await store.listPinChangesSince(conversationIds, changesSince, MAX_PIN_CHANGES);
     events.push(...pinEvents(pins));
+    // 6. Reactions changed on messages the client already had (new ones carry theirs).
+    const reactionChanges = await store.listReactionChangesSince(
+      conversationIds,
+      changesSince,
+      MAX_REACTIONS + 1,
+    );
+    const reactionsFull = reactionChanges.length > MAX_REACTIONS;
+    const reacted = reactionChanges
+      .slice(0, MAX_REACTIONS)
+      .filter(
+        (r) => !shownAsNew.has(r.messageId) && r.messageSeq <= (held.get(r.conversationId) ?? 0),
+      );
+    events.push(...(await reactionEvents(store, userId, reacted)));
 
     const changesFull =
       editsFull ||
       receipts.length >= MAX_RECEIPTS ||
       memberships.length >= MAX_MEMBERSHIPS ||
-      pins.length >= MAX_PIN_CHANGES;
+      pins.length >= MAX_PIN_CHANGES ||
+      reactionsFull;
     const nextChangesSince = changesFull
       ? resumeChangesAt(
           [
@@ -164,6 +181,7 @@ export class SyncService {
             receipts.length >= MAX_RECEIPTS ? receipts.map((p) => p.receiptsAt) : [],
             memberships.length >= MAX_MEMBERSHIPS ? memberships.map(membershipChangedAt) : [],
             pins.length >= MAX_PIN_CHANGES ? pins.map((p) => p.changedAt) : [],
+            reactionsFull ? reactionChanges.slice(0, MAX_REACTIONS).map((r) => r.changedAt) : [],
           ],
           changesSince,
         )
@@ -191,7 +209,7 @@ export class SyncService {
     const rows = leftAt === null ? fetched : fetched.filter((m) => m.createdAt.getTime() <= leftAt);
     if (rows.length < fetched.length) budget = Math.min(budget, rows.length);
     const page = rows.slice(0, budget);
-    const views = await this.deps.messages.views(c.id, page);
+    const views = await this.deps.messages.views(c.id, page, undefined, userId);
     const events: SyncEvent[] = [];
     const shown: string[] = [];
     let reached = from;

@@ -1,7 +1,12 @@
 // Presenters: domain records → wire shapes (snake_case, ISO dates, deleted content hidden).
 import type { Message, MessageStatus, User } from '../domain/types';
 import type { ServerPayload } from '../protocol/frames';
-import type { MediaItemPublic, MessagePublic, UserPublic } from '../protocol/rest';
+import type {
+  MediaItemPublic,
+  MessagePublic,
+  ReactionCountPublic,
+  UserPublic,
+} from '../protocol/rest';
 
 export const iso = (d: Date): string => d.toISOString();
 export const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString());
@@ -26,6 +31,7 @@ export function toMessagePublic(
   m: Message,
   sender: Pick<User, 'username' | 'avatarUrl'> | undefined,
   status: MessageStatus,
+  reactions: ReactionCountPublic[] = [],
 ): MessagePublic {
   const deleted = m.deletedAt !== null;
   return {
@@ -45,6 +51,7 @@ export function toMessagePublic(
     updated_at: isoOrNull(m.updatedAt),
     deleted_at: isoOrNull(m.deletedAt),
     mentions: deleted ? [] : m.mentions,
+    reactions: deleted ? [] : reactions,
   };
 }
 
@@ -66,4 +73,5 @@ export const toMessageFrame = (m: MessagePublic): ServerPayload<'NEW_MESSAGE'> =
   updatedAt: m.updated_at,
   deletedAt: m.deleted_at,
   mentions: m.mentions,
+  reactions: m.reactions,
 });

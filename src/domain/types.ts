@@ -126,6 +126,8 @@ export interface Reaction {
   id: string;
   messageId: string;
   conversationId: string;
+  /** The message's seq (frames name it, and SYNC need not read the message). */
+  messageSeq: number;
   userId: string;
   emoji: string;
   /** When it was (last) added. */

@@ -10,6 +10,7 @@ import type { BlockService } from '../app/block-service';
 import type { ConversationService } from '../app/conversation-service';
 import type { MuteService } from '../app/mute-service';
 import type { PinService } from '../app/pin-service';
+import type { ReactionService } from '../app/reaction-service';
 import type { MessageService } from '../app/message-service';
 import type { MessageSearchService } from '../app/message-search-service';
 import type { ReceiptService } from '../app/receipt-service';
@@ -30,6 +31,7 @@ import { metricsRoutes, type MetricsSource } from './routes/metrics-routes';
 import { messageRoutes } from './routes/message-routes';
 import { messageSearchRoutes } from './routes/message-search-routes';
 import { pinRoutes } from './routes/pin-routes';
+import { reactionRoutes } from './routes/reaction-routes';
 import { webClientRoutes } from './routes/web-client-routes';
 import { refuseDeepJson } from './validate';
 
@@ -44,6 +46,7 @@ export interface HttpAppDeps {
   /** Pin routes; absent (e.g. a test app without them): not mounted. */
   pins?: PinService;
   blocks: BlockService;
+  reactions: ReactionService;
   messages: MessageService;
   receipts: ReceiptService;
   sync: SyncService;
@@ -119,6 +122,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   messaging.use(messageSearchRoutes(deps.messageSearch));
   if (deps.pins) messaging.use(pinRoutes(deps.pins));
   messaging.use(blockRoutes(deps.blocks));
+  messaging.use(reactionRoutes(deps.reactions));
   app.use('/api/v1/messages', messaging);
 
   app.use((req, _res, next) => {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { OBJECT_ID_PATTERN } from '../domain/ids';
 import { MAX_MENTIONS } from '../domain/mentions';
+import { emojiProblem } from '../domain/reactions';
 
 /** A 24-hex ObjectId string; anything else (numbers, objects like {"$gt": ""}) is rejected. */
 export const objectIdSchema = z
@@ -68,3 +69,11 @@ export const queryCursor = z
   .max(200)
   .optional()
   .transform((v) => (v === '' ? undefined : v));
+
+/** A reaction's emoji: a short, bounded token without whitespace or control characters. */
+export const emojiSchema = z
+  .string({ invalid_type_error: 'must be a string' })
+  .superRefine((value, ctx) => {
+    const problem = emojiProblem(value);
+    if (problem !== null) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem });
+  });

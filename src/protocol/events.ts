@@ -105,6 +105,19 @@ export const messagePinsEventSchema = z.object({
   unpinned_at: z.string().datetime().nullish(),
 });
 
+/** A participant added or removed a reaction; every current participant's devices learn it. */
+export const messageReactionsEventSchema = z.object({
+  ...base,
+  conversation_id: z.string(),
+  message_id: z.string(),
+  seq: z.number().int().positive(),
+  user_id: z.string(),
+  emoji: z.string(),
+  action: z.enum(['added', 'removed']),
+  /** The aggregate right after the change (the consumer sends the one it reads then). */
+  reactions: z.array(z.object({ emoji: z.string(), count: z.number().int().positive() })),
+});
+
 /** Routing key → payload schema. Every durable key matches the consumer binding `message.*`. */
 export const busEventSchemas = {
   'message.sent': messageSentEventSchema,
@@ -116,6 +129,7 @@ export const busEventSchemas = {
   'message.participants': participantsChangedEventSchema,
   'message.muted': conversationMutedEventSchema,
   'message.pins': messagePinsEventSchema,
+  'message.reactions': messageReactionsEventSchema,
 } as const;
 
 export type RoutingKey = keyof typeof busEventSchemas;

@@ -1,8 +1,19 @@
 // Realtime frames (camelCase): what clients send and what the server pushes, on both transports.
 // Raw WebSocket: one JSON object with `type`. Socket.IO: event name = type, payload = the rest.
 import { z } from 'zod';
-import { mediaListSchema, mentionIdsSchema, objectIdSchema, tempIdSchema } from './common';
-import { mediaItemSchema, syncRequestSchema, syncResultSchema } from './rest';
+import {
+  emojiSchema,
+  mediaListSchema,
+  mentionIdsSchema,
+  objectIdSchema,
+  tempIdSchema,
+} from './common';
+import {
+  mediaItemSchema,
+  reactionCountSchema,
+  syncRequestSchema,
+  syncResultSchema,
+} from './rest';
 
 // ---- client → server ----
 
@@ -26,6 +37,17 @@ export const clientFrameSchemas = {
   PIN_MESSAGE: z.object({ conversationId: objectIdSchema, messageId: objectIdSchema }),
   /** Unpins a message (same rights as pinning); answered MESSAGE_UNPINNED. */
   UNPIN_MESSAGE: z.object({ conversationId: objectIdSchema, messageId: objectIdSchema }),
+  /** One reaction per user per emoji per message: a repeat changes nothing. */
+  REACT: z.object({
+    conversationId: objectIdSchema,
+    messageId: objectIdSchema,
+    emoji: emojiSchema,
+  }),
+  UNREACT: z.object({
+    conversationId: objectIdSchema,
+    messageId: objectIdSchema,
+    emoji: emojiSchema,
+  }),
 } as const;
 
 export type ClientFrameType = keyof typeof clientFrameSchemas;
@@ -56,6 +78,8 @@ export const newMessageFrameSchema = z.object({
   deletedAt: z.string().nullable(),
   /** Users the message mentions (§5.11). */
   mentions: z.array(z.string()),
+  /** The message's reactions as the recipient sees them; [] (or absent) for a fresh message. */
+  reactions: z.array(reactionCountSchema).optional(),
 });
 
 export const serverFrameSchemas = {
@@ -142,6 +166,22 @@ export const serverFrameSchemas = {
   TOKEN_REFRESHED: z.object({ expiresAt: z.string().nullable() }),
   /** A draining node asks raw clients to reconnect (to another node) after this delay. */
   RECONNECT: z.object({ retryAfterMs: z.number().int().nonnegative() }),
+  /**
+   * A message's reactions changed (`userId` added or removed `emoji`). Live, `reactions` carry no
+   * `me` (one event goes to everyone: each client derives it from `userId` and what it holds);
+   * as the ACK of REACT / UNREACT and in SYNC they do.
+   */
+  MESSAGE_REACTIONS: z.object({
+    conversationId: z.string(),
+    messageId: z.string(),
+    seq: z.number().int().positive(),
+    userId: z.string(),
+    emoji: z.string(),
+    action: z.enum(['added', 'removed']),
+    reactions: z.array(
+      z.object({ emoji: z.string(), count: z.number().int().positive(), me: z.boolean().optional() }),
+    ),
+  }),
   /** Success reply through a Socket.IO acknowledgement for commands that have no reply frame. */
   OK: z.object({}),
 } as const;

@@ -1,6 +1,7 @@
 // REST: request schemas (validated at the edge) and response shapes (snake_case on the wire).
 import { z } from 'zod';
 import {
+  emojiSchema,
   httpUrlSchema,
   mediaListSchema,
   mentionIdsSchema,
@@ -114,6 +115,12 @@ export const conversationIdParams = z.object({ id: objectIdSchema });
 export const messageIdParams = z.object({ id: objectIdSchema, messageId: objectIdSchema });
 export const participantParams = z.object({ id: objectIdSchema, userId: objectIdSchema });
 export const userIdParams = z.object({ userId: objectIdSchema });
+/** PUT/DELETE …/messages/{message_id}/reactions/{emoji}: the emoji URL-encoded in the path. */
+export const reactionParams = z.object({
+  id: objectIdSchema,
+  messageId: objectIdSchema,
+  emoji: emojiSchema,
+});
 
 /**
  * SYNC (frame, `GET /sync?since=`, `POST /sync`): resume from an opaque cursor the server issued
@@ -151,6 +158,14 @@ export const mediaItemSchema = z.object({
   duration: z.number().optional(),
 });
 
+/** One emoji's reactions to a message as the viewer sees them (the same keys in both casings). */
+export const reactionCountSchema = z.object({
+  emoji: z.string(),
+  count: z.number().int().positive(),
+  /** The viewer reacted with it. */
+  me: z.boolean(),
+});
+
 export const messagePublicSchema = z.object({
   id: z.string(),
   conversation_id: z.string(),
@@ -170,6 +185,8 @@ export const messagePublicSchema = z.object({
   deleted_at: z.string().nullable(),
   /** Users it mentions (current participants when written or last edited); empty once deleted. */
   mentions: z.array(z.string()),
+  /** Reactions per emoji, in the order each emoji was first used; [] for a fresh message. */
+  reactions: z.array(reactionCountSchema),
 });
 
 export const conversationSummarySchema = z.object({
@@ -227,6 +244,13 @@ export const seenResultSchema = z.object({
   unread_mention_count: z.number(),
 });
 
+/** A react or unreact answer: the message's reactions as the caller now sees them. */
+export const messageReactionsSchema = z.object({
+  conversation_id: z.string(),
+  message_id: z.string(),
+  reactions: z.array(reactionCountSchema),
+});
+
 export const syncResultSchema = z.object({
   /** Frames in order: per conversation, new messages by seq, then edits, receipts, membership, mutes. */
   events: z.array(z.object({ type: z.string() }).passthrough()),
@@ -262,6 +286,8 @@ export type ConversationSummary = z.infer<typeof conversationSummarySchema>;
 export type ParticipantPublic = z.infer<typeof participantPublicSchema>;
 export type ConversationDetail = z.infer<typeof conversationDetailSchema>;
 export type SeenResult = z.infer<typeof seenResultSchema>;
+export type ReactionCountPublic = z.infer<typeof reactionCountSchema>;
+export type MessageReactions = z.infer<typeof messageReactionsSchema>;
 
 /** A page of a list endpoint: the array is `data`, the cursor beside it. */
 export interface PageOf<T> {

@@ -7,6 +7,7 @@ import type { MessageService } from '../app/message-service';
 import type { ReceiptService } from '../app/receipt-service';
 import { carriedMessage, type CarriedMessage } from '../app/sent-event';
 import { toMessageFrame, toMessagePublic } from '../app/views';
+import { aggregateReactions } from '../domain/reactions';
 import type { Message, Participant } from '../domain/types';
 import type { Logger } from '../observability/logger';
 import type { BusEvent } from '../protocol/events';
@@ -213,6 +214,28 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
             unpinnedAt: p.unpinned_at ?? p.timestamp,
           });
         }
+        return;
+      }
+      case 'message.reactions': {
+        // The aggregate read now, not the one the event carries: events of concurrent reactions
+        // may be published out of order, and the last frame a client gets must be current.
+        const p = event.payload;
+        const [participants, records] = await Promise.all([
+          store.listParticipants(p.conversation_id),
+          store.listReactionsOfMessages([p.message_id]),
+        ]);
+        emit(current(participants), 'MESSAGE_REACTIONS', {
+          conversationId: p.conversation_id,
+          messageId: p.message_id,
+          seq: p.seq,
+          userId: p.user_id,
+          emoji: p.emoji,
+          action: p.action,
+          reactions: aggregateReactions(records, null).map(({ emoji, count }) => ({
+            emoji,
+            count,
+          })),
+        });
         return;
       }
       case 'message.typing':

@@ -49,6 +49,7 @@ function fullApp(): Express {
     mutes: unused,
     pins: unused,
     blocks: unused,
+    reactions: unused,
     messages: unused,
     receipts: unused,
     sync: unused,

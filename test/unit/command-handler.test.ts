@@ -6,6 +6,7 @@ import { createMemoryStore } from '../../src/adapters/store/memory/memory-store'
 import { CommandHandler, type CommandContext } from '../../src/app/command-handler';
 import { MessageService, type SendLimiter } from '../../src/app/message-service';
 import { ReceiptService } from '../../src/app/receipt-service';
+import { ReactionService } from '../../src/app/reaction-service';
 import { SyncService } from '../../src/app/sync-service';
 import { AppError, UnavailableError, rateLimited } from '../../src/domain/errors';
 import { newObjectId } from '../../src/domain/ids';
@@ -47,6 +48,7 @@ async function setUp(
     sync: new SyncService({ store, messages, clock }),
     signals: { typing: (recipients, signal) => typed.push({ recipients, signal }) },
     logger,
+    reactions: new ReactionService({ store, bus, clock }),
   });
 
   // alice and bob share a group; carol was in it and left; dave was never in it.

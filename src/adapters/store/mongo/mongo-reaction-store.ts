@@ -12,6 +12,7 @@ export interface ReactionDoc {
   _id: Types.ObjectId;
   message_id: Types.ObjectId;
   conversation_id: Types.ObjectId;
+  message_seq: number;
   user_id: Types.ObjectId;
   emoji: string;
   created_at: Date;
@@ -26,6 +27,7 @@ const reactionSchema = new Schema<ReactionDoc>(
     _id: { type: OBJECT_ID, required: true },
     message_id: { type: OBJECT_ID, required: true },
     conversation_id: { type: OBJECT_ID, required: true },
+    message_seq: { type: Number, required: true },
     user_id: { type: OBJECT_ID, required: true },
     emoji: { type: String, required: true },
     created_at: { type: Date, required: true },
@@ -43,6 +45,7 @@ const reactionFromDoc = (d: ReactionDoc): Reaction => ({
   id: d._id.toHexString(),
   messageId: d.message_id.toHexString(),
   conversationId: d.conversation_id.toHexString(),
+  messageSeq: d.message_seq,
   userId: d.user_id.toHexString(),
   emoji: d.emoji,
   createdAt: d.created_at,
@@ -77,6 +80,7 @@ export class MongoReactionStore implements ReactionStore {
         _id,
         message_id: toObjectId(key.messageId),
         conversation_id: toObjectId(key.conversationId),
+        message_seq: key.messageSeq,
         user_id: toObjectId(key.userId),
         emoji: key.emoji,
         created_at: at,

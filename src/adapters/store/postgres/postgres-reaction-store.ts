@@ -5,12 +5,15 @@ import { reactionId } from '../../../domain/ids';
 import type { Reaction } from '../../../domain/types';
 import type { ReactionKey, ReactionStore } from '../../../ports';
 
-const COLS = 'id, message_id, conversation_id, user_id, emoji, created_at, changed_at, removed_at';
+const COLS =
+  'id, message_id, conversation_id, message_seq, user_id, emoji, created_at, changed_at, removed_at';
 
 interface ReactionRow {
   id: string;
   message_id: string;
   conversation_id: string;
+  /** bigint: pg hands it back as a string. */
+  message_seq: string;
   user_id: string;
   emoji: string;
   created_at: Date;
@@ -22,6 +25,7 @@ const reactionFromRow = (r: ReactionRow): Reaction => ({
   id: r.id,
   messageId: r.message_id,
   conversationId: r.conversation_id,
+  messageSeq: Number(r.message_seq),
   userId: r.user_id,
   emoji: r.emoji,
   createdAt: r.created_at,
@@ -35,7 +39,7 @@ export const SQL = {
    * Inserts the reaction, or revives its tombstone; one in place is left alone (no row returned).
    * ON CONFLICT … WHERE re-checks `removed_at` on the locked row, so of concurrent adds one wins.
    */
-  addReaction: `INSERT INTO message_reactions (${COLS}) VALUES ($1, $2, $3, $4, $5, $6, $6, NULL)
+  addReaction: `INSERT INTO message_reactions (${COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, NULL)
     ON CONFLICT (id) DO UPDATE
     SET removed_at = NULL, created_at = EXCLUDED.created_at, changed_at = EXCLUDED.changed_at
     WHERE message_reactions.removed_at IS NOT NULL
@@ -59,6 +63,7 @@ export class PostgresReactionStore implements ReactionStore {
       idOf(key),
       key.messageId,
       key.conversationId,
+      key.messageSeq,
       key.userId,
       key.emoji,
       at,

@@ -10,6 +10,8 @@ CREATE TABLE message_reactions (
   id parley_id PRIMARY KEY,
   message_id parley_id NOT NULL,
   conversation_id parley_id NOT NULL,
+  -- The message's seq, so reaction frames and SYNC need not read the message.
+  message_seq bigint NOT NULL,
   user_id parley_id NOT NULL,
   -- Bounded by the application (domain/reactions.ts); the check keeps a bug from storing a novel.
   emoji text NOT NULL CHECK (char_length(emoji) BETWEEN 1 AND 32),
