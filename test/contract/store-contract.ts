@@ -815,6 +815,77 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       });
     });
 
+    describe('reactions', () => {
+      const keyOf = (messageId: string, userId: string, emoji: string, conversationId?: string) => ({
+        messageId,
+        conversationId: conversationId ?? newObjectId(),
+        messageSeq: 7,
+        userId,
+        emoji,
+      });
+
+      it('adds a reaction once per (message, user, emoji); a repeat changes nothing', async () => {
+        const [m, u, v] = [newObjectId(), newObjectId(), newObjectId()];
+        const c = newObjectId();
+        const at = new Date('2030-11-01T00:00:00Z');
+        expect(await store.addReaction(keyOf(m, u, '👍', c), at)).toBe(true);
+        expect(await store.addReaction(keyOf(m, u, '👍', c), new Date(at.getTime() + 5))).toBe(
+          false,
+        );
+        expect(await store.addReaction(keyOf(m, u, '🎉', c), at)).toBe(true);
+        expect(await store.addReaction(keyOf(m, v, '👍', c), at)).toBe(true);
+        const found = await store.listReactionsOfMessages([m]);
+        expect(found).toHaveLength(3);
+        expect(found.find((r) => r.userId === u && r.emoji === '👍')).toMatchObject({
+          messageId: m,
+          conversationId: c,
+          messageSeq: 7,
+          createdAt: at,
+          changedAt: at,
+          removedAt: null,
+        });
+      });
+
+      it('removes into a tombstone, revives it on a new add, and lists only those in place', async () => {
+        const [m, other, u] = [newObjectId(), newObjectId(), newObjectId()];
+        const t0 = Date.parse('2030-11-02T00:00:00Z');
+        expect(await store.removeReaction(keyOf(m, u, '👍'), new Date(t0))).toBe(false);
+        await store.addReaction(keyOf(m, u, '👍'), new Date(t0));
+        await store.addReaction(keyOf(other, u, '👍'), new Date(t0));
+        expect(await store.removeReaction(keyOf(m, u, '👍'), new Date(t0 + 1))).toBe(true);
+        expect(await store.removeReaction(keyOf(m, u, '👍'), new Date(t0 + 2))).toBe(false);
+        expect((await store.listReactionsOfMessages([m, other])).map((r) => r.messageId)).toEqual([
+          other,
+        ]);
+        expect(await store.addReaction(keyOf(m, u, '👍'), new Date(t0 + 3))).toBe(true);
+        const [revived] = await store.listReactionsOfMessages([m]);
+        expect(revived).toMatchObject({
+          createdAt: new Date(t0 + 3),
+          changedAt: new Date(t0 + 3),
+          removedAt: null,
+        });
+        expect(await store.listReactionsOfMessages([])).toEqual([]);
+      });
+
+      it('lists the reaction changes of conversations after a time, tombstones included, oldest first', async () => {
+        const [c1, c2, c3, m1, m2, m3, u] = Array.from({ length: 7 }, () => newObjectId());
+        const t0 = Date.parse('2030-11-03T00:00:00Z');
+        await store.addReaction(keyOf(m1, u, '👍', c1), new Date(t0 + 10));
+        await store.addReaction(keyOf(m2, u, '👍', c2), new Date(t0 + 20));
+        await store.addReaction(keyOf(m3, u, '👍', c3), new Date(t0 + 15));
+        await store.addReaction(keyOf(m1, u, '❤️', c1), new Date(t0 - 10));
+        await store.removeReaction(keyOf(m1, u, '👍', c1), new Date(t0 + 30));
+        const changed = await store.listReactionChangesSince([c1, c2], new Date(t0), 10);
+        expect(changed.map((r) => [r.messageId, r.emoji, r.removedAt !== null])).toEqual([
+          [m2, '👍', false],
+          [m1, '👍', true],
+        ]);
+        expect(await store.listReactionChangesSince([c1, c2], new Date(t0), 1)).toHaveLength(1);
+        expect(await store.listReactionChangesSince([c1, c2], new Date(t0 + 30), 10)).toEqual([]);
+        expect(await store.listReactionChangesSince([], new Date(0), 10)).toEqual([]);
+      });
+    });
+
     describe('sync cursors', () => {
       it('keeps a cursor until it expires', async () => {
         const now = new Date('2030-10-01T00:00:00Z');

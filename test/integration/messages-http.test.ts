@@ -53,6 +53,7 @@ describe.each(storeModes)('messages over HTTP on $name', (mode) => {
         updated_at: null,
         deleted_at: null,
         mentions: [],
+        reactions: [],
       },
     });
   });
