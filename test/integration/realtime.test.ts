@@ -660,6 +660,94 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     expect(d.all('NEW_MESSAGE', (f) => f.content === 'through the wall')).toHaveLength(0);
   });
 
+  /**
+   * A REACT / UNREACT reply. Raw clients get it as a frame beside the live MESSAGE_REACTIONS of
+   * their own change; the reply is the one whose counts say `me`.
+   */
+  const reactRequest = async (client: RealtimeClient, f: Frame): Promise<Frame> => {
+    if (client.transport !== 'raw') return client.request(f);
+    const before = client.frames.length;
+    client.send(f);
+    return client.waitFor(
+      ['MESSAGE_REACTIONS', 'ERROR'],
+      (x) =>
+        client.frames.indexOf(x) >= before &&
+        (x.type === 'ERROR' || (x.reactions as object[]).every((r) => 'me' in r)),
+    );
+  };
+
+  it('REACT / UNREACT answer the message’s reactions and tell every participant, nobody else', async () => {
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const c = await connect(carol);
+    const m = (
+      await alice.api.post(`${base}/conversations/${dm}/messages`, { content: 'react here' })
+    ).body.data.id as string;
+    await b.waitFor('NEW_MESSAGE', (f) => f.messageId === m);
+    const reacted = await reactRequest(b, {
+      type: 'REACT',
+      conversationId: dm,
+      messageId: m,
+      emoji: '🎉',
+    });
+    expect(reacted).toEqual({
+      type: 'MESSAGE_REACTIONS',
+      conversationId: dm,
+      messageId: m,
+      seq: expect.any(Number),
+      userId: bob.id,
+      emoji: '🎉',
+      action: 'added',
+      reactions: [{ emoji: '🎉', count: 1, me: true }],
+    });
+    const live = {
+      type: 'MESSAGE_REACTIONS',
+      conversationId: dm,
+      messageId: m,
+      seq: reacted.seq,
+      userId: bob.id,
+      emoji: '🎉',
+      action: 'added',
+      reactions: [{ emoji: '🎉', count: 1 }],
+    };
+    expect(await a.waitFor('MESSAGE_REACTIONS', (f) => f.messageId === m)).toEqual(live);
+    // A repeat is answered the same and emits nothing; the unreact that follows is the next event.
+    expect(
+      await reactRequest(b, { type: 'REACT', conversationId: dm, messageId: m, emoji: '🎉' }),
+    ).toMatchObject({ reactions: [{ emoji: '🎉', count: 1, me: true }] });
+    const unreacted = await reactRequest(b, {
+      type: 'UNREACT',
+      conversationId: dm,
+      messageId: m,
+      emoji: '🎉',
+    });
+    expect(unreacted).toMatchObject({
+      type: 'MESSAGE_REACTIONS',
+      action: 'removed',
+      reactions: [],
+    });
+    expect(
+      await a.waitFor('MESSAGE_REACTIONS', (f) => f.messageId === m && f.action === 'removed'),
+    ).toEqual({ ...live, action: 'removed', reactions: [] });
+    expect(a.all('MESSAGE_REACTIONS', (f) => f.messageId === m)).toHaveLength(2);
+    const refused = await reactRequest(c, {
+      type: 'REACT',
+      conversationId: dm,
+      messageId: m,
+      emoji: '🎉',
+    });
+    expect(refused).toMatchObject({ type: 'ERROR', code: 'NOT_PARTICIPANT' });
+    const invalid = await reactRequest(b, {
+      type: 'REACT',
+      conversationId: dm,
+      messageId: m,
+      emoji: ' ',
+    });
+    expect(invalid).toMatchObject({ type: 'ERROR', code: 'VALIDATION' });
+    await c.request({ type: 'ping' });
+    expect(c.all('MESSAGE_REACTIONS')).toHaveLength(0);
+  });
+
   it('SYNC returns what a client missed, with a cursor', async () => {
     const a = await connect(alice);
     const first = await a.request({ type: 'SYNC' });
