@@ -10,6 +10,7 @@ import { SQL as messageSearchSql } from '../../src/adapters/store/postgres/postg
 import { SQL as messageSql } from '../../src/adapters/store/postgres/postgres-message-store';
 import { SQL as participantSql } from '../../src/adapters/store/postgres/postgres-participant-store';
 import { SQL as pinSql } from '../../src/adapters/store/postgres/postgres-pin-store';
+import { SQL as reactionSql } from '../../src/adapters/store/postgres/postgres-reaction-store';
 import { PostgresStore } from '../../src/adapters/store/postgres/postgres-store';
 import { SQL as syncCursorSql } from '../../src/adapters/store/postgres/postgres-sync-cursor-store';
 import {
@@ -114,6 +115,16 @@ const LOAD = [
   `UPDATE participants SET blocked = true
    WHERE joined_at < $1::timestamptz
      AND conversation_id IN (SELECT substr(md5('d' || d), 1, 24) FROM generate_series(1, ${DIRECTS}, 10) d)`,
+  // Reactions on every other message: two or three each, one in ten of them removed (tombstones).
+  `INSERT INTO message_reactions (id, message_id, conversation_id, message_seq, user_id, emoji,
+     created_at, changed_at, removed_at)
+   SELECT substr(md5('r' || g || '_' || s || '_' || k), 1, 24), substr(md5('m' || g || '_' || s), 1, 24),
+     substr(md5('g' || g), 1, 24), s, substr(md5('u' || ((g * ${GROUP_SIZE} + k) % ${USERS} + 1)), 1, 24),
+     (ARRAY['👍', '❤️', '🎉'])[k + 1], reacted, reacted + CASE WHEN (s + k) % 10 = 0 THEN interval '1 minute' ELSE interval '0' END,
+     CASE WHEN (s + k) % 10 = 0 THEN reacted + interval '1 minute' END
+   FROM generate_series(1, ${GROUPS}) g, generate_series(2, ${MESSAGES_PER_GROUP}, 2) s,
+     generate_series(0, 1 + s % 2) k,
+     LATERAL (SELECT $1::timestamptz + (s * 1000 + g + k) * interval '1 millisecond' AS reacted) t`,
   // SYNC cursors, half of them expired.
   `INSERT INTO sync_cursors (id, user_id, positions, changes_since, created_at, expires_at)
    SELECT substr(md5('s' || i), 1, 24), substr(md5('u' || (i % ${USERS} + 1)), 1, 24),
@@ -315,6 +326,14 @@ const pinCases: Cases<typeof pinSql> = {
   listPinChangesSince: [syncConversations, recently, 500],
 };
 
+const reactionKey = [idOf('new reaction'), message, conversation, 250, user, '👍', now];
+const reactionCases: Cases<typeof reactionSql> = {
+  addReaction: reactionKey,
+  removeReaction: [idOf('r7_250_0'), now],
+  listReactionsOfMessages: [[message, idOf('m7_252'), idOf('m7_254')]],
+  listReactionChangesSince: [syncConversations, recently, 1000],
+};
+
 const parts = [
   ['users', userSql, userCases],
   ['conversations', conversationSql, conversationCases],
@@ -324,6 +343,7 @@ const parts = [
   ['message search', messageSearchSql, messageSearchCases],
   ['pins', pinSql, pinCases],
   ['blocks', blockSql, blockCases],
+  ['reactions', reactionSql, reactionCases],
 ] as const;
 
 const cases: [string, string, unknown[]][] = parts.flatMap(([part, sql, params]) =>
@@ -455,5 +475,13 @@ describe('PostgresStore query plans on 100k messages', () => {
       user,
     ]);
     expect(Number(mentions.rows[0]!.count)).toBeGreaterThan(0);
+    const reacted = await client.query(reactionSql.listReactionsOfMessages, [[message]]);
+    expect(reacted.rowCount).toBeGreaterThan(0);
+    const reactionChanges = await client.query(reactionSql.listReactionChangesSince, [
+      syncConversations,
+      T0,
+      1000,
+    ]);
+    expect(reactionChanges.rowCount).toBe(1000);
   });
 });
