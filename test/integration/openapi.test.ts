@@ -211,7 +211,12 @@ describe('HTTP answers match the documented response schemas', () => {
     expect((await call(bob, 'PUT', `/api/v1/messages/conversations/${dmId}/pins/x`)).status).toBe(
       400,
     );
+    const reactions = `/api/v1/messages/conversations/${dmId}/messages/${messageId}/reactions`;
+    await call(bob, 'PUT', `${reactions}/${encodeURIComponent('👍')}`);
+    expect((await call(bob, 'PUT', `${reactions}/${encodeURIComponent('a b')}`)).status).toBe(400);
+    await call(bob, 'DELETE', `${reactions}/${encodeURIComponent('👍')}`);
     await call(me, 'DELETE', `/api/v1/messages/conversations/${dmId}/messages/${messageId}`);
+    expect((await call(bob, 'PUT', `${reactions}/${encodeURIComponent('👍')}`)).status).toBe(409);
     await call(carol, 'PUT', `/api/v1/messages/blocks/${reg.body.data.user.id as string}`);
     expect((await call(carol, 'PUT', `/api/v1/messages/blocks/${carol.id}`)).status).toBe(400);
     expect((await call(me, 'POST', `/api/v1/messages/direct/${carol.id}`)).status).toBe(403);
