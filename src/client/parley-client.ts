@@ -61,6 +61,7 @@ const FORWARDED: ServerFrameType[] = [
   'MESSAGE_DELETED',
   'PARTICIPANTS_CHANGED',
   'CONVERSATION_MUTED',
+  'MESSAGE_REACTIONS',
   'SEQ_GAP',
   'TOKEN_REFRESHED',
   'RECONNECT',
@@ -180,6 +181,35 @@ export class ParleyClient {
   searchMessages(query: MessageSearchQuery): Promise<MessageSearchPage> {
     this.assertOpen();
     return searchMessages({ url: this.options.url, token: this.options.token }, query);
+  }
+
+  /** Reacts to a message with an emoji (a repeat changes nothing); resolves with its reactions. */
+  react(
+    conversationId: string,
+    messageId: string,
+    emoji: string,
+  ): Promise<ServerPayload<'MESSAGE_REACTIONS'>> {
+    return this.reactionRequest('REACT', { conversationId, messageId, emoji });
+  }
+
+  /** Removes this user's reaction with an emoji; resolves with the message's reactions. */
+  unreact(
+    conversationId: string,
+    messageId: string,
+    emoji: string,
+  ): Promise<ServerPayload<'MESSAGE_REACTIONS'>> {
+    return this.reactionRequest('UNREACT', { conversationId, messageId, emoji });
+  }
+
+  private async reactionRequest(
+    type: 'REACT' | 'UNREACT',
+    payload: { conversationId: string; messageId: string; emoji: string },
+  ): Promise<ServerPayload<'MESSAGE_REACTIONS'>> {
+    const reply = await this.request(type, payload);
+    if (reply.type !== 'MESSAGE_REACTIONS')
+      throw new ParleyClientError('PROTOCOL', `unexpected ${reply.type}`);
+    const { type: _type, ...frame } = reply;
+    return frame;
   }
 
   /** Sends a client frame and resolves with the server's reply frame (ERROR rejects). */

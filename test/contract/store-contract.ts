@@ -868,7 +868,15 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       });
 
       it('lists the reaction changes of conversations after a time, tombstones included, oldest first', async () => {
-        const [c1, c2, c3, m1, m2, m3, u] = Array.from({ length: 7 }, () => newObjectId());
+        const [c1, c2, c3, m1, m2, m3, u] = [
+          newObjectId(),
+          newObjectId(),
+          newObjectId(),
+          newObjectId(),
+          newObjectId(),
+          newObjectId(),
+          newObjectId(),
+        ];
         const t0 = Date.parse('2030-11-03T00:00:00Z');
         await store.addReaction(keyOf(m1, u, '👍', c1), new Date(t0 + 10));
         await store.addReaction(keyOf(m2, u, '👍', c2), new Date(t0 + 20));

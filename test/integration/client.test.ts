@@ -129,6 +129,23 @@ describe('parley/client', () => {
     });
   });
 
+  it('reacts and unreacts, and hands on(MESSAGE_REACTIONS) the other side’s changes', async () => {
+    const { alice, bob, conversationId } = await pair();
+    const [a, b] = [await open(alice), await open(bob)];
+    const seen: ServerPayload<'MESSAGE_REACTIONS'>[] = [];
+    b.client.on('MESSAGE_REACTIONS', (r) => seen.push(r));
+    const ack = await a.client.send({ conversationId, content: 'react' });
+    const added = await a.client.react(conversationId, ack.messageId, '👍');
+    expect(added).toMatchObject({ action: 'added', reactions: [{ emoji: '👍', count: 1, me: true }] });
+    await until('bob sees it', () => seen.length === 1);
+    expect(seen[0]).toMatchObject({ userId: alice.id, reactions: [{ emoji: '👍', count: 1 }] });
+    const removed = await a.client.unreact(conversationId, ack.messageId, '👍');
+    expect(removed.reactions).toEqual([]);
+    await expect(a.client.react(conversationId, ack.messageId, 'a b')).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+  });
+
   it('rejects with the error code when the server refuses for good', async () => {
     const { conversationId } = await pair();
     const outsider = await registerUser(api, 'co');
