@@ -54,10 +54,7 @@ export class CommandHandler {
     // REACT / UNREACT answer with the message's reactions as the caller now sees them.
     const react =
       (action: 'added' | 'removed') =>
-      async (
-        ctx: CommandContext,
-        p: ClientPayload<'REACT'>,
-      ): Promise<ServerFrame> => {
+      async (ctx: CommandContext, p: ClientPayload<'REACT'>): Promise<ServerFrame> => {
         const r = await reactions.react(ctx.userId, p.conversationId, p.messageId, p.emoji, action);
         return frame('MESSAGE_REACTIONS', {
           conversationId: r.conversation_id,

@@ -12,7 +12,7 @@ import {
 } from '../domain/message-rules';
 import { aggregateStatus } from '../domain/receipts';
 import type { MediaItem, Message, Participant, User } from '../domain/types';
-import type { MessagePublic, PageOf } from '../protocol/rest';
+import type { MessagePublic, PageOf, ReactionCountPublic } from '../protocol/rest';
 import type { AppendResult, Clock, EventBus, MessageDraft, Store } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
 import { blockedSendError } from './block-service';
@@ -328,7 +328,9 @@ export class MessageService {
     const [participants, users, reactions] = await Promise.all([
       knownParticipants ?? store.listParticipants(conversationId),
       store.findUsersByIds([...new Set(messages.map((m) => m.senderId))]),
-      viewerId === undefined ? new Map() : loadReactionViews(store, messages, viewerId),
+      viewerId === undefined
+        ? new Map<string, ReactionCountPublic[]>()
+        : loadReactionViews(store, messages, viewerId),
     ]);
     const byId = new Map<string, User>(users.map((u) => [u.id, u]));
     return messages.map((m) =>

@@ -208,8 +208,15 @@ export class ParleyClient {
     const reply = await this.request(type, payload);
     if (reply.type !== 'MESSAGE_REACTIONS')
       throw new ParleyClientError('PROTOCOL', `unexpected ${reply.type}`);
-    const { type: _type, ...frame } = reply;
-    return frame;
+    return {
+      conversationId: reply.conversationId,
+      messageId: reply.messageId,
+      seq: reply.seq,
+      userId: reply.userId,
+      emoji: reply.emoji,
+      action: reply.action,
+      reactions: reply.reactions,
+    };
   }
 
   /** Sends a client frame and resolves with the server's reply frame (ERROR rejects). */

@@ -8,12 +8,7 @@ import {
   objectIdSchema,
   tempIdSchema,
 } from './common';
-import {
-  mediaItemSchema,
-  reactionCountSchema,
-  syncRequestSchema,
-  syncResultSchema,
-} from './rest';
+import { mediaItemSchema, reactionCountSchema, syncRequestSchema, syncResultSchema } from './rest';
 
 // ---- client → server ----
 
@@ -179,7 +174,11 @@ export const serverFrameSchemas = {
     emoji: z.string(),
     action: z.enum(['added', 'removed']),
     reactions: z.array(
-      z.object({ emoji: z.string(), count: z.number().int().positive(), me: z.boolean().optional() }),
+      z.object({
+        emoji: z.string(),
+        count: z.number().int().positive(),
+        me: z.boolean().optional(),
+      }),
     ),
   }),
   /** Success reply through a Socket.IO acknowledgement for commands that have no reply frame. */

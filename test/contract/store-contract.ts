@@ -816,7 +816,12 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
     });
 
     describe('reactions', () => {
-      const keyOf = (messageId: string, userId: string, emoji: string, conversationId?: string) => ({
+      const keyOf = (
+        messageId: string,
+        userId: string,
+        emoji: string,
+        conversationId?: string,
+      ) => ({
         messageId,
         conversationId: conversationId ?? newObjectId(),
         messageSeq: 7,

@@ -136,7 +136,10 @@ describe('parley/client', () => {
     b.client.on('MESSAGE_REACTIONS', (r) => seen.push(r));
     const ack = await a.client.send({ conversationId, content: 'react' });
     const added = await a.client.react(conversationId, ack.messageId, '👍');
-    expect(added).toMatchObject({ action: 'added', reactions: [{ emoji: '👍', count: 1, me: true }] });
+    expect(added).toMatchObject({
+      action: 'added',
+      reactions: [{ emoji: '👍', count: 1, me: true }],
+    });
     await until('bob sees it', () => seen.length === 1);
     expect(seen[0]).toMatchObject({ userId: alice.id, reactions: [{ emoji: '👍', count: 1 }] });
     const removed = await a.client.unreact(conversationId, ack.messageId, '👍');

@@ -50,7 +50,11 @@ describe.each(storeModes)('reactions over HTTP on $name', (mode) => {
     expect(first.status).toBe(200);
     expect(first.body).toEqual({
       success: true,
-      data: { conversation_id: group, message_id: m, reactions: [{ emoji: '👍', count: 1, me: true }] },
+      data: {
+        conversation_id: group,
+        message_id: m,
+        reactions: [{ emoji: '👍', count: 1, me: true }],
+      },
     });
     // Idempotent: the same reaction again changes nothing.
     const again = await alice.api.request('PUT', reaction(group, m, '👍'));

@@ -14,7 +14,13 @@ export class MemoryReactions implements ReactionStore {
     const id = reactionId(key.messageId, key.userId, key.emoji);
     const existing = this.#byId.get(id);
     if (existing && existing.removedAt === null) return Promise.resolve(false);
-    this.#byId.set(id, { id, ...key, createdAt: new Date(at), changedAt: new Date(at), removedAt: null });
+    this.#byId.set(id, {
+      id,
+      ...key,
+      createdAt: new Date(at),
+      changedAt: new Date(at),
+      removedAt: null,
+    });
     const ids = this.#byMessage.get(key.messageId) ?? new Set<string>();
     ids.add(id);
     this.#byMessage.set(key.messageId, ids);

@@ -113,7 +113,10 @@ export class MongoReactionStore implements ReactionStore {
   ): Promise<Reaction[]> {
     if (conversationIds.length === 0) return [];
     const docs = await this.reactions
-      .find({ conversation_id: { $in: conversationIds.map(toObjectId) }, changed_at: { $gt: since } })
+      .find({
+        conversation_id: { $in: conversationIds.map(toObjectId) },
+        changed_at: { $gt: since },
+      })
       .sort({ changed_at: 1, _id: 1 })
       .limit(limit)
       .lean<ReactionDoc[]>();
