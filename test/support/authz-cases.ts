@@ -7,7 +7,7 @@ import type { AuthzWorld } from './authz-world';
 export type Who = 'alice' | 'bob' | 'carol' | 'dave';
 
 export interface RestCall {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
   path: (w: AuthzWorld) => string;
   body?: (w: AuthzWorld) => unknown;
 }
@@ -22,6 +22,8 @@ const call = (
 ): RestCall => ({ method, path, ...(body && { body }) });
 
 const mute: RestCall['body'] = () => ({ muted: true });
+const reaction = (c: string, m: string): string =>
+  `${conv(c)}/messages/${m}/reactions/%F0%9F%91%8D`;
 
 /** A message search of one conversation (§5.14). */
 const searchIn = (id: string, q = 'group'): string =>
@@ -98,6 +100,14 @@ export const TOKEN_ROUTES: { route: string; call: RestCall }[] = [
     route: 'GET /messages/search/messages',
     call: call('GET', (w) => searchIn(w.group)),
   },
+  {
+    route: 'PUT /messages/conversations/{id}/messages/{message_id}/reactions/{emoji}',
+    call: call('PUT', (w) => reaction(w.group, w.groupMessages.bob)),
+  },
+  {
+    route: 'DELETE /messages/conversations/{id}/messages/{message_id}/reactions/{emoji}',
+    call: call('DELETE', (w) => reaction(w.group, w.groupMessages.bob)),
+  },
   { route: 'GET /messages/sync', call: call('GET', () => `${M}/sync`) },
   {
     route: 'POST /messages/sync',
@@ -155,6 +165,8 @@ export const REST_REFUSALS: RestRefusal[] = [
     ['PATCH group seen (latest)', call('PATCH', (w) => `${conv(w.group)}/seen`)],
     ['PATCH group mute', call('PATCH', (w) => `${conv(w.group)}/mute`, mute)],
     ['GET search in group', call('GET', (w) => searchIn(w.group))],
+    ['PUT group reaction', call('PUT', (w) => reaction(w.group, w.groupMessages.alice))],
+    ['DELETE group reaction', call('DELETE', (w) => reaction(w.group, w.groupMessages.alice))],
     [
       'POST group participants (adding himself)',
       call(
@@ -185,6 +197,7 @@ export const REST_REFUSALS: RestRefusal[] = [
     ['PATCH DM-of-others seen', call('PATCH', (w) => `${conv(w.direct)}/seen`)],
     ['PATCH DM-of-others mute', call('PATCH', (w) => `${conv(w.direct)}/mute`, mute)],
     ['GET search in DM of others', call('GET', (w) => searchIn(w.direct, 'alice'))],
+    ['PUT DM-of-others reaction', call('PUT', (w) => reaction(w.direct, w.directMessage))],
     [
       'POST DM-of-others participants',
       call(
@@ -222,6 +235,7 @@ export const REST_REFUSALS: RestRefusal[] = [
     ['PATCH group seen (latest)', call('PATCH', (w) => `${conv(w.group)}/seen`)],
     ['PATCH group mute (left)', call('PATCH', (w) => `${conv(w.group)}/mute`, mute)],
     ['GET search in group (left)', call('GET', (w) => searchIn(w.group))],
+    ['PUT group reaction (left)', call('PUT', (w) => reaction(w.group, w.groupMessages.carol))],
     [
       'POST group participants (re-adding herself)',
       call(
@@ -294,6 +308,10 @@ export const REST_REFUSALS: RestRefusal[] = [
     ['PATCH unknown conversation mute', call('PATCH', (w) => `${conv(w.unknownId)}/mute`, mute)],
     ['GET search in unknown conversation', call('GET', (w) => searchIn(w.unknownId))],
     [
+      'PUT reaction in unknown conversation',
+      call('PUT', (w) => reaction(w.unknownId, w.groupMessages.alice)),
+    ],
+    [
       'POST unknown conversation participants',
       call(
         'POST',
@@ -348,6 +366,10 @@ export const REST_REFUSALS: RestRefusal[] = [
     [
       'DELETE a group message through his own DM',
       call('DELETE', (w) => `${conv(w.outsiders)}/messages/${w.groupMessages.alice}`),
+    ],
+    [
+      'PUT a reaction to a group message through his own DM',
+      call('PUT', (w) => reaction(w.outsiders, w.groupMessages.alice)),
     ],
   ]),
   ...refusals('dave', 400, 'VALIDATION', [
@@ -438,6 +460,15 @@ export const FRAME_REFUSALS: FrameRefusal[] = [
     ],
     ['TYPING in the group', (w) => ({ type: 'TYPING', conversationId: w.group })],
     ['TYPING in the DM of others', (w) => ({ type: 'TYPING', conversationId: w.direct })],
+    [
+      'REACT in the group',
+      (w) => ({
+        type: 'REACT',
+        conversationId: w.group,
+        messageId: w.groupMessages.alice,
+        emoji: '👍',
+      }),
+    ],
     [
       'MARK_SEEN in the group',
       (w) => ({ type: 'MARK_SEEN', conversationId: w.group, messageId: w.groupMessages.alice }),
