@@ -98,6 +98,16 @@ export class Rest {
       call('PATCH', `/messages/conversations/${conversationId}/mute`, this.token, { muted }),
     );
   }
+  /** Adds (`on`) or removes the caller's reaction; answers the message's reactions. */
+  react(
+    conversationId: string,
+    messageId: string,
+    emoji: string,
+    on: boolean,
+  ): Promise<{ reactions: MessagePublic['reactions'] }> {
+    const path = `/messages/conversations/${conversationId}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`;
+    return data(call(on ? 'PUT' : 'DELETE', path, this.token));
+  }
   messages(conversationId: string, cursor: string | null): Promise<Page<MessagePublic>> {
     const query = `limit=30${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     return call('GET', `/messages/conversations/${conversationId}/messages?${query}`, this.token);

@@ -151,6 +151,9 @@ function startChat(session: Session): void {
   client.on('PARTICIPANTS_CHANGED', () => {
     refreshList();
   });
+  client.on('MESSAGE_REACTIONS', (r) => {
+    if (r.conversationId === pane.openId) pane.applyReactions(r);
+  });
   client.on('CONVERSATION_MUTED', () => {
     refreshList();
   });

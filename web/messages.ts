@@ -21,6 +21,28 @@ export interface ViewMessage {
   edited: boolean;
   deleted: boolean;
   replyTo: string | null;
+  /** Per emoji, with whether this user is among those who reacted (absent: none yet). */
+  reactions?: Reaction[];
+}
+
+export interface Reaction {
+  emoji: string;
+  count: number;
+  me: boolean;
+}
+
+/** A live MESSAGE_REACTIONS carries no `me`: keep ours, and move it for our own change. */
+export function mergeReactions(
+  held: readonly Reaction[],
+  counts: readonly { emoji: string; count: number }[],
+  change: { mine: boolean; emoji: string; added: boolean },
+): Reaction[] {
+  const before = new Map(held.map((r) => [r.emoji, r.me]));
+  return counts.map(({ emoji, count }) => ({
+    emoji,
+    count,
+    me: change.mine && emoji === change.emoji ? change.added : (before.get(emoji) ?? false),
+  }));
 }
 
 export const fromRest = (m: MessagePublic): ViewMessage => ({
@@ -36,6 +58,7 @@ export const fromRest = (m: MessagePublic): ViewMessage => ({
   edited: m.updated_at !== null,
   deleted: m.deleted_at !== null,
   replyTo: m.reply_to_message_id,
+  reactions: m.reactions,
 });
 
 export const fromFrame = (m: ServerPayload<'NEW_MESSAGE'>): ViewMessage => ({
@@ -51,6 +74,11 @@ export const fromFrame = (m: ServerPayload<'NEW_MESSAGE'>): ViewMessage => ({
   edited: m.updatedAt !== null,
   deleted: m.deletedAt !== null,
   replyTo: m.replyToMessageId,
+  reactions: (m.reactions ?? []).map((r) => ({
+    emoji: r.emoji,
+    count: r.count,
+    me: r.me,
+  })),
 });
 
 const RANK: Record<Tick, number> = { SENDING: 0, SENT: 1, DELIVERED: 2, SEEN: 3 };

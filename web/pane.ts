@@ -1,6 +1,6 @@
 // The open conversation: header, message list with infinite scroll (cursor pages), typing line,
 // ticks, and the composer (reply, edit, attachments by URL).
-import type { ConversationSummary, ParleyClient, UserPublic } from '../src/client';
+import type { ConversationSummary, ParleyClient, ServerPayload, UserPublic } from '../src/client';
 import type { Rest } from './api';
 import { avatar, fill, h, shortTime } from './dom';
 import { icon } from './icons';
@@ -8,11 +8,15 @@ import {
   fromRest,
   laterTick,
   mediaFromUrl,
+  mergeReactions,
   type Media,
+  type Reaction,
   type Tick,
   type ViewMessage,
 } from './messages';
 
+/** The one-click reaction the demo offers; any other emoji works through the API. */
+const QUICK_REACTION = '👍';
 const TICK_TEXT: Record<Tick, string> = { SENDING: '…', SENT: '✓', DELIVERED: '✓✓', SEEN: '✓✓' };
 
 export class MessagePane {
@@ -156,6 +160,73 @@ export class MessagePane {
     m.content = content;
     m.edited = true;
     this.render();
+  }
+
+  /** The message's reactions as a REST answer or a SYNC frame gives them (`me` included). */
+  setReactions(messageId: string, reactions: Reaction[]): void {
+    const m = this.messages.find((x) => x.id === messageId);
+    if (!m) return;
+    m.reactions = reactions;
+    this.render();
+  }
+
+  /** A live MESSAGE_REACTIONS: counts for everyone, `me` kept from what this page holds. */
+  applyReactions(frame: ServerPayload<'MESSAGE_REACTIONS'>): void {
+    const m = this.messages.find((x) => x.id === frame.messageId);
+    if (!m) return;
+    if (frame.reactions.every((r) => r.me !== undefined)) {
+      // A SYNC frame: it says `me` itself.
+      m.reactions = frame.reactions.map((r) => ({ emoji: r.emoji, count: r.count, me: !!r.me }));
+    } else {
+      m.reactions = mergeReactions(m.reactions ?? [], frame.reactions, {
+        mine: frame.userId === this.me.id,
+        emoji: frame.emoji,
+        added: frame.action === 'added',
+      });
+    }
+    this.render();
+  }
+
+  private reactionChips(m: ViewMessage): Node | null {
+    if (m.deleted || m.id.startsWith('web-')) return null;
+    const toggle = (emoji: string, on: boolean) => () => {
+      const id = this.openId;
+      if (!id) return;
+      void this.rest.react(id, m.id, emoji, on).then((answer) => {
+        this.setReactions(m.id, answer.reactions);
+      });
+    };
+    return h(
+      'div',
+      { class: 'reactions', 'data-testid': 'reactions' },
+      ...(m.reactions ?? []).map((r) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: `reaction${r.me ? ' me' : ''}`,
+            'data-testid': 'reaction',
+            'data-emoji': r.emoji,
+            'aria-pressed': String(r.me),
+            onclick: toggle(r.emoji, !r.me),
+          },
+          `${r.emoji} ${r.count}`,
+        ),
+      ),
+      (m.reactions ?? []).some((r) => r.emoji === QUICK_REACTION)
+        ? null
+        : h(
+            'button',
+            {
+              type: 'button',
+              class: 'reaction add',
+              title: `React ${QUICK_REACTION}`,
+              'data-testid': 'react',
+              onclick: toggle(QUICK_REACTION, true),
+            },
+            `+${QUICK_REACTION}`,
+          ),
+    );
   }
 
   markDeleted(messageId: string): void {
@@ -451,6 +522,7 @@ export class MessagePane {
                   )
                 : null,
             ),
+            this.reactionChips(m),
           ),
           m.deleted || m.id.startsWith('web-') ? null : this.actions(m, mine),
         ),
