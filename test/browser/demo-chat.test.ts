@@ -130,6 +130,21 @@ describe('demo web client in chromium', () => {
     await aliceRow.getByTestId('muted').waitFor({ state: 'detached' });
     await alice.locator('[data-testid="mute"][aria-pressed="false"]').waitFor();
 
+    // Bob reacts 👍 to Alice's message: both pages show the chip, pressed only on Bob's; Alice
+    // joins through the chip and both see two.
+    const reacted = (page: Page) =>
+      bubble(page, 'Hello Bob! Lunch at 12:30?').locator(
+        '[data-testid="reaction"][data-emoji="👍"]',
+      );
+    await bubble(bob, 'Hello Bob! Lunch at 12:30?').getByTestId('react').click();
+    await reacted(bob).filter({ hasText: '1' }).and(bob.locator('[aria-pressed="true"]')).waitFor();
+    await reacted(alice)
+      .filter({ hasText: '1' })
+      .and(alice.locator('[aria-pressed="false"]'))
+      .waitFor();
+    await reacted(alice).click();
+    for (const page of [alice, bob]) await reacted(page).filter({ hasText: '2' }).waitFor();
+
     // Bob searches his messages from the sidebar: the hit opens its conversation.
     await bob.getByTestId('search').fill('LUNCH 12');
     const hit = bob.getByTestId('message-hit').filter({ hasText: 'Hello Bob! Lunch at 12:30?' });
