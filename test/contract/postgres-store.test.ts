@@ -156,6 +156,7 @@ describe('PostgresStore migrations', () => {
         'blocks',
         'conversations',
         'message_pins',
+        'message_reactions',
         'messages',
         'parley_migrations',
         'participants',
