@@ -192,6 +192,65 @@ describe.each(['postgres', 'mongodb'] as const)('a cluster of server processes o
     await alice.api.patch(`${base}/conversations/${dm}/mute`, { muted: false });
   });
 
+  // Issue 11 (pins, mentions): their bus events cross nodes like the rest.
+  describe('pins and mentions across nodes', () => {
+    let group: string;
+    beforeAll(async () => {
+      // A group of its own (alice admin, bob member), so the counts below start from zero.
+      group = (
+        await alice.api.post(`${base}/conversations`, {
+          type: 'GROUP',
+          name: 'x-node pins',
+          participant_ids: [bob.id],
+        })
+      ).body.data.id;
+    });
+
+    it('a pin made through node A reaches a participant on node B, and so does the unpin', async () => {
+      const b = await onB(bob);
+      const messageId = (
+        await alice.api.post(`${base}/conversations/${group}/messages`, { content: 'pin me' })
+      ).body.data.id as string;
+      await b.waitFor('NEW_MESSAGE', (f) => f.messageId === messageId);
+      const apiA = new Api(nodeA.url, alice.token);
+      const pinned = await apiA.request('PUT', `${base}/conversations/${group}/pins/${messageId}`);
+      expect(pinned.status).toBe(200);
+      expect(await b.waitFor('MESSAGE_PINNED', (f) => f.messageId === messageId)).toMatchObject({
+        conversationId: group,
+        messageId,
+        userId: alice.id,
+        pinnedAt: pinned.body.data.pinned_at,
+      });
+      const unpinned = await apiA.delete(`${base}/conversations/${group}/pins/${messageId}`);
+      expect(unpinned.status).toBe(200);
+      expect(await b.waitFor('MESSAGE_UNPINNED', (f) => f.messageId === messageId)).toMatchObject({
+        conversationId: group,
+        messageId,
+        userId: alice.id,
+        unpinnedAt: unpinned.body.data.unpinned_at,
+      });
+      expect(b.all('MESSAGE_PINNED', (f) => f.messageId === messageId)).toHaveLength(1);
+    });
+
+    it('a message sent on node A with an @mention reaches node B with mentions, and B’s view there counts it', async () => {
+      const a = await onA(alice);
+      const b = await onB(bob);
+      const tempId = `t-${newObjectId()}`;
+      a.send({
+        type: 'SEND_MESSAGE',
+        conversationId: group,
+        content: `over here @${bob.username}`,
+        tempId,
+      });
+      const incoming = await b.waitFor('NEW_MESSAGE', (f) => f.tempId === tempId);
+      expect(incoming).toMatchObject({ conversationId: group, mentions: [bob.id] });
+      const view = await new Api(nodeB.url, bob.token).get(`${base}/conversations/${group}`);
+      expect(view.status).toBe(200);
+      expect(view.body.data).toMatchObject({ unread_mention_count: 1 });
+      expect(view.body.data.unread_count).toBeGreaterThanOrEqual(1);
+    });
+  });
+
   it('shows the users of a SIGKILLed node offline within the presence TTL', async () => {
     const nodeCId = `node-c-${newObjectId().slice(-6)}`;
     const nodeC = await spawnNode({ ...cluster.env, PRESENCE_TTL_SECONDS: '3' }, nodeCId);
