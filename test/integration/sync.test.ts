@@ -214,6 +214,56 @@ describe.each(realtimeModes)('SYNC on $name', (mode) => {
       expect(pins.every((e) => e.conversationId === dm)).toBe(true);
     });
 
+    it('gives a returning device the mentions of messages sent, and edits made, while it was away', async () => {
+      const [alice, bob, carol] = await Promise.all([
+        registerUser(api, 'ma'),
+        registerUser(api, 'mb'),
+        registerUser(api, 'mc'),
+      ]);
+      const group = (
+        await alice.api.post(`${base}/conversations`, {
+          type: 'GROUP',
+          name: 'sync mentions',
+          participant_ids: [bob.id, carol.id],
+        })
+      ).body.data.id as string;
+      const messages = `${base}/conversations/${group}/messages`;
+      const held = (await alice.api.post(messages, { content: 'before you left' })).body.data
+        .id as string;
+      const away = await connect(bob, transport);
+      const cursor = away.frames[0]?.cursor as string;
+      await away.close();
+
+      const named = (await alice.api.post(messages, { content: `hey @${bob.username}` })).body.data
+        .id as string;
+      const picked = (
+        await alice.api.post(messages, { content: 'for you two', mentions: [carol.id, bob.id] })
+      ).body.data.id as string;
+      const plain = (await alice.api.post(messages, { content: 'nobody' })).body.data.id as string;
+      const edited = await alice.api.patch(`${messages}/${held}`, {
+        content: `before you left, @${carol.username}`,
+      });
+      expect(edited.status).toBe(200);
+
+      const back = await connect(bob, transport);
+      const events = (await syncFrames(back, { type: 'SYNC', since: cursor })).flatMap(
+        (p) => p.events,
+      );
+      const mentionsOf = (id: string) =>
+        newMessagesOf(events, group).find((e) => e.messageId === id)?.mentions as unknown;
+      expect(mentionsOf(named)).toEqual([bob.id]);
+      // Both kept (in participant order, which is not under test here), whatever order was named.
+      expect([...(mentionsOf(picked) as string[])].sort()).toEqual([bob.id, carol.id].sort());
+      expect(mentionsOf(plain)).toEqual([]);
+      expect(events.filter((e) => e.type === 'MESSAGE_UPDATED' && e.messageId === held)).toEqual([
+        expect.objectContaining({
+          conversationId: group,
+          content: `before you left, @${carol.username}`,
+          mentions: [carol.id],
+        }),
+      ]);
+    });
+
     it('SYNC {positions} pages exactly the messages after what the client holds', async () => {
       const { alice, bob, dm } = await pair();
       const held = await sendMany(alice, dm, 20);
