@@ -6,6 +6,7 @@
 import type { RunningNode } from '../../src/node';
 import {
   FRAME_REFUSALS,
+  PIN_FRAME_CONTROLS,
   REST_REFUSALS,
   SYNC_CASES,
   TOKEN_ROUTES,
@@ -489,3 +490,36 @@ describe('controls: the same requests by their rightful caller succeed', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe.each(TRANSPORTS)(
+  'controls: PIN_MESSAGE / UNPIN_MESSAGE by their rightful caller over %s',
+  (transport) => {
+    it.each(PIN_FRAME_CONTROLS)('$name', async ({ as, conversationId, messageId }) => {
+      const socket = sockets[transport][as];
+      const target = { conversationId: conversationId(w), messageId: messageId(w) };
+      const pins = async (): Promise<string[]> => {
+        const res = await userOf(as).api.get(
+          `/api/v1/messages/conversations/${target.conversationId}/pins`,
+        );
+        expect(res.status).toBe(200);
+        return (res.body.data as { id: string }[]).map((m) => m.id);
+      };
+      const pinned = await socket.request({ type: 'PIN_MESSAGE', ...target }, [
+        'MESSAGE_PINNED',
+        'ERROR',
+      ]);
+      expect(pinned).toMatchObject({ type: 'MESSAGE_PINNED', ...target, userId: userOf(as).id });
+      expect(await pins()).toEqual([target.messageId]);
+      const unpinned = await socket.request({ type: 'UNPIN_MESSAGE', ...target }, [
+        'MESSAGE_UNPINNED',
+        'ERROR',
+      ]);
+      expect(unpinned).toMatchObject({
+        type: 'MESSAGE_UNPINNED',
+        ...target,
+        userId: userOf(as).id,
+      });
+      expect(await pins()).toEqual([]);
+    });
+  },
+);

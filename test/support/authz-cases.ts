@@ -29,6 +29,9 @@ const reaction = (c: string, m: string): string =>
 const searchIn = (id: string, q = 'group'): string =>
   `${M}/search/messages?q=${q}&conversation_id=${id}`;
 
+/** A message's pin in a conversation (§5.13): PUT pins, DELETE unpins. */
+const pinOf = (id: string, messageId: string): string => `${conv(id)}/pins/${messageId}`;
+
 /**
  * Every route behind a user token, each with a request alice may make (the controls run them
  * last and expect 2xx), so a refusal of the same request can only come from the token.
@@ -116,6 +119,19 @@ export const TOKEN_ROUTES: { route: string; call: RestCall }[] = [
       () => `${M}/sync`,
       (w) => ({ positions: { [w.group]: 0 } }),
     ),
+  },
+  // Pins (§5.13): alice is the group's admin; bob's message is never deleted by the controls.
+  {
+    route: 'GET /messages/conversations/{id}/pins',
+    call: call('GET', (w) => `${conv(w.group)}/pins`),
+  },
+  {
+    route: 'PUT /messages/conversations/{id}/pins/{message_id}',
+    call: call('PUT', (w) => pinOf(w.group, w.groupMessages.bob)),
+  },
+  {
+    route: 'DELETE /messages/conversations/{id}/pins/{message_id}',
+    call: call('DELETE', (w) => pinOf(w.group, w.groupMessages.bob)),
   },
 ];
 
@@ -403,6 +419,75 @@ export const REST_REFUSALS: RestRefusal[] = [
       ),
     ],
   ]),
+  // Pins (§5.13): any current participant lists them; a GROUP's admins (either participant of a
+  // DIRECT) pin and unpin.
+  ...refusals('dave', 403, 'NOT_PARTICIPANT', [
+    ['GET group pins', call('GET', (w) => `${conv(w.group)}/pins`)],
+    ['PUT group pin', call('PUT', (w) => pinOf(w.group, w.groupMessages.alice))],
+    ['DELETE group pin', call('DELETE', (w) => pinOf(w.group, w.groupMessages.alice))],
+    [
+      'PUT unknown message pin of the group (membership first: nothing revealed)',
+      call('PUT', (w) => pinOf(w.group, w.unknownId)),
+    ],
+    ['GET DM-of-others pins', call('GET', (w) => `${conv(w.direct)}/pins`)],
+    ['PUT DM-of-others pin', call('PUT', (w) => pinOf(w.direct, w.directMessage))],
+    ['DELETE DM-of-others pin', call('DELETE', (w) => pinOf(w.direct, w.directMessage))],
+  ]),
+  ...refusals('carol', 403, 'NOT_PARTICIPANT', [
+    ['GET group pins (left)', call('GET', (w) => `${conv(w.group)}/pins`)],
+    [
+      'PUT pin of her own group message (left)',
+      call('PUT', (w) => pinOf(w.group, w.groupMessages.carol)),
+    ],
+    [
+      'DELETE pin of her own group message (left)',
+      call('DELETE', (w) => pinOf(w.group, w.groupMessages.carol)),
+    ],
+  ]),
+  ...refusals('bob', 403, 'NOT_ADMIN', [
+    [
+      'PUT pin of his own group message (member, not admin)',
+      call('PUT', (w) => pinOf(w.group, w.groupMessages.bob)),
+    ],
+    [
+      "PUT pin of alice's group message (member, not admin)",
+      call('PUT', (w) => pinOf(w.group, w.groupMessages.alice)),
+    ],
+    [
+      'DELETE group pin (member, not admin)',
+      call('DELETE', (w) => pinOf(w.group, w.groupMessages.alice)),
+    ],
+  ]),
+  ...refusals('alice', 404, 'NOT_FOUND', [
+    ['GET unknown conversation pins', call('GET', (w) => `${conv(w.unknownId)}/pins`)],
+    [
+      'PUT pin in unknown conversation',
+      call('PUT', (w) => pinOf(w.unknownId, w.groupMessages.alice)),
+    ],
+    [
+      'DELETE pin in unknown conversation',
+      call('DELETE', (w) => pinOf(w.unknownId, w.groupMessages.alice)),
+    ],
+    ['PUT pin of unknown message of the group', call('PUT', (w) => pinOf(w.group, w.unknownId))],
+    [
+      'DELETE pin of unknown message of the group',
+      call('DELETE', (w) => pinOf(w.group, w.unknownId)),
+    ],
+    [
+      'PUT pin of a DM message through the group',
+      call('PUT', (w) => pinOf(w.group, w.directMessage)),
+    ],
+  ]),
+  ...refusals('dave', 404, 'NOT_FOUND', [
+    [
+      'PUT pin of a group message through his own DM',
+      call('PUT', (w) => pinOf(w.outsiders, w.groupMessages.alice)),
+    ],
+    [
+      'DELETE pin of a group message through his own DM',
+      call('DELETE', (w) => pinOf(w.outsiders, w.groupMessages.alice)),
+    ],
+  ]),
 ];
 
 /** A SYNC request whose answer must hold nothing of conversations its caller is not in. */
@@ -567,4 +652,96 @@ export const FRAME_REFUSALS: FrameRefusal[] = [
     ],
     ["SYNC with alice's cursor", (w) => ({ type: 'SYNC', since: w.aliceCursor })],
   ]),
+  // Pins (§5.13, §6.3): the frames refuse what the routes refuse.
+  ...frames('dave', 'NOT_PARTICIPANT', [
+    [
+      'PIN_MESSAGE in the group',
+      (w) => ({ type: 'PIN_MESSAGE', conversationId: w.group, messageId: w.groupMessages.alice }),
+    ],
+    [
+      'UNPIN_MESSAGE in the group',
+      (w) => ({ type: 'UNPIN_MESSAGE', conversationId: w.group, messageId: w.groupMessages.alice }),
+    ],
+    [
+      'PIN_MESSAGE in the DM of others',
+      (w) => ({ type: 'PIN_MESSAGE', conversationId: w.direct, messageId: w.directMessage }),
+    ],
+    [
+      'UNPIN_MESSAGE in the DM of others',
+      (w) => ({ type: 'UNPIN_MESSAGE', conversationId: w.direct, messageId: w.directMessage }),
+    ],
+  ]),
+  ...frames('carol', 'NOT_PARTICIPANT', [
+    [
+      'PIN_MESSAGE of her own message in the group she left',
+      (w) => ({ type: 'PIN_MESSAGE', conversationId: w.group, messageId: w.groupMessages.carol }),
+    ],
+    [
+      'UNPIN_MESSAGE in the group she left',
+      (w) => ({ type: 'UNPIN_MESSAGE', conversationId: w.group, messageId: w.groupMessages.carol }),
+    ],
+  ]),
+  ...frames('bob', 'NOT_ADMIN', [
+    [
+      'PIN_MESSAGE in the group (member, not admin)',
+      (w) => ({ type: 'PIN_MESSAGE', conversationId: w.group, messageId: w.groupMessages.bob }),
+    ],
+    [
+      'UNPIN_MESSAGE in the group (member, not admin)',
+      (w) => ({ type: 'UNPIN_MESSAGE', conversationId: w.group, messageId: w.groupMessages.bob }),
+    ],
+  ]),
+  ...frames('alice', 'NOT_FOUND', [
+    [
+      'PIN_MESSAGE in an unknown conversation',
+      (w) => ({ type: 'PIN_MESSAGE', conversationId: w.unknownId, messageId: w.groupMessages.bob }),
+    ],
+    [
+      'UNPIN_MESSAGE in an unknown conversation',
+      (w) => ({
+        type: 'UNPIN_MESSAGE',
+        conversationId: w.unknownId,
+        messageId: w.groupMessages.bob,
+      }),
+    ],
+    [
+      'PIN_MESSAGE of an unknown message of the group',
+      (w) => ({ type: 'PIN_MESSAGE', conversationId: w.group, messageId: w.unknownId }),
+    ],
+    [
+      'UNPIN_MESSAGE of a DM message, through the group',
+      (w) => ({ type: 'UNPIN_MESSAGE', conversationId: w.group, messageId: w.directMessage }),
+    ],
+  ]),
+  ...frames('dave', 'NOT_FOUND', [
+    [
+      'PIN_MESSAGE of a group message, in his own DM',
+      (w) => ({
+        type: 'PIN_MESSAGE',
+        conversationId: w.outsiders,
+        messageId: w.groupMessages.alice,
+      }),
+    ],
+  ]),
+];
+
+/** Pin commands their rightful caller may send (the controls of the frame refusals above). */
+export const PIN_FRAME_CONTROLS: {
+  name: string;
+  as: Who;
+  messageId: (w: AuthzWorld) => string;
+  conversationId: (w: AuthzWorld) => string;
+}[] = [
+  {
+    name: "alice, the group's admin, pins and unpins bob's message",
+    as: 'alice',
+    conversationId: (w) => w.group,
+    messageId: (w) => w.groupMessages.bob,
+  },
+  {
+    name: "bob pins and unpins alice's message in their DM (a DM has no admin)",
+    as: 'bob',
+    conversationId: (w) => w.direct,
+    messageId: (w) => w.directMessage,
+  },
 ];

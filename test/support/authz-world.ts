@@ -125,7 +125,8 @@ const stable = (value: unknown): unknown =>
  * What a refused request must leave as it was: both conversations as alice and bob see them
  * (participants and roles, messages with content, status, edits and deletions, unread counts,
  * last message), seen watermarks (alice's SYNC reports one MESSAGE_SEEN per reader), every
- * user's conversation list (nothing created, joined or left), and the outsiders' DIRECT.
+ * user's conversation list (nothing created, joined or left), the outsiders' DIRECT, and the
+ * pins of the group and the DM.
  */
 export async function snapshotAuthzWorld(w: AuthzWorld): Promise<unknown> {
   const c = '/api/v1/messages/conversations';
@@ -138,6 +139,9 @@ export async function snapshotAuthzWorld(w: AuthzWorld): Promise<unknown> {
     [w.bob, `${c}/${w.direct}`],
     [w.dave, `${c}/${w.outsiders}/messages?limit=100`],
     ...[w.alice, w.bob, w.carol, w.dave].map((u): [TestUser, string] => [u, `${c}?limit=50`]),
+    // Pins (§5.13): a refused pin or unpin leaves both lists as they were.
+    [w.alice, `${c}/${w.group}/pins`],
+    [w.bob, `${c}/${w.direct}/pins`],
   ];
   const [answers, sync] = await Promise.all([
     Promise.all(reads.map(async ([u, path]) => expectOk(await u.api.get(path), path).body)),
