@@ -104,7 +104,8 @@ export function badValue(field: Field): fc.Arbitrary<FuzzValue> {
     case 'ids':
       return fc.oneof(
         fc.oneof(malformedIdString, fc.integer(), fc.constant({}), mongoOperator, deepJson()),
-        fc.constant(null),
+        // null is "none" where the list is optional (a message's mentions).
+        ...(field.nullable ? [] : [fc.constant<FuzzValue>(null)]),
         fc
           .tuple(fc.array(hexId, { maxLength: 3 }), badId, fc.nat(3))
           .map(([ids, bad, at]): FuzzValue => [...ids.slice(0, at), bad, ...ids.slice(at)]),

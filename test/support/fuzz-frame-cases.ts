@@ -40,6 +40,8 @@ export function validPayloads(w: World): Record<ClientType, Record<string, FuzzV
     SYNC: { limit: 10 },
     REFRESH_TOKEN: { token: w.users.alice.token },
     ping: {},
+    PIN_MESSAGE: { conversationId: w.dm, messageId: w.messages.dm.bob[0]! },
+    UNPIN_MESSAGE: { conversationId: w.dm, messageId: w.messages.dm.bob[0]! },
   };
 }
 
@@ -185,6 +187,8 @@ export function frameCases(w: World): fc.Arbitrary<FrameCase> {
       payload: { token },
       expect: ['UNAUTHORIZED'],
     })),
+    // Pins (§5.13): unknown, foreign or misplaced targets, and a deleted message.
+    ...pinFrameCases(w),
   ];
 
   // Any type, nested past the bound in an extra field, or past MAX_FRAME_BYTES.
@@ -256,3 +260,52 @@ export const unknownTypeName: fc.Arbitrary<string> = fc
     longString(100, 5000),
   )
   .filter((t) => !(TYPES as string[]).includes(t));
+
+type SemanticFrame = Omit<FrameCase, 'payload'> & { payload: Record<string, FuzzValue> };
+
+/** PIN_MESSAGE / UNPIN_MESSAGE frames the rules refuse (alice is the group's admin). */
+function pinFrameCases(w: World): fc.Arbitrary<SemanticFrame>[] {
+  const msgs = w.messages;
+  const pinTypes = fc.constantFrom('PIN_MESSAGE', 'UNPIN_MESSAGE');
+  return [
+    fc.tuple(pinTypes, hexId).map(([type, id]) => ({
+      family: `semantic:${type}.unknown-conversation`,
+      from: 'alice',
+      type,
+      payload: { conversationId: id, messageId: msgs.dm.bob[0]! },
+      expect: ['NOT_FOUND'],
+    })),
+    fc
+      .tuple(
+        pinTypes,
+        fc.constantFrom<[string, string]>(
+          [w.dm, msgs.dm.bob[0]!],
+          [w.group, msgs.group.bob[0]!],
+          [w.otherDm, msgs.otherDm[0]!],
+        ),
+      )
+      .map(([type, [conversationId, messageId]]) => ({
+        family: `semantic:${type}.not-participant`,
+        from: conversationId === w.otherDm ? 'alice' : 'dave',
+        type,
+        payload: { conversationId, messageId },
+        expect: ['NOT_PARTICIPANT'],
+      })),
+    fc
+      .tuple(pinTypes, fc.oneof(hexId, fc.constantFrom(msgs.group.bob[0]!, msgs.otherDm[0]!)))
+      .map(([type, messageId]) => ({
+        family: `semantic:${type}.unknown-or-elsewhere-message`,
+        from: 'alice',
+        type,
+        payload: { conversationId: w.dm, messageId },
+        expect: ['NOT_FOUND'],
+      })),
+    fc.constant<SemanticFrame>({
+      family: 'semantic:PIN_MESSAGE.deleted-message',
+      from: 'alice',
+      type: 'PIN_MESSAGE',
+      payload: { conversationId: w.group, messageId: msgs.group.deleted },
+      expect: ['VALIDATION'],
+    }),
+  ];
+}

@@ -19,7 +19,7 @@ export type QueryKind =
 export interface Route {
   /** `METHOD /path/:param` as in the route files, for counts and reports. */
   name: string;
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
   /** With `:param` placeholders filled from `params`. */
   path: string;
   params: Record<string, string>;
@@ -206,6 +206,31 @@ export function routesOf(w: World): Route[] {
       params: { id: w.group },
       query: { message_id: { kind: 'messageId' } },
       body: { spec: BODIES.seen, valid: {} },
+      authed: true,
+    },
+    // Pins (§5.13): no body, no query.
+    {
+      name: 'GET /messages/conversations/:id/pins',
+      method: 'GET',
+      path: `${m}/conversations/:id/pins`,
+      params: convParams,
+      query: {},
+      authed: true,
+    },
+    {
+      name: 'PUT /messages/conversations/:id/pins/:messageId',
+      method: 'PUT',
+      path: `${m}/conversations/:id/pins/:messageId`,
+      params: { id: w.dm, messageId: dmMessage },
+      query: {},
+      authed: true,
+    },
+    {
+      name: 'DELETE /messages/conversations/:id/pins/:messageId',
+      method: 'DELETE',
+      path: `${m}/conversations/:id/pins/:messageId`,
+      params: { id: w.dm, messageId: dmMessage },
+      query: {},
       authed: true,
     },
   ];

@@ -363,5 +363,71 @@ export function semanticCases(w: World): fc.Arbitrary<RestCase> {
       path: `${m}/search/users?q=${encodeAny(q)}`,
       expect: [200],
     }));
-  return fc.oneof(...cases, hostileSearch).map(toCase);
+  return fc.oneof(...cases, ...pinCases(w), hostileSearch).map(toCase);
+}
+
+/** Pin requests the rules refuse (§5.13): alice is the group's admin, bob a member. */
+function pinCases(w: World): fc.Arbitrary<Sem>[] {
+  const { dm, group, otherDm } = w;
+  const msgs = w.messages;
+  const pin = (id: string, msg: string) => `${m}/conversations/${id}/pins/${msg}`;
+  const write = fc.constantFrom<'PUT' | 'DELETE'>('PUT', 'DELETE');
+  const route = (method: 'PUT' | 'DELETE') =>
+    `${method} /messages/conversations/:id/pins/:messageId`;
+  const list = 'GET /messages/conversations/:id/pins';
+  return [
+    fc.tuple(write, hexId).map(([method, id]) => ({
+      route: route(method),
+      method,
+      path: pin(id, msgs.dm.bob[0]!),
+      expect: [404],
+    })),
+    hexId.map((id) => ({
+      route: list,
+      method: 'GET',
+      path: `${m}/conversations/${id}/pins`,
+      expect: [404],
+    })),
+    fc
+      .tuple(
+        write,
+        fc.constantFrom<[UserKey, string, string]>(
+          ['dave', dm, msgs.dm.bob[0]!],
+          ['dave', group, msgs.group.bob[0]!],
+          ['alice', otherDm, msgs.otherDm[0]!],
+          // A member of the group, not its admin.
+          ['bob', group, msgs.group.alice[0]!],
+        ),
+      )
+      .map(([method, [as, id, msg]]) => ({
+        route: route(method),
+        method,
+        path: pin(id, msg),
+        as,
+        expect: [403],
+      })),
+    fc
+      .constantFrom<[UserKey, string]>(['dave', dm], ['dave', group], ['alice', otherDm])
+      .map(([as, id]) => ({
+        route: list,
+        method: 'GET',
+        path: `${m}/conversations/${id}/pins`,
+        as,
+        expect: [403],
+      })),
+    fc
+      .tuple(write, fc.oneof(hexId, fc.constantFrom(msgs.group.alice[0]!, msgs.otherDm[0]!)))
+      .map(([method, msg]) => ({
+        route: route(method),
+        method,
+        path: pin(dm, msg),
+        expect: [404],
+      })),
+    fc.constant<Sem>({
+      route: route('PUT'),
+      method: 'PUT',
+      path: pin(group, msgs.group.deleted),
+      expect: [400],
+    }),
+  ];
 }

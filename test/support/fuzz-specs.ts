@@ -3,7 +3,7 @@
 
 export type Field =
   | { kind: 'id'; nullable: boolean }
-  | { kind: 'ids'; min: number; max: number }
+  | { kind: 'ids'; min: number; max: number; nullable?: boolean }
   | {
       kind: 'text';
       nullable: boolean;
@@ -36,6 +36,9 @@ export const MEDIA_MAX = 10;
 
 const id = (nullable = false): Field => ({ kind: 'id', nullable });
 const content: Field = { kind: 'text', nullable: true, max: MESSAGE_MAX, blankBad: true };
+/** MAX_MENTIONS: users a send or an edit may name explicitly (§5.11); null means none. */
+export const MENTIONS_MAX = 50;
+const mentions: Field = { kind: 'ids', min: 0, max: MENTIONS_MAX, nullable: true };
 
 export const BODIES = {
   register: {
@@ -72,11 +75,15 @@ export const BODIES = {
       media: { kind: 'media' },
       reply_to_message_id: id(true),
       temp_id: { kind: 'text', nullable: true, min: 1, max: 128 },
+      mentions,
     },
     required: [],
   },
   editMessage: {
-    fields: { content: { kind: 'text', nullable: false, max: MESSAGE_MAX, blankBad: true } },
+    fields: {
+      content: { kind: 'text', nullable: false, max: MESSAGE_MAX, blankBad: true },
+      mentions,
+    },
     required: ['content'],
   },
   seen: { fields: { message_id: id() }, required: [] },
@@ -103,6 +110,7 @@ export const FRAMES = {
       media: { kind: 'media' },
       tempId: { kind: 'text', nullable: true, min: 1, max: 128 },
       replyToMessageId: id(true),
+      mentions,
     },
     required: ['conversationId'],
   },
@@ -121,4 +129,12 @@ export const FRAMES = {
     required: ['token'],
   },
   ping: { fields: {}, required: [] },
+  PIN_MESSAGE: {
+    fields: { conversationId: id(), messageId: id() },
+    required: ['conversationId', 'messageId'],
+  },
+  UNPIN_MESSAGE: {
+    fields: { conversationId: id(), messageId: id() },
+    required: ['conversationId', 'messageId'],
+  },
 } satisfies Record<string, BodySpec>;

@@ -162,7 +162,8 @@ function withoutPresence(value: unknown): unknown {
 
 /**
  * Everything each user can read through REST: conversation lists with unread counts, each
- * conversation's detail (participants, roles, last message) and every page of its messages.
+ * conversation's detail (participants, roles, last message), every page of its messages, and
+ * its pins.
  */
 export async function snapshotWorld(world: World): Promise<unknown> {
   const snapshot: Record<string, unknown> = {};
@@ -181,7 +182,9 @@ export async function snapshotWorld(world: World): Promise<unknown> {
         pages.push(page.body.data);
         cursor = page.body.has_more ? (page.body.next_cursor as string) : null;
       } while (cursor !== null);
-      conversations[row.id] = { detail: detail.body, pages };
+      // Pins (§5.13): bad input pins and unpins nothing.
+      const pins = await user.api.get(`${base}/conversations/${row.id}/pins`);
+      conversations[row.id] = { detail: detail.body, pages, pins: pins.body };
     }
     snapshot[key] = withoutPresence({ list: list.body, conversations });
   }
