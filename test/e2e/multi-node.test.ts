@@ -213,22 +213,20 @@ describe.each(['postgres', 'mongodb'] as const)('a cluster of server processes o
       ).body.data.id as string;
       await b.waitFor('NEW_MESSAGE', (f) => f.messageId === messageId);
       const apiA = new Api(nodeA.url, alice.token);
-      const pinned = await apiA.request('PUT', `${base}/conversations/${group}/pins/${messageId}`);
-      expect(pinned.status).toBe(200);
-      expect(await b.waitFor('MESSAGE_PINNED', (f) => f.messageId === messageId)).toMatchObject({
-        conversationId: group,
-        messageId,
-        userId: alice.id,
-        pinnedAt: pinned.body.data.pinned_at,
-      });
-      const unpinned = await apiA.delete(`${base}/conversations/${group}/pins/${messageId}`);
-      expect(unpinned.status).toBe(200);
-      expect(await b.waitFor('MESSAGE_UNPINNED', (f) => f.messageId === messageId)).toMatchObject({
-        conversationId: group,
-        messageId,
-        userId: alice.id,
-        unpinnedAt: unpinned.body.data.unpinned_at,
-      });
+      const steps = [
+        ['PUT', 'MESSAGE_PINNED', 'pinnedAt', 'pinned_at'],
+        ['DELETE', 'MESSAGE_UNPINNED', 'unpinnedAt', 'unpinned_at'],
+      ] as const;
+      for (const [method, frame, at, restAt] of steps) {
+        const res = await apiA.request(method, `${base}/conversations/${group}/pins/${messageId}`);
+        expect(res.status).toBe(200);
+        expect(await b.waitFor(frame, (f) => f.messageId === messageId)).toMatchObject({
+          conversationId: group,
+          messageId,
+          userId: alice.id,
+          [at]: res.body.data[restAt],
+        });
+      }
       expect(b.all('MESSAGE_PINNED', (f) => f.messageId === messageId)).toHaveLength(1);
     });
 
