@@ -21,6 +21,7 @@ export type {
   MediaItemPublic,
   MessagePublic,
   ParticipantPublic,
+  PinnedMessage,
   SeenResult,
   SyncResult,
   UserPublic,

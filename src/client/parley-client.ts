@@ -8,8 +8,10 @@ import type {
   ServerFrameType,
   ServerPayload,
 } from '../protocol/frames';
+import type { PinnedMessage } from '../protocol/rest';
 import { ParleyClientError, RETRYABLE_CODES } from './errors';
 import { searchMessages, type MessageSearchPage, type MessageSearchQuery } from './message-search';
+import { listPins } from './pins';
 import { Positions } from './positions';
 
 export interface ConnectOptions {
@@ -45,6 +47,8 @@ export interface SendInput {
   replyToMessageId?: string | null;
   /** Idempotency key; generated when omitted, and kept across retries. */
   tempId?: string;
+  /** Users to mention besides the `@username`s in `content` (up to 50 ids; §5.11). */
+  mentions?: string[] | null;
 }
 
 type Handler<K extends ServerFrameType> = (payload: ServerPayload<K>) => void;
@@ -65,6 +69,8 @@ const FORWARDED: ServerFrameType[] = [
   'SEQ_GAP',
   'TOKEN_REFRESHED',
   'RECONNECT',
+  'MESSAGE_PINNED',
+  'MESSAGE_UNPINNED',
 ];
 
 /** Pages of one catch-up; a bound so a broken cursor cannot loop forever. */
@@ -219,6 +225,25 @@ export class ParleyClient {
     };
   }
 
+  /** Pins a message (GROUP: admins; DIRECT: either participant); resolves with MESSAGE_PINNED. */
+  async pin(conversationId: string, messageId: string): Promise<ServerPayload<'MESSAGE_PINNED'>> {
+    return this.pinFrame('PIN_MESSAGE', 'MESSAGE_PINNED', conversationId, messageId);
+  }
+
+  /** Unpins a message (same rights as pinning); resolves with MESSAGE_UNPINNED. */
+  async unpin(
+    conversationId: string,
+    messageId: string,
+  ): Promise<ServerPayload<'MESSAGE_UNPINNED'>> {
+    return this.pinFrame('UNPIN_MESSAGE', 'MESSAGE_UNPINNED', conversationId, messageId);
+  }
+
+  /** A conversation's pinned messages, newest pin first (REST, docs/PROTOCOL.md §5.13). */
+  listPins(conversationId: string): Promise<PinnedMessage[]> {
+    this.assertOpen();
+    return listPins({ url: this.options.url, token: this.options.token }, conversationId);
+  }
+
   /** Sends a client frame and resolves with the server's reply frame (ERROR rejects). */
   async request(type: ClientFrameType, payload: object): Promise<ServerFrame> {
     this.assertOpen();
@@ -244,6 +269,17 @@ export class ParleyClient {
     this.socket.removeAllListeners();
     this.socket.disconnect();
     this.handlers.clear();
+  }
+
+  private async pinFrame<K extends 'MESSAGE_PINNED' | 'MESSAGE_UNPINNED'>(
+    type: 'PIN_MESSAGE' | 'UNPIN_MESSAGE',
+    replyType: K,
+    conversationId: string,
+    messageId: string,
+  ): Promise<ServerPayload<K>> {
+    const { type: got, ...payload } = await this.request(type, { conversationId, messageId });
+    if (got !== replyType) throw new ParleyClientError('PROTOCOL', `unexpected ${got}`);
+    return payload as ServerPayload<K>;
   }
 
   // ---- inbound ----

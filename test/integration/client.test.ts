@@ -149,6 +149,81 @@ describe('parley/client', () => {
     });
   });
 
+  // Pins and mentions (issue 11): frames the client sends and forwards, and the REST list.
+  describe('pins and mentions', () => {
+    /** The next `type` frame the client hands its subscribers that matches. */
+    const next = <K extends 'MESSAGE_PINNED' | 'MESSAGE_UNPINNED' | 'NEW_MESSAGE'>(
+      client: ParleyClient,
+      type: K,
+      match: (p: ServerPayload<K>) => boolean,
+    ): Promise<ServerPayload<K>> =>
+      new Promise((resolve) => {
+        const off = client.on(type, (p) => {
+          if (!match(p)) return;
+          off();
+          resolve(p);
+        });
+      });
+
+    it('pins, lists and unpins; the other participant gets on(MESSAGE_PINNED/MESSAGE_UNPINNED)', async () => {
+      const { alice, bob, conversationId } = await pair();
+      const a = await open(alice);
+      const b = await open(bob);
+      const sent = await a.client.send({ conversationId, content: 'pin this' });
+      const { messageId } = sent;
+      const target = { conversationId, messageId, userId: alice.id };
+
+      const bobSeesPin = next(b.client, 'MESSAGE_PINNED', (p) => p.messageId === messageId);
+      const pinned = await a.client.pin(conversationId, messageId);
+      expect(pinned).toEqual({ ...target, pinnedAt: expect.any(String) });
+      expect(await bobSeesPin).toEqual(pinned);
+      expect(await b.client.listPins(conversationId)).toEqual([
+        expect.objectContaining({
+          id: messageId,
+          content: 'pin this',
+          pinned_at: pinned.pinnedAt,
+          pinned_by: alice.id,
+        }),
+      ]);
+
+      const bobSeesUnpin = next(b.client, 'MESSAGE_UNPINNED', (p) => p.messageId === messageId);
+      const unpinned = await a.client.unpin(conversationId, messageId);
+      expect(unpinned).toEqual({ ...target, unpinnedAt: expect.any(String) });
+      expect(await bobSeesUnpin).toEqual(unpinned);
+      expect(await a.client.listPins(conversationId)).toEqual([]);
+    });
+
+    it('rejects a refused pin, and a refused list, with the error code', async () => {
+      const { alice, conversationId } = await pair();
+      const { messageId } = await open(alice).then((a) =>
+        a.client.send({ conversationId, content: 'not yours' }),
+      );
+      const o = await open(await registerUser(api, 'co'));
+      await expect(o.client.pin(conversationId, messageId)).rejects.toMatchObject({
+        code: 'NOT_PARTICIPANT',
+      });
+      await expect(o.client.unpin(conversationId, messageId)).rejects.toMatchObject({
+        code: 'NOT_PARTICIPANT',
+      });
+      await expect(o.client.listPins(conversationId)).rejects.toMatchObject({
+        code: 'NOT_PARTICIPANT',
+      });
+      await expect(o.client.listPins('not-an-id')).rejects.toMatchObject({ code: 'VALIDATION' });
+    });
+
+    it('sends with mentions: the recipient’s NEW_MESSAGE names them', async () => {
+      const { alice, bob, conversationId } = await pair();
+      const a = await open(alice);
+      const b = await open(bob);
+      const arrives = next(b.client, 'NEW_MESSAGE', (m) => m.content === 'for you');
+      const ack = await a.client.send({ conversationId, content: 'for you', mentions: [bob.id] });
+      expect(await arrives).toMatchObject({ messageId: ack.messageId, mentions: [bob.id] });
+      await expect(
+        a.client.send({ conversationId, content: 'bad', mentions: ['nope'] }),
+      ).rejects.toMatchObject({ code: 'VALIDATION' });
+    });
+  });
+
   it('rejects with the error code when the server refuses for good', async () => {
     const { conversationId } = await pair();
     const outsider = await registerUser(api, 'co');
