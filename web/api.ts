@@ -3,6 +3,7 @@ import type {
   ConversationDetail,
   ConversationSummary,
   MessagePublic,
+  PinnedMessage,
   UserPublic,
 } from '../src/client';
 
@@ -123,5 +124,9 @@ export class Rest {
     return data(
       call('DELETE', `/messages/conversations/${conversationId}/messages/${messageId}`, this.token),
     );
+  }
+  /** The conversation's pinned messages, newest pin first (PROTOCOL §5.13). */
+  pins(conversationId: string): Promise<PinnedMessage[]> {
+    return data(call('GET', `/messages/conversations/${conversationId}/pins`, this.token));
   }
 }

@@ -138,7 +138,7 @@ function startChat(session: Session): void {
     refreshList();
   });
   client.on('MESSAGE_UPDATED', (u) => {
-    if (u.conversationId === pane.openId) pane.update(u.messageId, u.content);
+    if (u.conversationId === pane.openId) pane.update(u.messageId, u.content, u.mentions);
     refreshList();
   });
   client.on('MESSAGE_DELETED', (d) => {
@@ -147,6 +147,12 @@ function startChat(session: Session): void {
   });
   client.on('TYPING', (t) => {
     if (t.conversationId === pane.openId) pane.showTyping(t.userId, t.username);
+  });
+  client.on('MESSAGE_PINNED', (p) => {
+    if (p.conversationId === pane.openId) pane.setPinned(p.messageId, true);
+  });
+  client.on('MESSAGE_UNPINNED', (p) => {
+    if (p.conversationId === pane.openId) pane.setPinned(p.messageId, false);
   });
   client.on('PARTICIPANTS_CHANGED', () => {
     refreshList();

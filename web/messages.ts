@@ -23,6 +23,10 @@ export interface ViewMessage {
   replyTo: string | null;
   /** Per emoji, with whether this user is among those who reacted (absent: none yet). */
   reactions?: Reaction[];
+  /** Users it mentions (PROTOCOL §5.11). */
+  mentions: string[];
+  /** Pinned in its conversation (§5.13): set from the pins list and the pin frames. */
+  pinned: boolean;
 }
 
 export interface Reaction {
@@ -59,6 +63,8 @@ export const fromRest = (m: MessagePublic): ViewMessage => ({
   deleted: m.deleted_at !== null,
   replyTo: m.reply_to_message_id,
   reactions: m.reactions,
+  mentions: m.mentions,
+  pinned: false,
 });
 
 export const fromFrame = (m: ServerPayload<'NEW_MESSAGE'>): ViewMessage => ({
@@ -79,6 +85,8 @@ export const fromFrame = (m: ServerPayload<'NEW_MESSAGE'>): ViewMessage => ({
     count: r.count,
     me: r.me,
   })),
+  mentions: m.mentions,
+  pinned: false,
 });
 
 const RANK: Record<Tick, number> = { SENDING: 0, SENT: 1, DELIVERED: 2, SEEN: 3 };

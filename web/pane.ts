@@ -30,6 +30,8 @@ export class MessagePane {
   private attachments: Media[] = [];
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
   private lastTypingSent = 0;
+  /** GROUP admins pin and unpin; in a DIRECT either participant (PROTOCOL §5.13). */
+  private canPin = false;
 
   private readonly header = h('header', { class: 'pane-header' });
   private readonly list = h('div', { class: 'messages', 'data-testid': 'messages' });
@@ -102,9 +104,18 @@ export class MessagePane {
     this.root.classList.remove('empty');
     this.renderHeader();
     fill(this.list);
-    const page = await this.rest.messages(conversation.id, null);
+    this.canPin = conversation.type === 'DIRECT';
+    const [page, pins, detail] = await Promise.all([
+      this.rest.messages(conversation.id, null),
+      this.rest.pins(conversation.id).catch(() => []),
+      conversation.type === 'GROUP' ? this.rest.conversation(conversation.id) : null,
+    ]);
     if (this.conversation.id !== conversation.id) return;
+    if (detail)
+      this.canPin = detail.participants.some((p) => p.user_id === this.me.id && p.role === 'ADMIN');
+    const pinned = new Set(pins.map((p) => p.id));
     this.messages = page.data.map(fromRest).reverse();
+    for (const m of this.messages) m.pinned = pinned.has(m.id);
     this.cursor = page.next_cursor;
     this.hasMore = page.has_more;
     this.render();
@@ -154,11 +165,20 @@ export class MessagePane {
     this.render();
   }
 
-  update(messageId: string, content: string | null): void {
+  update(messageId: string, content: string | null, mentions?: string[]): void {
     const m = this.messages.find((x) => x.id === messageId);
     if (!m) return;
     m.content = content;
     m.edited = true;
+    if (mentions) m.mentions = mentions;
+    this.render();
+  }
+
+  /** MESSAGE_PINNED / MESSAGE_UNPINNED: the marker follows. */
+  setPinned(messageId: string, pinned: boolean): void {
+    const m = this.messages.find((x) => x.id === messageId);
+    if (!m || m.pinned === pinned) return;
+    m.pinned = pinned;
     this.render();
   }
 
@@ -263,7 +283,7 @@ export class MessagePane {
       const target = this.editing;
       this.clearContext();
       const edited = await this.rest.edit(conversation.id, target.id, text);
-      this.update(edited.id, edited.content);
+      this.update(edited.id, edited.content, edited.mentions);
       return;
     }
     const tempId = `web-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -280,6 +300,8 @@ export class MessagePane {
       edited: false,
       deleted: false,
       replyTo: this.replyTo?.id ?? null,
+      mentions: [],
+      pinned: false,
     };
     this.clearContext();
     this.addMessage(local);
@@ -476,13 +498,17 @@ export class MessagePane {
       const showName = !mine && this.conversation?.type === 'GROUP' && lastSender !== m.senderId;
       lastSender = m.senderId;
       const quoted = m.replyTo ? byId.get(m.replyTo) : undefined;
+      const mentionsMe = !mine && !m.deleted && m.mentions.includes(this.me.id);
       rows.push(
         h(
           'div',
           {
-            class: `message ${mine ? 'mine' : 'theirs'}${m.deleted ? ' deleted' : ''}`,
+            class: `message ${mine ? 'mine' : 'theirs'}${m.deleted ? ' deleted' : ''}${
+              mentionsMe ? ' mentions-me' : ''
+            }`,
             'data-id': m.id,
             'data-testid': 'message',
+            'data-mentions-me': mentionsMe,
           },
           h(
             'div',
@@ -508,6 +534,13 @@ export class MessagePane {
             h(
               'span',
               { class: 'meta' },
+              m.pinned && !m.deleted
+                ? h(
+                    'span',
+                    { class: 'pin-mark', title: 'Pinned', 'data-testid': 'pinned' },
+                    icon('pin', 12),
+                  )
+                : null,
               m.edited && !m.deleted ? h('span', { class: 'edited' }, 'edited') : null,
               shortTime(m.createdAt),
               mine
@@ -556,6 +589,12 @@ export class MessagePane {
         );
       }
     };
+    // The marker changes when the MESSAGE_PINNED / MESSAGE_UNPINNED frame comes back.
+    const togglePin = (): void => {
+      const id = this.conversation?.id;
+      if (!id) return;
+      (m.pinned ? this.client.unpin(id, m.id) : this.client.pin(id, m.id)).catch(() => undefined);
+    };
     return h(
       'div',
       { class: 'actions' },
@@ -564,6 +603,19 @@ export class MessagePane {
         { type: 'button', title: 'Reply', 'data-action': 'reply', onclick: reply },
         icon('reply', 15),
       ),
+      this.canPin
+        ? h(
+            'button',
+            {
+              type: 'button',
+              title: m.pinned ? 'Unpin' : 'Pin',
+              'data-action': m.pinned ? 'unpin' : 'pin',
+              'aria-pressed': String(m.pinned),
+              onclick: togglePin,
+            },
+            icon('pin', 15),
+          )
+        : null,
       mine
         ? h(
             'button',

@@ -244,6 +244,18 @@ export class Sidebar {
                 { class: 'preview' },
                 c.last_message_content ?? (c.type === 'GROUP' ? 'Group created' : 'Say hello'),
               ),
+              // Unread messages that mention me (PROTOCOL §5.11), beside the unread count.
+              c.unread_mention_count > 0 && c.id !== this.activeId
+                ? h(
+                    'span',
+                    {
+                      class: 'badge mention',
+                      title: 'Mentions you',
+                      'data-testid': 'mention-badge',
+                    },
+                    `@${c.unread_mention_count}`,
+                  )
+                : null,
               c.unread_count > 0 && c.id !== this.activeId
                 ? h(
                     'span',

@@ -151,4 +151,54 @@ describe('demo web client in chromium', () => {
     await hit.click();
     await bob.locator('.pane-title').filter({ hasText: aliceName }).waitFor();
   });
+
+  it('mentions: a badge from unread_mention_count and the message highlighted; pins: the action and the marker on both sides', async () => {
+    const suffix = Date.now().toString(36).slice(-5);
+    const carolName = `carol_${suffix}`;
+    const daveName = `dave_${suffix}`;
+    const carol = await register(carolName);
+    const dave = await register(daveName);
+
+    // Dave opens a DM with Carol and mentions her, then writes something plain.
+    await dave.getByTestId('search').fill(carolName);
+    await dave.getByTestId('search-result').filter({ hasText: carolName }).click();
+    await dave.locator('.pane-title').filter({ hasText: carolName }).waitFor();
+    const mention = `Have a look, @${carolName}`;
+    for (const text of [mention, 'and nothing for anyone']) {
+      await dave.getByTestId('composer').fill(text);
+      await dave.getByTestId('composer').press('Enter');
+      await bubble(dave, text).locator('[data-testid="tick"][data-status="DELIVERED"]').waitFor();
+    }
+
+    // Carol's list: two unread, one of them mentions her.
+    const row = carol.getByTestId('conversation').filter({ hasText: daveName });
+    await row.getByTestId('unread').filter({ hasText: '2' }).waitFor();
+    await row.getByTestId('mention-badge').filter({ hasText: '@1' }).waitFor();
+    await row.click();
+    await bubble(carol, mention).and(carol.locator('[data-mentions-me]')).waitFor();
+    expect(await bubble(carol, 'and nothing for anyone').getAttribute('data-mentions-me')).toBe(
+      null,
+    );
+    // The open conversation shows no badges.
+    await row.getByTestId('mention-badge').waitFor({ state: 'detached' });
+
+    // Carol pins Dave's message (a DIRECT: either participant may): both see the marker.
+    const carolBubble = bubble(carol, mention);
+    await carolBubble.hover();
+    await carolBubble.locator('[data-action="pin"]').click();
+    for (const page of [carol, dave]) await bubble(page, mention).getByTestId('pinned').waitFor();
+    // Dave reloads: the marker comes from the pins list.
+    await dave.reload();
+    await dave.getByTestId('conversation').filter({ hasText: carolName }).click();
+    await bubble(dave, mention).getByTestId('pinned').waitFor();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await carol.mouse.move(0, 0);
+    await carol.screenshot({ path: join(ARTIFACTS, 'demo-pins-mentions.png') });
+
+    // Dave unpins it: the marker goes on both sides.
+    await bubble(dave, mention).hover();
+    await bubble(dave, mention).locator('[data-action="unpin"]').click();
+    for (const page of [carol, dave])
+      await bubble(page, mention).getByTestId('pinned').waitFor({ state: 'detached' });
+  });
 });
