@@ -101,6 +101,12 @@ export const BODIES = {
   },
 } satisfies Record<string, BodySpec>;
 
+/** PIN_MESSAGE and UNPIN_MESSAGE name the same thing: a message of a conversation. */
+const pinTarget: BodySpec = {
+  fields: { conversationId: id(), messageId: id() },
+  required: ['conversationId', 'messageId'],
+};
+
 /** Client frames: the payload fields of each type (camelCase). */
 export const FRAMES = {
   SEND_MESSAGE: {
@@ -129,12 +135,6 @@ export const FRAMES = {
     required: ['token'],
   },
   ping: { fields: {}, required: [] },
-  PIN_MESSAGE: {
-    fields: { conversationId: id(), messageId: id() },
-    required: ['conversationId', 'messageId'],
-  },
-  UNPIN_MESSAGE: {
-    fields: { conversationId: id(), messageId: id() },
-    required: ['conversationId', 'messageId'],
-  },
+  PIN_MESSAGE: pinTarget,
+  UNPIN_MESSAGE: pinTarget,
 } satisfies Record<string, BodySpec>;
