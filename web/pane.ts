@@ -114,7 +114,7 @@ export class MessagePane {
     if (detail)
       this.canPin = detail.participants.some((p) => p.user_id === this.me.id && p.role === 'ADMIN');
     const pinned = new Set(pins.map((p) => p.id));
-    this.messages = page.data.map(fromRest).reverse();
+    this.messages = page.data.map(fromRest);
     for (const m of this.messages) m.pinned = pinned.has(m.id);
     this.cursor = page.next_cursor;
     this.hasMore = page.has_more;
@@ -355,10 +355,7 @@ export class MessagePane {
       const before = this.list.scrollHeight;
       const known = new Set(this.messages.map((m) => m.id));
       this.messages = [
-        ...page.data
-          .map(fromRest)
-          .reverse()
-          .filter((m) => !known.has(m.id)),
+        ...page.data.map(fromRest).filter((m) => !known.has(m.id)),
         ...this.messages,
       ];
       this.cursor = page.next_cursor;

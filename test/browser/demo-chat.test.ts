@@ -191,6 +191,11 @@ describe('demo web client in chromium', () => {
     await dave.reload();
     await dave.getByTestId('conversation').filter({ hasText: carolName }).click();
     await bubble(dave, mention).getByTestId('pinned').waitFor();
+    // History from REST shows oldest first, as sent (pages are ascending inside).
+    expect(await dave.getByTestId('message').getByTestId('text').allTextContents()).toEqual([
+      mention,
+      'and nothing for anyone',
+    ]);
     mkdirSync(ARTIFACTS, { recursive: true });
     await carol.mouse.move(0, 0);
     await carol.screenshot({ path: join(ARTIFACTS, 'demo-pins-mentions.png') });
