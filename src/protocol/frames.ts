@@ -209,10 +209,14 @@ export type ServerToClientEvents = {
 
 /** What nodes tell each other through the Socket.IO adapter (server-side emits). */
 export interface InterNodeEvents {
-  /** Deliver NEW_MESSAGE to these users' sockets on your node, asking each to acknowledge. */
+  /**
+   * Deliver NEW_MESSAGE to these users' sockets on your node, asking each to acknowledge, and to
+   * the sender's other devices there (the sending socket excepted), not asking.
+   */
   'parley:deliver': (delivery: {
     recipients: string[];
     message: ServerPayload<'NEW_MESSAGE'>;
+    echo: { userId: string; exceptSocketId: string | null };
   }) => void;
 }
 

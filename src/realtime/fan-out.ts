@@ -34,11 +34,9 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
     userIds: readonly string[],
     type: K,
     payload: ServerPayload<K>,
-    exceptSocket?: string | null,
   ): void => {
     if (userIds.length === 0) return;
-    let target = io.to(userIds.map(userRoom));
-    if (exceptSocket) target = target.except(exceptSocket);
+    const target = io.to(userIds.map(userRoom));
     (target.emit as (event: string, payload: unknown) => boolean)(type, payload);
   };
 
@@ -55,8 +53,8 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
     delivery.deliver(
       participantIds.filter((id) => id !== message.senderId),
       payload,
+      { userId: message.senderId, exceptSocketId: origin.socketId },
     );
-    emit([message.senderId], 'NEW_MESSAGE', payload, origin.socketId);
   };
 
   /** NEW_MESSAGE of each message, in order, to current participants (the origin socket excluded). */
@@ -78,11 +76,10 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
         .filter((p) => p.leftAt === null && p.joinedSeq < message.seq)
         .map((p) => p.userId)
         .filter((id) => id !== message.senderId);
-      delivery.deliver(recipients, payload);
       // The socket that sent it got MESSAGE_ACK: stored with the message, or known from the event.
       const except =
         message.originSocketId ?? (message.id === origin.messageId ? origin.socketId : null);
-      emit([message.senderId], 'NEW_MESSAGE', payload, except);
+      delivery.deliver(recipients, payload, { userId: message.senderId, exceptSocketId: except });
     }
   };
 

@@ -2,7 +2,8 @@
 // and its recipients to every node (a server-side emit through the adapter, in order with the
 // room broadcasts); each node writes it to its own sockets of those users and asks each one to
 // acknowledge. The first acknowledgement from any of a recipient's devices is the delivery
-// receipt. No cross-node request per recipient, no timer per message.
+// receipt. No cross-node request per recipient, no timer per message. The sender's other devices
+// get their copy in the same emit, so a message costs one adapter publish, not two.
 import type { Watermark } from '../domain/types';
 import type { ServerPayload } from '../protocol/frames';
 import { isRawNoAck } from './raw-ws-codec';
@@ -18,9 +19,18 @@ const MAX_PENDING_ACKS = 256;
 
 type NewMessage = ServerPayload<'NEW_MESSAGE'>;
 
+/** The sender's own copy: every device of theirs but the one that sent it (it got MESSAGE_ACK). */
+export interface Echo {
+  userId: string;
+  exceptSocketId: string | null;
+}
+
 export interface LocalDelivery {
-  /** NEW_MESSAGE to every device of `recipients`, on whichever node each device is. */
-  deliver(recipients: readonly string[], message: NewMessage): void;
+  /**
+   * NEW_MESSAGE to every device of `recipients` (asking each to acknowledge) and of the echo's
+   * user (not asking), on whichever node each device is.
+   */
+  deliver(recipients: readonly string[], message: NewMessage, echo: Echo): void;
 }
 
 export function createLocalDelivery(
@@ -34,8 +44,11 @@ export function createLocalDelivery(
 ): LocalDelivery {
   const pending = new WeakMap<ParleySocket, number>();
 
-  const deliverHere = (recipients: readonly string[], message: NewMessage): void => {
+  const deliverHere = (recipients: readonly string[], message: NewMessage, echo: Echo): void => {
     const nsp = io.of('/');
+    for (const id of nsp.adapter.rooms.get(userRoom(echo.userId)) ?? []) {
+      if (id !== echo.exceptSocketId) nsp.sockets.get(id)?.emit('NEW_MESSAGE', message);
+    }
     for (const userId of recipients) {
       const socketIds = nsp.adapter.rooms.get(userRoom(userId));
       if (!socketIds) continue;
@@ -66,15 +79,14 @@ export function createLocalDelivery(
   };
 
   io.on(DELIVER_EVENT, (delivery) => {
-    deliverHere(delivery.recipients, delivery.message);
+    deliverHere(delivery.recipients, delivery.message, delivery.echo);
   });
 
   return {
-    deliver(recipients, message) {
-      if (recipients.length === 0) return;
-      deliverHere(recipients, message);
+    deliver(recipients, message, echo) {
+      deliverHere(recipients, message, echo);
       if (options.clustered)
-        io.serverSideEmit(DELIVER_EVENT, { recipients: [...recipients], message });
+        io.serverSideEmit(DELIVER_EVENT, { recipients: [...recipients], message, echo });
     },
   };
 }
