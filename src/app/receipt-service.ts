@@ -1,5 +1,6 @@
 // Receipts: moving a participant's seen and delivered watermarks forward (by seq), publishing the
 // moves, and turning a consumed move into the MESSAGE_STATUS reports its senders are owed.
+import { directConversationId } from '../domain/ids';
 import { aggregateStatus } from '../domain/receipts';
 import type { MessageStatus, Watermark } from '../domain/types';
 import type { BusPayload } from '../protocol/events';
@@ -15,6 +16,12 @@ import { iso } from './views';
  */
 const MAX_STATUS_REPORTS = 100;
 
+/** What a published move says besides where the watermark went. */
+interface MoveFlags {
+  direct: boolean;
+  withSeen?: boolean;
+}
+
 /** A MESSAGE_STATUS owed to a sender. */
 export interface StatusReport {
   senderId: string;
@@ -25,7 +32,7 @@ export class ReceiptService {
   /** Per `conversation:user`: the highest acknowledged mark not yet written. */
   private readonly unwritten = new Map<
     string,
-    { mark: Watermark; onError: (err: unknown) => void }
+    { mark: Watermark; direct: boolean; onError: (err: unknown) => void }
   >();
   /** Pairs whose delivered watermark is being written right now. */
   private readonly writing = new Set<string>();
@@ -36,16 +43,25 @@ export class ReceiptService {
    * A device acknowledged a NEW_MESSAGE (realtime, the message is known). Acknowledgements of one
    * recipient in one conversation are coalesced: while one move is being written, later ones
    * wait, and only the highest of them is written next (a watermark covers everything below it).
+   * `senderId` is the message's: whether the conversation is their DIRECT with the recipient
+   * follows from its id, without a read.
    */
   acknowledgeDelivered(
     userId: string,
     conversationId: string,
-    mark: Watermark,
+    mark: Watermark & { senderId: string },
     onError: (err: unknown) => void,
   ): void {
     const key = `${conversationId}:${userId}`;
     const queued = this.unwritten.get(key);
-    if (!queued || queued.mark.seq < mark.seq) this.unwritten.set(key, { mark, onError });
+    if (!queued || queued.mark.seq < mark.seq) {
+      const direct = directConversationId(userId, mark.senderId) === conversationId;
+      this.unwritten.set(key, {
+        mark: { messageId: mark.messageId, seq: mark.seq },
+        direct,
+        onError,
+      });
+    }
     if (!this.writing.has(key)) void this.writeAcknowledged(key, userId, conversationId);
   }
 
@@ -54,7 +70,9 @@ export class ReceiptService {
     try {
       for (let next = this.unwritten.get(key); next; next = this.unwritten.get(key)) {
         this.unwritten.delete(key);
-        await this.confirmDelivered(userId, conversationId, next.mark).catch(next.onError);
+        await this.confirmDelivered(userId, conversationId, next.mark, next.direct).catch(
+          next.onError,
+        );
       }
     } finally {
       this.writing.delete(key);
@@ -71,7 +89,8 @@ export class ReceiptService {
     messageId: string | undefined,
   ): Promise<SeenResult> {
     const { store } = this.deps;
-    const { participant } = await requireMembership(store, conversationId, userId);
+    const { conversation, participant } = await requireMembership(store, conversationId, userId);
+    const direct = conversation.type === 'DIRECT';
     const target = messageId
       ? await requireMessageIn(store, conversationId, messageId, 'invalid')
       : (await store.listMessagesBefore(conversationId, null, 1))[0];
@@ -98,6 +117,7 @@ export class ReceiptService {
           userId,
           mark,
           delivered.previous,
+          { direct, withSeen: true },
         );
     }
     const [unread, unreadMentions] = await Promise.all([
@@ -105,7 +125,9 @@ export class ReceiptService {
       store.countMentionsAfter(conversationId, seen?.seq ?? 0, userId),
     ]);
     if (move.moved && seen) {
-      await this.publishMove('message.seen', conversationId, userId, seen, move.previous);
+      await this.publishMove('message.seen', conversationId, userId, seen, move.previous, {
+        direct,
+      });
     }
     return {
       conversation_id: conversationId,
@@ -118,9 +140,14 @@ export class ReceiptService {
   /** A device of `userId` confirmed it has the message; true when the watermark moved. */
   async markDelivered(userId: string, conversationId: string, messageId: string): Promise<boolean> {
     const { store } = this.deps;
-    await requireMembership(store, conversationId, userId);
+    const { conversation } = await requireMembership(store, conversationId, userId);
     const target = await requireMessageIn(store, conversationId, messageId, 'invalid');
-    return this.confirmDelivered(userId, conversationId, { messageId: target.id, seq: target.seq });
+    return this.confirmDelivered(
+      userId,
+      conversationId,
+      { messageId: target.id, seq: target.seq },
+      conversation.type === 'DIRECT',
+    );
   }
 
   /**
@@ -131,6 +158,7 @@ export class ReceiptService {
     userId: string,
     conversationId: string,
     mark: Watermark,
+    direct: boolean,
   ): Promise<boolean> {
     const { moved, previous } = await this.deps.store.advanceWatermark(
       conversationId,
@@ -139,7 +167,10 @@ export class ReceiptService {
       mark,
       this.deps.clock(),
     );
-    if (moved) await this.publishMove('message.delivered', conversationId, userId, mark, previous);
+    if (moved)
+      await this.publishMove('message.delivered', conversationId, userId, mark, previous, {
+        direct,
+      });
     return moved;
   }
 
@@ -153,6 +184,19 @@ export class ReceiptService {
   ): Promise<StatusReport[]> {
     const { store } = this.deps;
     const from = Math.max(move.previous_seq ?? 0, move.seq - MAX_STATUS_REPORTS);
+    if (move.direct) {
+      // The mover is the only recipient and cannot leave, so each of the other's messages it
+      // covers is now at `level` — unless a seen move came with it, which reports them as SEEN
+      // (delivered never passes seen otherwise: MARK_SEEN moves both).
+      if ('with_seen' in move && move.with_seen) return [];
+      const covered = await store.listMessagesAfter(move.conversation_id, from, move.seq - from);
+      return covered
+        .filter((m) => m.seq <= move.seq && m.senderId !== move.user_id && m.deletedAt === null)
+        .map((m) => ({
+          senderId: m.senderId,
+          frame: { messageId: m.id, conversationId: m.conversationId, status: level },
+        }));
+    }
     const [covered, participants] = await Promise.all([
       store.listMessagesAfter(move.conversation_id, from, move.seq - from),
       store.listParticipants(move.conversation_id),
@@ -179,6 +223,7 @@ export class ReceiptService {
     userId: string,
     to: Watermark,
     previous: Watermark | null,
+    flags: MoveFlags,
   ): Promise<void> {
     return this.deps.bus.publish({
       key,
@@ -189,6 +234,8 @@ export class ReceiptService {
         seq: to.seq,
         previous_message_id: previous?.messageId ?? null,
         previous_seq: previous?.seq ?? null,
+        direct: flags.direct,
+        ...(flags.withSeen && { with_seen: true }),
         timestamp: iso(this.deps.clock()),
       },
     });

@@ -41,6 +41,11 @@ const previous = {
   seq: z.number().int().positive(),
   previous_message_id: z.string().nullish(),
   previous_seq: z.number().int().nonnegative().nullish(),
+  /**
+   * True in a DIRECT conversation: the mover is the only recipient of the other's messages, so
+   * the statuses follow from the move alone (absent: work them out from every participant).
+   */
+  direct: z.boolean().optional(),
 };
 
 export const messageDeliveredEventSchema = z.object({
@@ -49,6 +54,8 @@ export const messageDeliveredEventSchema = z.object({
   message_id: z.string(),
   conversation_id: z.string(),
   user_id: z.string(),
+  /** The move came with a seen move to the same message (MARK_SEEN); that one reports. */
+  with_seen: z.boolean().optional(),
 });
 
 export const messageSeenEventSchema = z.object({

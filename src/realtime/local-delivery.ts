@@ -39,7 +39,11 @@ export function createLocalDelivery(
     /** True when other nodes share the adapter (server-side emits reach them). */
     clustered: boolean;
     /** A recipient's device acknowledged the message (called once per recipient per node). */
-    onDelivered: (userId: string, conversationId: string, mark: Watermark) => void;
+    onDelivered: (
+      userId: string,
+      conversationId: string,
+      mark: Watermark & { senderId: string },
+    ) => void;
   },
 ): LocalDelivery {
   const pending = new WeakMap<ParleySocket, number>();
@@ -60,6 +64,7 @@ export function createLocalDelivery(
         options.onDelivered(userId, message.conversationId, {
           messageId: message.messageId,
           seq: message.seq,
+          senderId: message.senderId,
         });
       };
       for (const id of socketIds) {

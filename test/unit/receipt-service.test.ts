@@ -69,6 +69,13 @@ function world() {
       });
       return conversation.id;
     },
+    async direct(a: User, b: User): Promise<string> {
+      const { conversation } = await conversations.create(a.id, {
+        type: 'DIRECT',
+        participantIds: [b.id],
+      });
+      return conversation.id;
+    },
     async send(from: User, conversationId: string, content = 'hi'): Promise<MessagePublic> {
       return (await messages.send(from, conversationId, { content })).message;
     },
@@ -228,8 +235,11 @@ describe('ReceiptService.acknowledgeDelivered', () => {
     const failures: unknown[] = [];
     const ack = (i: number) => {
       const m = sent[i]!;
-      w.receipts.acknowledgeDelivered(bob.id, group, { messageId: m.id, seq: m.seq }, (err) =>
-        failures.push(err),
+      w.receipts.acknowledgeDelivered(
+        bob.id,
+        group,
+        { messageId: m.id, seq: m.seq, senderId: alice.id },
+        (err) => failures.push(err),
       );
     };
     ack(0); // written at once
@@ -244,5 +254,80 @@ describe('ReceiptService.acknowledgeDelivered', () => {
       sent[0]!.seq,
       sent[3]!.seq,
     ]);
+  });
+});
+
+describe('ReceiptService.statusReports in a DIRECT conversation', () => {
+  /** The same move without its `direct` flag: what reading every participant would report. */
+  const general = (move: Move): Move => ({ ...move, direct: undefined });
+
+  it('reports from the move alone, the same statuses as a recount over the participants', async () => {
+    const w = world();
+    const [alice, bob] = [await w.user(), await w.user()];
+    const dm = await w.direct(alice, bob);
+    const a1 = await w.send(alice, dm);
+    await w.send(bob, dm);
+    const a3 = await w.send(alice, dm);
+    const a4 = await w.send(alice, dm);
+    await w.messages.remove(alice.id, dm, a4.id);
+    const a5 = await w.send(alice, dm);
+    const listParticipants = jest.spyOn(w.store, 'listParticipants');
+
+    const delivered = await w.delivered(bob, dm, a3.id);
+    expect(delivered).toMatchObject({ direct: true, seq: a3.seq });
+    const direct = await w.receipts.statusReports(delivered, 'DELIVERED');
+    expect(ids(direct)).toEqual([a1.id, a3.id]);
+    expect(direct.every((r) => r.senderId === alice.id && r.frame.status === 'DELIVERED')).toBe(
+      true,
+    );
+    expect(listParticipants).not.toHaveBeenCalled();
+    expect(await w.receipts.statusReports(general(delivered), 'DELIVERED')).toEqual(direct);
+
+    // Seeing a5 moves delivered with it: that part reports nothing, the seen part SEEN for all.
+    const seen = await w.seen(bob, dm, a5.id);
+    if (!seen.delivered) throw new Error('markSeen did not move delivered');
+    expect(seen.delivered).toMatchObject({ direct: true, with_seen: true });
+    expect(await w.receipts.statusReports(seen.delivered, 'DELIVERED')).toEqual([]);
+    expect(await w.receipts.statusReports(general(seen.delivered), 'DELIVERED')).toEqual([]);
+    expect(seen.seen).toMatchObject({ direct: true });
+    listParticipants.mockClear();
+    const seenReports = await w.receipts.statusReports(seen.seen, 'SEEN');
+    expect(ids(seenReports)).toEqual([a1.id, a3.id, a5.id]);
+    expect(listParticipants).not.toHaveBeenCalled();
+    expect(await w.receipts.statusReports(general(seen.seen), 'SEEN')).toEqual(seenReports);
+  });
+
+  it('marks a realtime acknowledgement direct from the ids alone, and a group one not', async () => {
+    const w = world();
+    const [alice, bob] = [await w.user(), await w.user()];
+    const dm = await w.direct(alice, bob);
+    const group = await w.group(alice, bob);
+    const inDm = await w.send(alice, dm);
+    const inGroup = await w.send(alice, group);
+    let written = 0;
+    const both = new Promise<void>((resolve) => {
+      const original = w.store.advanceWatermark.bind(w.store);
+      jest.spyOn(w.store, 'advanceWatermark').mockImplementation(async (...args) => {
+        const result = await original(...args);
+        if (++written === 2) setImmediate(resolve);
+        return result;
+      });
+    });
+    const failures: unknown[] = [];
+    for (const [c, m] of [
+      [dm, inDm],
+      [group, inGroup],
+    ] as const)
+      w.receipts.acknowledgeDelivered(
+        bob.id,
+        c,
+        { messageId: m.id, seq: m.seq, senderId: alice.id },
+        (err) => failures.push(err),
+      );
+    await both;
+    expect(failures).toEqual([]);
+    const moves = w.movesSince(0, 'message.delivered');
+    expect(moves.find((m) => m.conversation_id === dm)).toMatchObject({ direct: true });
+    expect(moves.find((m) => m.conversation_id === group)).toMatchObject({ direct: false });
   });
 });
