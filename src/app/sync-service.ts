@@ -119,12 +119,24 @@ export class SyncService {
       if (walk.truncated) hasMore = true;
     }
 
+    // 2–7 read what changed since the cursor, all at once: each read is a snapshot of its own,
+    // and what they are filtered by (what step 1 showed, where each conversation resumes) is
+    // known already.
+    const [edits, receipts, memberships, left, mutes, pins, reactionChanges] = await Promise.all([
+      store.listMessageEditsSince(
+        conversationIds,
+        { createdAt: changesSince, id: LOWEST_ID },
+        MAX_CHANGES + 1,
+      ),
+      store.listReceiptsChangedSince(conversationIds, changesSince, MAX_RECEIPTS),
+      store.listMembershipChangesSince(conversationIds, changesSince, MAX_MEMBERSHIPS),
+      store.listConversationsLeftSince(userId, changesSince),
+      store.listMuteChangesSince(userId, changesSince),
+      store.listPinChangesSince(conversationIds, changesSince, MAX_PIN_CHANGES),
+      store.listReactionChangesSince(conversationIds, changesSince, MAX_REACTIONS + 1),
+    ]);
+
     // 2. Edits and deletions of messages the client already had.
-    const edits = await store.listMessageEditsSince(
-      conversationIds,
-      { createdAt: changesSince, id: LOWEST_ID },
-      MAX_CHANGES + 1,
-    );
     const editsFull = edits.length > MAX_CHANGES;
     for (const m of edits.slice(0, MAX_CHANGES)) {
       if (shownAsNew.has(m.id) || m.seq > (held.get(m.conversationId) ?? 0)) continue;
@@ -132,41 +144,31 @@ export class SyncService {
     }
 
     // 3. Receipts and 4. membership, since the cursor was issued.
-    const receipts = await store.listReceiptsChangedSince(
-      conversationIds,
-      changesSince,
-      MAX_RECEIPTS,
-    );
-    events.push(...(await receiptEvents(store, userId, receipts)));
-    const memberships = await store.listMembershipChangesSince(
-      conversationIds,
-      changesSince,
-      MAX_MEMBERSHIPS,
-    );
-    const left = await store.listConversationsLeftSince(userId, changesSince);
-    events.push(...membershipEvents([...memberships, ...left], changesSince));
-    // 5. The user's own mutes (set on another device), as they stand now.
-    const listed = new Set(conversationIds);
-    const mutes = (await store.listMuteChangesSince(userId, changesSince)).filter((p) =>
-      listed.has(p.conversationId),
-    );
-    events.push(...muteEvents(mutes, now));
-    // 6. Pins and unpins in these conversations, each as it stands now.
-    const pins = await store.listPinChangesSince(conversationIds, changesSince, MAX_PIN_CHANGES);
-    events.push(...pinEvents(pins));
-    // 6. Reactions changed on messages the client already had (new ones carry theirs).
-    const reactionChanges = await store.listReactionChangesSince(
-      conversationIds,
-      changesSince,
-      MAX_REACTIONS + 1,
-    );
     const reactionsFull = reactionChanges.length > MAX_REACTIONS;
     const reacted = reactionChanges
       .slice(0, MAX_REACTIONS)
       .filter(
         (r) => !shownAsNew.has(r.messageId) && r.messageSeq <= (held.get(r.conversationId) ?? 0),
       );
-    events.push(...(await reactionEvents(store, userId, reacted)));
+    // The two lookups these need (who moved, what the reactions stand at) run together too.
+    const [receiptFrames, reactionFrames] = await Promise.all([
+      receiptEvents(store, userId, receipts),
+      reactionEvents(store, userId, reacted),
+    ]);
+    events.push(...receiptFrames);
+    events.push(...membershipEvents([...memberships, ...left], changesSince));
+    // 5. The user's own mutes (set on another device), as they stand now.
+    const listed = new Set(conversationIds);
+    events.push(
+      ...muteEvents(
+        mutes.filter((p) => listed.has(p.conversationId)),
+        now,
+      ),
+    );
+    // 6. Pins and unpins in these conversations, each as it stands now.
+    events.push(...pinEvents(pins));
+    // 7. Reactions changed on messages the client already had (new ones carry theirs).
+    events.push(...reactionFrames);
 
     const changesFull =
       editsFull ||
