@@ -2,6 +2,7 @@
 // run the handler, then ack it — or store a delayed retry copy first, or dead-letter it.
 import type { Channel, ConsumeMessage, Message, Options } from 'amqplib';
 import type { Logger } from '../../observability/logger';
+import type { AckBatcher } from './amqp-ack-batcher';
 import type { BusEvent } from '../../protocol/events';
 import type { AmqpEventBusOptions } from './amqp-bus-options';
 import { RetryPolicy } from './amqp-retry-policy';
@@ -13,6 +14,8 @@ type Handler = (event: BusEvent) => Promise<void>;
 export interface ConsumerLink {
   consumer: Channel;
   consumerOpen: boolean;
+  /** The consumer channel's acks, sent once per event-loop turn. */
+  acks: AckBatcher;
 }
 
 export interface DeliveryHandlingDeps {
@@ -108,8 +111,12 @@ export class DeliveryHandling {
       return;
     }
     try {
-      if (how === 'ack') link.consumer.ack(message);
-      else link.consumer.nack(message, false, how === 'requeue');
+      if (how === 'ack') {
+        link.acks.ack(message);
+        return;
+      }
+      link.acks.settledOtherwise(message);
+      link.consumer.nack(message, false, how === 'requeue');
     } catch (err) {
       // The connection is closing under us: same outcome, the broker redelivers.
       this.deps.logger.warn({ err, how }, 'amqp settle failed; broker will redeliver');

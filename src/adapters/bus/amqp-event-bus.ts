@@ -15,6 +15,7 @@ import type { AmqpEventBusOptions } from './amqp-bus-options';
 import { ConfirmedPublisher } from './amqp-confirmed-publisher';
 import { DeliveryHandling, type ConsumerLink } from './amqp-delivery';
 import * as topology from './amqp-topology';
+import { AckBatcher } from './amqp-ack-batcher';
 
 export type { AmqpEventBusOptions } from './amqp-bus-options';
 
@@ -173,6 +174,8 @@ export class AmqpEventBus implements EventBus {
     }
     // Deliveries that came before cancel-ok are in inFlight too; their retries still publish.
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    // Their acks go now, not at the end of this turn: the channel may be closed right after.
+    if (this.link?.consumerOpen) this.link.acks.flush();
   }
 
   /**
@@ -264,7 +267,14 @@ export class AmqpEventBus implements EventBus {
     });
     const publisher = await model.createConfirmChannel();
     const consumer = await model.createChannel();
-    const link: Link = { model, publisher, consumer, consumerTags: null, consumerOpen: true };
+    const link: Link = {
+      model,
+      publisher,
+      consumer,
+      consumerTags: null,
+      consumerOpen: true,
+      acks: new AckBatcher(consumer, () => link.consumerOpen, this.logger),
+    };
     for (const channel of [publisher, consumer]) {
       channel.on('error', (err) => {
         this.logger.warn({ err }, 'amqp channel error');
@@ -306,6 +316,7 @@ export class AmqpEventBus implements EventBus {
         this.dropLink(link);
         return;
       }
+      link.acks.received(message);
       const run = this.deliveries
         .run(link, handler, message)
         .catch((err: unknown) => {
