@@ -748,6 +748,33 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     expect(c.all('MESSAGE_REACTIONS')).toHaveLength(0);
   });
 
+  it('refuses a REACT with a 51st different emoji with CONFLICT, telling nobody; joining one still works', async () => {
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const messages = `${base}/conversations/${dm}/messages`;
+    const m = (await alice.api.post(messages, { content: 'full up' })).body.data.id as string;
+    const emojis = Array.from({ length: 51 }, (_, i) => String.fromCodePoint(0x1f600 + i));
+    for (const emoji of emojis.slice(0, 50)) {
+      const res = await alice.api.request(
+        'PUT',
+        `${messages}/${m}/reactions/${encodeURIComponent(emoji)}`,
+      );
+      expect(res.status).toBe(200);
+    }
+    const frame = { conversationId: dm, messageId: m };
+    expect(await reactRequest(b, { type: 'REACT', ...frame, emoji: emojis[50] })).toMatchObject({
+      type: 'ERROR',
+      code: 'CONFLICT',
+    });
+    const joined = await reactRequest(b, { type: 'REACT', ...frame, emoji: emojis[7] });
+    expect(joined).toMatchObject({ type: 'MESSAGE_REACTIONS', userId: bob.id, action: 'added' });
+    expect((joined.reactions as object[])[7]).toEqual({ emoji: emojis[7], count: 2, me: true });
+    // The join is the next event alice hears after the 50: nothing came of the refusal.
+    await a.waitFor('MESSAGE_REACTIONS', (f) => f.messageId === m && f.userId === bob.id);
+    expect(a.all('MESSAGE_REACTIONS', (f) => f.emoji === emojis[50])).toHaveLength(0);
+    expect(a.all('MESSAGE_REACTIONS', (f) => f.messageId === m)).toHaveLength(51);
+  });
+
   it('SYNC returns what a client missed, with a cursor', async () => {
     const a = await connect(alice);
     const first = await a.request({ type: 'SYNC' });
