@@ -624,9 +624,10 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     const d = await connect(dana);
     const e = await connect(eve);
     expect((await dana.api.request('PUT', `${base}/blocks/${eve.id}`)).status).toBe(200);
-    for (const [client, tempId] of [
-      [e, 'blocked-1'],
-      [d, 'blocked-2'],
+    // The blocker is told why (unblock to write); the blocked user only that they cannot.
+    for (const [client, tempId, message] of [
+      [e, 'blocked-1', expect.not.stringMatching(/you blocked/)],
+      [d, 'blocked-2', expect.stringMatching(/you blocked this user/)],
     ] as const) {
       const reply = await client.request({
         type: 'SEND_MESSAGE',
@@ -634,7 +635,7 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
         content: 'through the wall',
         tempId,
       });
-      expect(reply).toMatchObject({ type: 'ERROR', code: 'BLOCKED', message: expect.any(String) });
+      expect(reply).toEqual({ type: 'ERROR', code: 'BLOCKED', message, tempId });
     }
     // Groups are unaffected.
     const group = (
@@ -658,6 +659,10 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     const after = await d.waitFor('NEW_MESSAGE', (f) => f.conversationId === pair);
     expect(after).toMatchObject({ content: 'after the unblock' });
     expect(d.all('NEW_MESSAGE', (f) => f.content === 'through the wall')).toHaveLength(0);
+    // Nobody is told of the block or the unblock: eve got only her own replies and the group's.
+    expect(e.frames.map((f) => f.type).filter((t) => t !== 'connected')).toEqual(
+      transport === 'raw' ? ['ERROR', 'MESSAGE_ACK', 'MESSAGE_ACK'] : [],
+    );
   });
 
   /**
