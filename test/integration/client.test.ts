@@ -143,8 +143,14 @@ describe('parley/client', () => {
     });
     await until('bob sees it', () => seen.length === 1);
     expect(seen[0]).toMatchObject({ userId: alice.id, reactions: [{ emoji: '👍', count: 1 }] });
+    // A repeat answers the same and tells nobody: bob's next frame is the removal.
+    expect((await a.client.react(conversationId, ack.messageId, '👍')).reactions).toEqual(
+      added.reactions,
+    );
     const removed = await a.client.unreact(conversationId, ack.messageId, '👍');
     expect(removed.reactions).toEqual([]);
+    await until('bob sees the removal', () => seen.length >= 2);
+    expect(seen.map((r) => r.action)).toEqual(['added', 'removed']);
     await expect(a.client.react(conversationId, ack.messageId, 'a b')).rejects.toMatchObject({
       code: 'VALIDATION',
     });
