@@ -2,6 +2,7 @@
 // for the socket and plain fetch for REST. Served by Parley at `/` (WEB_CLIENT).
 import { connect, type ParleyClient } from '../src/client';
 import { ApiError, authenticate, Rest, type Session } from './api';
+import { BlockList } from './blocking';
 import { fill, h } from './dom';
 import { icon } from './icons';
 import { fromFrame } from './messages';
@@ -87,7 +88,7 @@ function startChat(session: Session): void {
     sessionStorage.removeItem(SESSION_KEY);
     showLogin();
   };
-  const pane = new MessagePane(session.user, rest, client);
+  const pane = new MessagePane(session.user, rest, client, new BlockList(client));
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   const refreshList = (): void => {
     clearTimeout(refreshTimer);

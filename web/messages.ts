@@ -27,6 +27,8 @@ export interface ViewMessage {
   mentions: string[];
   /** Pinned in its conversation (§5.13): set from the pins list and the pin frames. */
   pinned: boolean;
+  /** A send of mine the server refused (a block, say): shown, but never stored. */
+  failed?: boolean;
 }
 
 export interface Reaction {

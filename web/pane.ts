@@ -1,7 +1,9 @@
 // The open conversation: header, message list with infinite scroll (cursor pages), typing line,
-// ticks, and the composer (reply, edit, attachments by URL).
+// ticks, a notice line (a block, a refused send), and the composer (reply, edit, attachments by
+// URL).
 import type { ConversationSummary, ParleyClient, ServerPayload, UserPublic } from '../src/client';
 import type { Rest } from './api';
+import { blockToggle, refusalNotice, type BlockList } from './blocking';
 import { avatar, fill, h, shortTime } from './dom';
 import { icon } from './icons';
 import {
@@ -32,11 +34,14 @@ export class MessagePane {
   private lastTypingSent = 0;
   /** GROUP admins pin and unpin; in a DIRECT either participant (PROTOCOL §5.13). */
   private canPin = false;
+  /** Why the last send failed, until the next send or conversation. */
+  private refusal: string | null = null;
 
   private readonly header = h('header', { class: 'pane-header' });
   private readonly list = h('div', { class: 'messages', 'data-testid': 'messages' });
   private readonly typingLine = h('div', { class: 'typing', 'data-testid': 'typing' });
   private readonly contextBar = h('div', { class: 'context-bar' });
+  private readonly notice = h('div', { class: 'notice', role: 'status', 'data-testid': 'notice' });
   private readonly input = h('textarea', {
     class: 'composer-input',
     rows: 1,
@@ -49,6 +54,7 @@ export class MessagePane {
     private readonly me: UserPublic,
     private readonly rest: Rest,
     private readonly client: ParleyClient,
+    private readonly blocks: BlockList,
   ) {
     const form = h(
       'form',
@@ -87,7 +93,7 @@ export class MessagePane {
     this.list.addEventListener('scroll', () => {
       if (this.list.scrollTop < 80) void this.loadOlder();
     });
-    fill(this.root, this.header, this.list, this.typingLine, this.contextBar, form);
+    fill(this.root, this.header, this.list, this.typingLine, this.notice, this.contextBar, form);
     this.renderEmpty();
   }
 
@@ -100,17 +106,22 @@ export class MessagePane {
     this.messages = [];
     this.cursor = null;
     this.hasMore = false;
+    this.refusal = null;
     this.clearContext();
     this.root.classList.remove('empty');
     this.renderHeader();
+    this.renderNotice();
     fill(this.list);
     this.canPin = conversation.type === 'DIRECT';
     const [page, pins, detail] = await Promise.all([
       this.rest.messages(conversation.id, null),
       this.rest.pins(conversation.id).catch(() => []),
       conversation.type === 'GROUP' ? this.rest.conversation(conversation.id) : null,
+      this.blocks.ready(),
     ]);
     if (this.conversation.id !== conversation.id) return;
+    this.renderHeader();
+    this.renderNotice();
     if (detail)
       this.canPin = detail.participants.some((p) => p.user_id === this.me.id && p.role === 'ADMIN');
     const pinned = new Set(pins.map((p) => p.id));
@@ -316,11 +327,13 @@ export class MessagePane {
       local.id = ack.messageId;
       local.seq = ack.seq;
       local.status = laterTick(local.status, 'SENT');
+      this.refusal = null;
     } catch (err) {
-      local.status = 'SENT';
-      local.content = `Not sent: ${err instanceof Error ? err.message : String(err)}`;
+      local.failed = true;
+      this.refusal = refusalNotice(err);
     }
     this.render();
+    this.renderNotice();
   }
 
   private attach(): void {
@@ -427,6 +440,29 @@ export class MessagePane {
         icon(c.muted ? 'bellOff' : 'bell', 20),
       ),
     );
+    if (c.type === 'DIRECT' && c.other_user_id !== null)
+      this.header.insertBefore(
+        blockToggle(this.blocks, c.other_user_id, (error) => {
+          this.refusal = error;
+          this.renderHeader();
+          this.renderNotice();
+        }),
+        this.header.lastChild,
+      );
+  }
+
+  /** A refused send says why; otherwise a DIRECT with someone I block says so. */
+  private renderNotice(): void {
+    const c = this.conversation;
+    const blocked =
+      c?.type === 'DIRECT' && c.other_user_id !== null && this.blocks.has(c.other_user_id);
+    const text =
+      this.refusal ??
+      (blocked
+        ? `You blocked ${c.name ?? 'this user'}. Unblock them to write to each other again.`
+        : '');
+    this.notice.textContent = text;
+    this.notice.classList.toggle('visible', text !== '');
   }
 
   private renderContext(): void {
@@ -502,10 +538,11 @@ export class MessagePane {
           {
             class: `message ${mine ? 'mine' : 'theirs'}${m.deleted ? ' deleted' : ''}${
               mentionsMe ? ' mentions-me' : ''
-            }`,
+            }${m.failed ? ' failed' : ''}`,
             'data-id': m.id,
             'data-testid': 'message',
             'data-mentions-me': mentionsMe,
+            'data-failed': m.failed,
           },
           h(
             'div',
@@ -540,17 +577,19 @@ export class MessagePane {
                 : null,
               m.edited && !m.deleted ? h('span', { class: 'edited' }, 'edited') : null,
               shortTime(m.createdAt),
-              mine
-                ? h(
-                    'span',
-                    {
-                      class: `tick ${m.status.toLowerCase()}`,
-                      'data-testid': 'tick',
-                      'data-status': m.status,
-                    },
-                    TICK_TEXT[m.status],
-                  )
-                : null,
+              m.failed
+                ? h('span', { class: 'not-sent', 'data-testid': 'not-sent' }, 'Not sent')
+                : mine
+                  ? h(
+                      'span',
+                      {
+                        class: `tick ${m.status.toLowerCase()}`,
+                        'data-testid': 'tick',
+                        'data-status': m.status,
+                      },
+                      TICK_TEXT[m.status],
+                    )
+                  : null,
             ),
             this.reactionChips(m),
           ),

@@ -3,6 +3,7 @@
 import { ParleyClient, type ConnectOptions } from './parley-client';
 
 export { ParleyClient, type ConnectOptions, type SendInput } from './parley-client';
+export { type BlockListPage, type BlockListQuery } from './blocks';
 export { ParleyClientError, RETRYABLE_CODES } from './errors';
 export { type MessageSearchPage, type MessageSearchQuery } from './message-search';
 export { Positions, type SeqVerdict } from './positions';
@@ -16,6 +17,8 @@ export type {
   ServerToClientEvents,
 } from '../protocol/frames';
 export type {
+  BlockPublic,
+  BlockState,
   ConversationDetail,
   ConversationSummary,
   MediaItemPublic,

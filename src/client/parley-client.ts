@@ -8,7 +8,8 @@ import type {
   ServerFrameType,
   ServerPayload,
 } from '../protocol/frames';
-import type { PinnedMessage } from '../protocol/rest';
+import type { BlockState, PinnedMessage } from '../protocol/rest';
+import { listBlocks, setBlocked, type BlockListPage, type BlockListQuery } from './blocks';
 import { ParleyClientError, RETRYABLE_CODES } from './errors';
 import { searchMessages, type MessageSearchPage, type MessageSearchQuery } from './message-search';
 import { listPins } from './pins';
@@ -186,7 +187,7 @@ export class ParleyClient {
   /** Searches the messages of the user's conversations (REST, docs/PROTOCOL.md §5.14). */
   searchMessages(query: MessageSearchQuery): Promise<MessageSearchPage> {
     this.assertOpen();
-    return searchMessages({ url: this.options.url, token: this.options.token }, query);
+    return searchMessages(this.server(), query);
   }
 
   /** Reacts to a message with an emoji (a repeat changes nothing); resolves with its reactions. */
@@ -241,7 +242,28 @@ export class ParleyClient {
   /** A conversation's pinned messages, newest pin first (REST, docs/PROTOCOL.md §5.13). */
   listPins(conversationId: string): Promise<PinnedMessage[]> {
     this.assertOpen();
-    return listPins({ url: this.options.url, token: this.options.token }, conversationId);
+    return listPins(this.server(), conversationId);
+  }
+
+  /**
+   * Blocks a user (REST, docs/PROTOCOL.md §5.15): neither of you can write to your DIRECT, and they
+   * can no longer open it nor find you; repeatable, keeping the first `blocked_at`.
+   */
+  block(userId: string): Promise<BlockState> {
+    this.assertOpen();
+    return setBlocked(this.server(), userId, true);
+  }
+
+  /** Undoes this user's block (REST); harmless when there is none. */
+  unblock(userId: string): Promise<BlockState> {
+    this.assertOpen();
+    return setBlocked(this.server(), userId, false);
+  }
+
+  /** The users this user blocks, newest block first, a page at a time (REST). */
+  listBlocks(query: BlockListQuery = {}): Promise<BlockListPage> {
+    this.assertOpen();
+    return listBlocks(this.server(), query);
   }
 
   /** Sends a client frame and resolves with the server's reply frame (ERROR rejects). */
@@ -280,6 +302,11 @@ export class ParleyClient {
     const { type: got, ...payload } = await this.request(type, { conversationId, messageId });
     if (got !== replyType) throw new ParleyClientError('PROTOCOL', `unexpected ${got}`);
     return payload as ServerPayload<K>;
+  }
+
+  /** Where REST calls go, and with which token. */
+  private server(): { url: string; token: string } {
+    return { url: this.options.url, token: this.options.token };
   }
 
   // ---- inbound ----

@@ -206,4 +206,69 @@ describe('demo web client in chromium', () => {
     for (const page of [carol, dave])
       await bubble(page, mention).getByTestId('pinned').waitFor({ state: 'detached' });
   });
+
+  it('blocking: the DIRECT header blocks and unblocks, and a send refused with BLOCKED is shown as not sent', async () => {
+    const suffix = Date.now().toString(36).slice(-5);
+    const erinName = `erin_${suffix}`;
+    const frankName = `frank_${suffix}`;
+    const erin = await register(erinName);
+    const frank = await register(frankName);
+    const say = async (page: Page, text: string) => {
+      await page.getByTestId('composer').fill(text);
+      await page.getByTestId('composer').press('Enter');
+    };
+
+    // Erin opens a DM with Frank and writes; Frank opens it.
+    await erin.getByTestId('search').fill(frankName);
+    await erin.getByTestId('search-result').filter({ hasText: frankName }).click();
+    await erin.locator('.pane-title').filter({ hasText: frankName }).waitFor();
+    await say(erin, 'Hi Frank');
+    await frank.getByTestId('conversation').filter({ hasText: erinName }).click();
+    await bubble(frank, 'Hi Frank').waitFor();
+
+    // Erin blocks Frank from the header: the toggle is pressed and her pane says so.
+    await erin.locator('[data-testid="block"][aria-pressed="false"]').click();
+    await erin.locator('[data-testid="block"][aria-pressed="true"]').waitFor();
+    await erin
+      .getByTestId('notice')
+      .filter({ hasText: `You blocked ${frankName}` })
+      .waitFor();
+
+    // Frank's send is refused: his bubble is marked not sent, and the notice says why.
+    await say(frank, 'Can you hear me?');
+    await bubble(frank, 'Can you hear me?').and(frank.locator('[data-failed]')).waitFor();
+    await bubble(frank, 'Can you hear me?').getByTestId('not-sent').waitFor();
+    await frank
+      .getByTestId('notice')
+      .filter({ hasText: 'Blocked: you cannot message this user' })
+      .waitFor();
+    // Erin's own send is refused too, telling her to unblock.
+    await say(erin, 'Not now');
+    await erin.getByTestId('notice').filter({ hasText: 'unblock them to message them' }).waitFor();
+    await bubble(erin, 'Not now').getByTestId('not-sent').waitFor();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await frank.screenshot({ path: join(ARTIFACTS, 'demo-blocked.png') });
+
+    // Erin unblocks: her notice goes; Frank's next send arrives on her page, and his does too.
+    await erin.locator('[data-testid="block"][aria-pressed="true"]').click();
+    await erin.locator('[data-testid="block"][aria-pressed="false"]').waitFor();
+    await erin.getByTestId('notice').waitFor({ state: 'hidden' });
+    await say(frank, 'And now?');
+    await bubble(erin, 'And now?').waitFor();
+    // Acknowledged (and by now delivered, or seen: Erin has it open).
+    await bubble(frank, 'And now?')
+      .locator('[data-testid="tick"]:not([data-status="SENDING"])')
+      .waitFor();
+    await frank.getByTestId('notice').waitFor({ state: 'hidden' });
+    // What was refused never reached Erin (nor her reload: it was never stored).
+    expect(await bubble(erin, 'Can you hear me?').count()).toBe(0);
+    await erin.reload();
+    await erin.getByTestId('conversation').filter({ hasText: frankName }).click();
+    await bubble(erin, 'And now?').waitFor();
+    expect(await erin.getByTestId('message').getByTestId('text').allTextContents()).toEqual([
+      'Hi Frank',
+      'And now?',
+    ]);
+    await erin.locator('[data-testid="block"][aria-pressed="false"]').waitFor();
+  });
 });

@@ -249,6 +249,108 @@ describe.each(['postgres', 'mongodb'] as const)('a cluster of server processes o
     });
   });
 
+  // Issue 11 (reactions, blocking): reactions are bus events like the rest; a block lives in the
+  // shared store, so every node refuses the pair's DIRECT at once, and an unblock anywhere lifts it.
+  describe('reactions and blocking across nodes', () => {
+    it('a REACT made through node A reaches a participant on node B with the aggregate, and so does the UNREACT', async () => {
+      const a = await onA(alice);
+      const b = await onB(bob);
+      const messageId = (
+        await bob.api.post(`${base}/conversations/${dm}/messages`, { content: 'react to me' })
+      ).body.data.id as string;
+      await b.waitFor('NEW_MESSAGE', (f) => f.messageId === messageId);
+      // Bob's own reaction first (through B), so the count B hears is the sum of both users'.
+      const mine = await new Api(nodeB.url, bob.token).request(
+        'PUT',
+        `${base}/conversations/${dm}/messages/${messageId}/reactions/${encodeURIComponent('🔥')}`,
+      );
+      expect(mine.status).toBe(200);
+      await b.waitFor('MESSAGE_REACTIONS', (f) => f.messageId === messageId);
+
+      const steps = [
+        ['REACT', 'added', [{ emoji: '🔥', count: 2 }]],
+        ['UNREACT', 'removed', [{ emoji: '🔥', count: 1 }]],
+      ] as const;
+      for (const [type, action, reactions] of steps) {
+        a.send({ type, conversationId: dm, messageId, emoji: '🔥' });
+        const heard = await b.waitFor(
+          'MESSAGE_REACTIONS',
+          (f) => f.messageId === messageId && f.userId === alice.id && f.action === action,
+        );
+        expect(heard).toEqual({
+          type: 'MESSAGE_REACTIONS',
+          conversationId: dm,
+          messageId,
+          seq: expect.any(Number),
+          userId: alice.id,
+          emoji: '🔥',
+          action,
+          reactions,
+        });
+      }
+      // One frame per change: bob's, alice's add, alice's removal.
+      expect(b.all('MESSAGE_REACTIONS', (f) => f.messageId === messageId)).toHaveLength(3);
+    });
+
+    it('a block made through node A refuses the DIRECT on node B (REST 403 and the frame); the unblock through B opens it on A again', async () => {
+      const [dana, eve] = await Promise.all([
+        registerUser(new Api(nodeA.url), 'dana'),
+        registerUser(new Api(nodeA.url), 'eve'),
+      ]);
+      const pair = (await dana.api.post(`${base}/direct/${eve.id}`)).body.data.id as string;
+      const [danaA, danaB, eveA, eveB] = [
+        new Api(nodeA.url, dana.token),
+        new Api(nodeB.url, dana.token),
+        new Api(nodeA.url, eve.token),
+        new Api(nodeB.url, eve.token),
+      ];
+      const path = `${base}/conversations/${pair}/messages`;
+      const eveOnB = await onB(eve);
+      const eveOnA = await onA(eve);
+      const danaOnA = await onA(dana);
+
+      expect((await danaA.request('PUT', `${base}/blocks/${eve.id}`)).status).toBe(200);
+      const refused = await eveB.post(path, { content: 'through the wall' });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatchObject({ success: false, code: 'BLOCKED' });
+      expect(
+        await eveOnB.request({
+          type: 'SEND_MESSAGE',
+          conversationId: pair,
+          content: 'through the wall',
+          tempId: `t-${newObjectId()}`,
+        }),
+      ).toMatchObject({ type: 'ERROR', code: 'BLOCKED' });
+      // Nor may the blocked user open the DIRECT through B.
+      const reopened = await eveB.post(`${base}/direct/${dana.id}`);
+      expect(reopened.status).toBe(403);
+      expect(reopened.body.code).toBe('BLOCKED');
+
+      expect((await danaB.delete(`${base}/blocks/${eve.id}`)).status).toBe(200);
+      const through = await eveA.post(path, { content: 'over the wall' });
+      expect(through.status).toBe(201);
+      const tempId = `t-${newObjectId()}`;
+      expect(
+        await eveOnA.request({
+          type: 'SEND_MESSAGE',
+          conversationId: pair,
+          content: 'and again',
+          tempId,
+        }),
+      ).toMatchObject({ type: 'MESSAGE_ACK', tempId });
+      // Dana hears both on A, and only those: the refused ones were never stored.
+      await danaOnA.waitFor('NEW_MESSAGE', (f) => f.tempId === tempId);
+      expect(
+        danaOnA.all('NEW_MESSAGE', (f) => f.conversationId === pair).map((f) => f.content),
+      ).toEqual(['over the wall', 'and again']);
+      const history = await danaA.get(path);
+      expect((history.body.data as { content: string }[]).map((m) => m.content)).toEqual([
+        'over the wall',
+        'and again',
+      ]);
+    });
+  });
+
   it('shows the users of a SIGKILLed node offline within the presence TTL', async () => {
     const nodeCId = `node-c-${newObjectId().slice(-6)}`;
     const nodeC = await spawnNode({ ...cluster.env, PRESENCE_TTL_SECONDS: '3' }, nodeCId);

@@ -6,6 +6,7 @@ import {
   type ParleyClient,
   type ServerPayload,
 } from '../../src/client';
+import { newObjectId } from '../../src/domain/ids';
 import type { RunningNode } from '../../src/node';
 import { Api, registerUser, startTestNode, type TestUser } from '../support/test-node';
 
@@ -142,8 +143,14 @@ describe('parley/client', () => {
     });
     await until('bob sees it', () => seen.length === 1);
     expect(seen[0]).toMatchObject({ userId: alice.id, reactions: [{ emoji: '👍', count: 1 }] });
+    // A repeat answers the same and tells nobody: bob's next frame is the removal.
+    expect((await a.client.react(conversationId, ack.messageId, '👍')).reactions).toEqual(
+      added.reactions,
+    );
     const removed = await a.client.unreact(conversationId, ack.messageId, '👍');
     expect(removed.reactions).toEqual([]);
+    await until('bob sees the removal', () => seen.length >= 2);
+    expect(seen.map((r) => r.action)).toEqual(['added', 'removed']);
     await expect(a.client.react(conversationId, ack.messageId, 'a b')).rejects.toMatchObject({
       code: 'VALIDATION',
     });
@@ -221,6 +228,69 @@ describe('parley/client', () => {
       await expect(
         a.client.send({ conversationId, content: 'bad', mentions: ['nope'] }),
       ).rejects.toMatchObject({ code: 'VALIDATION' });
+    });
+  });
+
+  // Blocking (issue 11): REST calls of the client; a send into the blocked DIRECT rejects at once.
+  describe('blocking', () => {
+    it('blocks, lists page by page and unblocks; a send into the blocked DIRECT rejects with BLOCKED', async () => {
+      const { alice, bob, conversationId } = await pair();
+      const carol = await registerUser(api, 'cc');
+      const a = await open(alice);
+      const b = await open(bob);
+
+      const blocked = await a.client.block(bob.id);
+      expect(blocked).toEqual({
+        user: expect.objectContaining({ id: bob.id, username: bob.username }),
+        blocked: true,
+        blocked_at: expect.any(String),
+      });
+      // Repeatable, keeping the first time.
+      expect((await a.client.block(bob.id)).blocked_at).toBe(blocked.blocked_at);
+      await a.client.block(carol.id);
+      const first = await a.client.listBlocks({ limit: 1 });
+      expect(first).toMatchObject({ blocks: [expect.anything()], hasMore: true });
+      const second = await a.client.listBlocks({ limit: 1, cursor: first.nextCursor ?? undefined });
+      expect(second).toMatchObject({
+        blocks: [expect.anything()],
+        hasMore: false,
+        nextCursor: null,
+      });
+      expect([...first.blocks, ...second.blocks].map((x) => x.user.id).sort()).toEqual(
+        [bob.id, carol.id].sort(),
+      );
+      expect((await b.client.listBlocks()).blocks).toEqual([]);
+
+      // BLOCKED is not retried: the first refusal rejects, with the side's reason.
+      await expect(b.client.send({ conversationId, content: 'let me' })).rejects.toMatchObject({
+        code: 'BLOCKED',
+      });
+      await expect(a.client.send({ conversationId, content: 'me neither' })).rejects.toMatchObject({
+        code: 'BLOCKED',
+        message: expect.stringMatching(/you blocked this user/),
+      });
+
+      expect(await a.client.unblock(bob.id)).toEqual({
+        user: expect.objectContaining({ id: bob.id }),
+        blocked: false,
+        blocked_at: null,
+      });
+      expect((await a.client.listBlocks()).blocks.map((x) => x.user.id)).toEqual([carol.id]);
+      const ack = await b.client.send({ conversationId, content: 'thanks' });
+      expect(ack).toMatchObject({ conversationId, seq: 1 });
+    });
+
+    it('rejects a refused block, unblock or list with the error code', async () => {
+      const zed = await registerUser(api, 'cz');
+      const { client } = await open(zed);
+      await expect(client.block(zed.id)).rejects.toMatchObject({ code: 'VALIDATION' });
+      await expect(client.unblock(newObjectId())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(client.block('not-an-id')).rejects.toMatchObject({ code: 'VALIDATION' });
+      await expect(client.listBlocks({ limit: 0 })).rejects.toMatchObject({ code: 'VALIDATION' });
+      await expect(client.listBlocks({ cursor: '!!' })).rejects.toMatchObject({
+        code: 'VALIDATION',
+      });
+      expect(await client.listBlocks()).toEqual({ blocks: [], nextCursor: null, hasMore: false });
     });
   });
 

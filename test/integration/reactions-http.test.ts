@@ -87,6 +87,44 @@ describe.each(storeModes)('reactions over HTTP on $name', (mode) => {
     expect(bobRemoves.body.data.reactions).toEqual([{ emoji: '👍', count: 1, me: true }]);
   });
 
+  it('refuses a 51st different emoji on a message (409 CONFLICT) but still lets users join one, or repeat theirs', async () => {
+    const m = await send(alice, group, 'fifty and no more');
+    // 50 different emoticons, U+1F600 onwards, shared between two users.
+    const emojis = Array.from({ length: 50 }, (_, i) => String.fromCodePoint(0x1f600 + i));
+    for (const [i, emoji] of emojis.entries()) {
+      const res = await (i % 2 === 0 ? alice : bob).api.request('PUT', reaction(group, m, emoji));
+      expect({ emoji, status: res.status }).toEqual({ emoji, status: 200 });
+    }
+    const full = emojis.map((emoji, i) => ({ emoji, count: 1, me: i % 2 === 0 }));
+    const view = async () => {
+      const page = await alice.api.get(msgs(group));
+      return (page.body.data as { id: string; reactions: unknown }[]).find((x) => x.id === m)
+        ?.reactions;
+    };
+    expect(await view()).toEqual(full);
+
+    const extra = String.fromCodePoint(0x1f600 + 50);
+    for (const who of [alice, bob]) {
+      const refused = await who.api.request('PUT', reaction(group, m, extra));
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({ success: false, code: 'CONFLICT' });
+    }
+    expect(await view()).toEqual(full);
+    // A repeat of one's own is idempotent at the cap; joining another's adds to it.
+    const repeat = await alice.api.request('PUT', reaction(group, m, emojis[0]!));
+    expect(repeat.status).toBe(200);
+    expect(repeat.body.data.reactions).toEqual(full);
+    const joined = await alice.api.request('PUT', reaction(group, m, emojis[1]!));
+    expect(joined.status).toBe(200);
+    expect(joined.body.data.reactions[1]).toEqual({ emoji: emojis[1], count: 2, me: true });
+    // Freeing a slot (the last user of an emoji leaves it) lets a new one in.
+    await alice.api.delete(reaction(group, m, emojis[0]!));
+    const fits = await bob.api.request('PUT', reaction(group, m, extra));
+    expect(fits.status).toBe(200);
+    expect(fits.body.data.reactions).toHaveLength(50);
+    expect(fits.body.data.reactions.at(-1)).toEqual({ emoji: extra, count: 1, me: true });
+  });
+
   it.each([
     ['whitespace', 'a b'],
     ['a control character', 'x\u0007'],

@@ -624,9 +624,10 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     const d = await connect(dana);
     const e = await connect(eve);
     expect((await dana.api.request('PUT', `${base}/blocks/${eve.id}`)).status).toBe(200);
-    for (const [client, tempId] of [
-      [e, 'blocked-1'],
-      [d, 'blocked-2'],
+    // The blocker is told why (unblock to write); the blocked user only that they cannot.
+    for (const [client, tempId, message] of [
+      [e, 'blocked-1', expect.not.stringMatching(/you blocked/)],
+      [d, 'blocked-2', expect.stringMatching(/you blocked this user/)],
     ] as const) {
       const reply = await client.request({
         type: 'SEND_MESSAGE',
@@ -634,7 +635,7 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
         content: 'through the wall',
         tempId,
       });
-      expect(reply).toMatchObject({ type: 'ERROR', code: 'BLOCKED', message: expect.any(String) });
+      expect(reply).toEqual({ type: 'ERROR', code: 'BLOCKED', message, tempId });
     }
     // Groups are unaffected.
     const group = (
@@ -658,6 +659,10 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     const after = await d.waitFor('NEW_MESSAGE', (f) => f.conversationId === pair);
     expect(after).toMatchObject({ content: 'after the unblock' });
     expect(d.all('NEW_MESSAGE', (f) => f.content === 'through the wall')).toHaveLength(0);
+    // Nobody is told of the block or the unblock: eve got only her own replies and the group's.
+    expect(e.frames.map((f) => f.type).filter((t) => t !== 'connected')).toEqual(
+      transport === 'raw' ? ['ERROR', 'MESSAGE_ACK', 'MESSAGE_ACK'] : [],
+    );
   });
 
   /**
@@ -746,6 +751,33 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
     expect(invalid).toMatchObject({ type: 'ERROR', code: 'VALIDATION' });
     await c.request({ type: 'ping' });
     expect(c.all('MESSAGE_REACTIONS')).toHaveLength(0);
+  });
+
+  it('refuses a REACT with a 51st different emoji with CONFLICT, telling nobody; joining one still works', async () => {
+    const a = await connect(alice);
+    const b = await connect(bob);
+    const messages = `${base}/conversations/${dm}/messages`;
+    const m = (await alice.api.post(messages, { content: 'full up' })).body.data.id as string;
+    const emojis = Array.from({ length: 51 }, (_, i) => String.fromCodePoint(0x1f600 + i));
+    for (const emoji of emojis.slice(0, 50)) {
+      const res = await alice.api.request(
+        'PUT',
+        `${messages}/${m}/reactions/${encodeURIComponent(emoji)}`,
+      );
+      expect(res.status).toBe(200);
+    }
+    const frame = { conversationId: dm, messageId: m };
+    expect(await reactRequest(b, { type: 'REACT', ...frame, emoji: emojis[50] })).toMatchObject({
+      type: 'ERROR',
+      code: 'CONFLICT',
+    });
+    const joined = await reactRequest(b, { type: 'REACT', ...frame, emoji: emojis[7] });
+    expect(joined).toMatchObject({ type: 'MESSAGE_REACTIONS', userId: bob.id, action: 'added' });
+    expect((joined.reactions as object[])[7]).toEqual({ emoji: emojis[7], count: 2, me: true });
+    // The join is the next event alice hears after the 50: nothing came of the refusal.
+    await a.waitFor('MESSAGE_REACTIONS', (f) => f.messageId === m && f.userId === bob.id);
+    expect(a.all('MESSAGE_REACTIONS', (f) => f.emoji === emojis[50])).toHaveLength(0);
+    expect(a.all('MESSAGE_REACTIONS', (f) => f.messageId === m)).toHaveLength(51);
   });
 
   it('SYNC returns what a client missed, with a cursor', async () => {

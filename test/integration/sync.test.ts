@@ -264,6 +264,87 @@ describe.each(realtimeModes)('SYNC on $name', (mode) => {
       ]);
     });
 
+    it('tells a returning device of reactions added and removed while it was away, each message as it stands now', async () => {
+      const { alice, bob, dm } = await pair();
+      const messages = `${base}/conversations/${dm}/messages`;
+      const send = async (content: string): Promise<string> =>
+        (await alice.api.post(messages, { content })).body.data.id as string;
+      const react = (user: TestUser, m: string, emoji: string, on = true) =>
+        user.api.request(
+          on ? 'PUT' : 'DELETE',
+          `${messages}/${m}/reactions/${encodeURIComponent(emoji)}`,
+        );
+      const [joined, undone, untouched, toggled] = [
+        await send('joined'),
+        await send('undone'),
+        await send('untouched'),
+        await send('toggled'),
+      ];
+      await react(bob, joined, '👍');
+      const away = await connect(bob, transport);
+      const cursor = away.frames[0]?.cursor as string;
+      await away.close();
+
+      // Meanwhile (bob's other device included): alice joins bob's 👍 and adds 🎉; alice adds and
+      // takes back 🔥; bob reacts ❤️ elsewhere and takes it back, then again; a new message comes
+      // with a reaction of its own.
+      await react(alice, joined, '👍');
+      await react(alice, joined, '🎉');
+      await react(alice, undone, '🔥');
+      await react(alice, undone, '🔥', false);
+      for (const on of [true, false, true]) await react(bob, toggled, '❤️', on);
+      const fresh = await send('fresh');
+      await react(alice, fresh, '😀');
+
+      const back = await connect(bob, transport);
+      const events = (await syncFrames(back, { type: 'SYNC', since: cursor })).flatMap(
+        (p) => p.events,
+      );
+      const reactionsOf = (m: string) =>
+        events.filter((e) => e.type === 'MESSAGE_REACTIONS' && e.messageId === m);
+      expect(reactionsOf(joined)).toEqual([
+        {
+          type: 'MESSAGE_REACTIONS',
+          conversationId: dm,
+          messageId: joined,
+          seq: 1,
+          userId: alice.id,
+          emoji: '🎉',
+          action: 'added',
+          reactions: [
+            { emoji: '👍', count: 2, me: true },
+            { emoji: '🎉', count: 1, me: false },
+          ],
+        },
+      ]);
+      expect(reactionsOf(undone)).toEqual([
+        expect.objectContaining({
+          seq: 2,
+          userId: alice.id,
+          emoji: '🔥',
+          action: 'removed',
+          reactions: [],
+        }),
+      ]);
+      expect(reactionsOf(toggled)).toEqual([
+        expect.objectContaining({
+          userId: bob.id,
+          emoji: '❤️',
+          action: 'added',
+          reactions: [{ emoji: '❤️', count: 1, me: true }],
+        }),
+      ]);
+      expect(reactionsOf(untouched)).toEqual([]);
+      // The new message carries its reactions itself, and no MESSAGE_REACTIONS of its own.
+      expect(newMessagesOf(events, dm)).toEqual([
+        expect.objectContaining({
+          messageId: fresh,
+          reactions: [{ emoji: '😀', count: 1, me: false }],
+        }),
+      ]);
+      expect(reactionsOf(fresh)).toEqual([]);
+    });
+
     it('SYNC {positions} pages exactly the messages after what the client holds', async () => {
       const { alice, bob, dm } = await pair();
       const held = await sendMany(alice, dm, 20);
