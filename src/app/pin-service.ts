@@ -3,10 +3,11 @@
 // through SYNC. A deleted message is unpinned with its deletion (see `unpinDeleted`).
 import { AppError, notAdmin, validationError } from '../domain/errors';
 import { MAX_PINS_PER_CONVERSATION, pinId, type Pin } from '../domain/pins';
-import type { Message } from '../domain/types';
+import type { Message, Participant } from '../domain/types';
 import type { PinnedMessage, PinState } from '../protocol/rest';
 import type { Clock, EventBus, Store } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
+import { blockedSendError } from './block-service';
 import type { MessageService } from './message-service';
 import { iso } from './views';
 
@@ -23,7 +24,9 @@ export class PinService {
   /** Pins the message; pinning a pinned message changes nothing (and announces nothing). */
   async pin(callerId: string, conversationId: string, messageId: string): Promise<PinState> {
     const { store, clock } = this.deps;
-    await this.requirePinRights(callerId, conversationId);
+    const participant = await this.requirePinRights(callerId, conversationId);
+    // A blocked DIRECT takes nothing new from either side, pins included (unpinning stays open).
+    if (participant.blocked) throw await blockedSendError(store, conversationId, callerId);
     const message = await requireMessageIn(store, conversationId, messageId, 'not-found');
     if (message.deletedAt !== null) throw validationError('a deleted message cannot be pinned');
     const existing = await store.findPin(conversationId, messageId);
@@ -105,13 +108,14 @@ export class PinService {
   }
 
   /** GROUP: admins only; DIRECT: either participant. */
-  private async requirePinRights(callerId: string, conversationId: string): Promise<void> {
+  private async requirePinRights(callerId: string, conversationId: string): Promise<Participant> {
     const { conversation, participant } = await requireMembership(
       this.deps.store,
       conversationId,
       callerId,
     );
     if (conversation.type === 'GROUP' && participant.role !== 'ADMIN') throw notAdmin();
+    return participant;
   }
 
   private publish(

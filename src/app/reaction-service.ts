@@ -7,6 +7,7 @@ import type { Message } from '../domain/types';
 import type { MessageReactions, ReactionCountPublic } from '../protocol/rest';
 import type { Clock, EventBus, Store } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
+import { blockedSendError } from './block-service';
 import { iso } from './views';
 
 export type ReactionAction = 'added' | 'removed';
@@ -23,7 +24,10 @@ export class ReactionService {
     action: ReactionAction,
   ): Promise<MessageReactions & { seq: number }> {
     const { store, bus, clock } = this.deps;
-    await requireMembership(store, conversationId, callerId);
+    const { participant } = await requireMembership(store, conversationId, callerId);
+    // A blocked DIRECT takes nothing new from either side; taking one's reaction back stays open.
+    if (action === 'added' && participant.blocked)
+      throw await blockedSendError(store, conversationId, callerId);
     const message = await requireMessageIn(store, conversationId, messageId, 'not-found');
     if (message.deletedAt !== null)
       throw new AppError('CONFLICT', 'the message was deleted: it takes no reactions');

@@ -134,6 +134,42 @@ describe.each(storeModes)('blocking over HTTP on $name', (mode) => {
     expect((await bob.api.post(`${base}/direct/${alice.id}`)).status).toBe(200);
   });
 
+  it('refuses new reactions and pins in a blocked DIRECT from either side, and lets both be taken back', async () => {
+    const [alice, bob] = await users('blkr');
+    const dmId = (await alice.api.post(`${base}/direct/${bob.id}`)).body.data.id as string;
+    const first = (await send(alice, dmId, 'first')).body.data.id as string;
+    const second = (await send(bob, dmId, 'second')).body.data.id as string;
+    const reaction = (id: string, emoji: string) =>
+      `${base}/conversations/${dmId}/messages/${id}/reactions/${encodeURIComponent(emoji)}`;
+    const pin = (id: string) => `${base}/conversations/${dmId}/pins/${id}`;
+    expect((await bob.api.request('PUT', reaction(first, '👍'))).status).toBe(200);
+    expect((await alice.api.request('PUT', pin(first))).status).toBe(200);
+
+    await block(alice, bob.id);
+    for (const [who, message] of [
+      [bob, first],
+      [alice, second],
+    ] as const) {
+      for (const res of [
+        await who.api.request('PUT', reaction(message, '🎉')),
+        await who.api.request('PUT', pin(second)),
+      ]) {
+        expect(res.status).toBe(403);
+        expect(res.body).toMatchObject({ success: false, code: 'BLOCKED' });
+      }
+    }
+    // Nothing new was added; what was there before can still be taken back.
+    expect((await bob.api.delete(reaction(first, '👍'))).status).toBe(200);
+    expect((await alice.api.delete(pin(first))).status).toBe(200);
+    const history = await alice.api.get(`${base}/conversations/${dmId}/messages`);
+    expect(history.body.data.map((m: { reactions: unknown[] }) => m.reactions)).toEqual([[], []]);
+    expect((await alice.api.get(`${base}/conversations/${dmId}/pins`)).body.data).toEqual([]);
+
+    await unblock(alice, bob.id);
+    expect((await bob.api.request('PUT', reaction(first, '🎉'))).status).toBe(200);
+    expect((await bob.api.request('PUT', pin(second))).status).toBe(200);
+  });
+
   it('applies a block made before the DIRECT existed, and keeps it while the other side still blocks', async () => {
     const [alice, bob] = await users('blkn');
     await block(alice, bob.id);

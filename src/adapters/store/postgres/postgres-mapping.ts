@@ -127,6 +127,12 @@ export const PARTICIPANT_COLUMNS = [
   'mute_changed_at',
 ] as const;
 
+/**
+ * What participant reads select: the written columns plus `blocked`, which only the block
+ * statements write (an upsert of a participant must never clear a block).
+ */
+export const PARTICIPANT_READ_COLUMNS = [...PARTICIPANT_COLUMNS, 'blocked'] as const;
+
 export interface ParticipantRow {
   conversation_id: string;
   user_id: string;
@@ -142,6 +148,8 @@ export interface ParticipantRow {
   muted: boolean;
   muted_until: Date | null;
   mute_changed_at: Date | null;
+  /** Absent from rows of statements that do not select it. */
+  blocked?: boolean;
 }
 
 export const watermarkFromRow = (id: string | null, seq: Int8 | null): Watermark | null =>
@@ -160,6 +168,7 @@ export const participantFromRow = (r: ParticipantRow): Participant => ({
   muted: r.muted,
   mutedUntil: r.muted_until,
   muteChangedAt: r.mute_changed_at,
+  ...(r.blocked === true && { blocked: true }),
 });
 
 /** The insert parameters of a participant, in PARTICIPANT_COLUMNS order. */

@@ -6,6 +6,7 @@ import type { MuteSetting, ParticipantStore, WatermarkMove } from '../../../port
 import {
   columns,
   PARTICIPANT_COLUMNS,
+  PARTICIPANT_READ_COLUMNS,
   participantFromRow,
   participantParams,
   placeholders,
@@ -14,6 +15,7 @@ import {
 } from './postgres-mapping';
 
 const COLS = columns(PARTICIPANT_COLUMNS);
+const READ_COLS = columns(PARTICIPANT_READ_COLUMNS);
 /** What a (re-)join writes: every column but the key. */
 const STATE_COLUMNS = PARTICIPANT_COLUMNS.filter((c) => c !== 'conversation_id' && c !== 'user_id');
 
@@ -50,27 +52,27 @@ export const SQL = {
     ON CONFLICT (conversation_id, user_id) DO UPDATE
     SET ${STATE_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
     WHERE participants.left_at IS NOT NULL`,
-  findParticipant: `SELECT ${COLS} FROM participants WHERE conversation_id = $1 AND user_id = $2`,
-  listParticipants: `SELECT ${COLS} FROM participants WHERE conversation_id = $1
+  findParticipant: `SELECT ${READ_COLS} FROM participants WHERE conversation_id = $1 AND user_id = $2`,
+  listParticipants: `SELECT ${READ_COLS} FROM participants WHERE conversation_id = $1
     ORDER BY joined_at, user_id`,
   markParticipantLeft: `UPDATE participants SET left_at = $3
     WHERE conversation_id = $1 AND user_id = $2 AND left_at IS NULL`,
   setParticipantRole: `UPDATE participants SET role = $3 WHERE conversation_id = $1 AND user_id = $2`,
   advanceSeen: advanceWatermarkSql('seen'),
   advanceDelivered: advanceWatermarkSql('delivered'),
-  listReceiptsChangedSince: `SELECT ${COLS} FROM participants
+  listReceiptsChangedSince: `SELECT ${READ_COLS} FROM participants
     WHERE conversation_id = ANY ($1::text[]) AND receipts_at > $2
     ORDER BY receipts_at, conversation_id, user_id LIMIT $3`,
   /** A change is a join or a departure after $2: two index ranges, ordered by the later of both. */
-  listMembershipChangesSince: `SELECT ${COLS} FROM participants
+  listMembershipChangesSince: `SELECT ${READ_COLS} FROM participants
     WHERE conversation_id = ANY ($1::text[]) AND (joined_at > $2 OR left_at > $2)
     ORDER BY GREATEST(joined_at, left_at), conversation_id, user_id LIMIT $3`,
-  listConversationsLeftSince: `SELECT ${COLS} FROM participants
+  listConversationsLeftSince: `SELECT ${READ_COLS} FROM participants
     WHERE user_id = $1 AND left_at > $2
     ORDER BY left_at, conversation_id`,
   setParticipantMute: `UPDATE participants SET muted = $3, muted_until = $4, mute_changed_at = $5
     WHERE conversation_id = $1 AND user_id = $2 AND left_at IS NULL`,
-  listMuteChangesSince: `SELECT ${COLS} FROM participants
+  listMuteChangesSince: `SELECT ${READ_COLS} FROM participants
     WHERE user_id = $1 AND mute_changed_at > $2 AND left_at IS NULL
     ORDER BY mute_changed_at, conversation_id`,
 } as const;
