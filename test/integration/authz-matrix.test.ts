@@ -7,6 +7,7 @@ import type { RunningNode } from '../../src/node';
 import {
   FRAME_REFUSALS,
   PIN_FRAME_CONTROLS,
+  REACT_FRAME_CONTROLS,
   REST_REFUSALS,
   SYNC_CASES,
   TOKEN_ROUTES,
@@ -138,6 +139,65 @@ describe('REST: a valid token on a conversation its user may not touch is refuse
   it.each(REST_REFUSALS)('$name → $status $code', async ({ as, call, status, code }) => {
     const res = await run(call, userOf(as).api);
     expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
+    await expectUnchanged();
+  });
+});
+
+describe("blocks are their owner's alone (§5.15)", () => {
+  const blocks = '/api/v1/messages/blocks';
+  const listed = async (who: TestUser, query = ''): Promise<string[]> => {
+    const res = await who.api.get(`${blocks}${query}`);
+    expect(res.status).toBe(200);
+    return (res.body.data as { user: { id: string } }[]).map((b) => b.user.id);
+  };
+
+  it("bob's list holds his blocks; no one else's list holds any of them", async () => {
+    expect((await listed(w.bob)).sort()).toEqual([...w.bobBlocks.users].sort());
+    for (const who of [w.alice, w.carol, w.dave]) expect(await listed(who)).toEqual([]);
+    await expectUnchanged();
+  });
+
+  it("bob's cursor pages the caller's own list, never bob's", async () => {
+    const page = `?limit=1&cursor=${w.bobBlocks.cursor}`;
+    // The control: with bob's token the cursor leads to his other block.
+    expect(await listed(w.bob, page)).toHaveLength(1);
+    for (const who of [w.alice, w.carol, w.dave]) expect(await listed(who, page)).toEqual([]);
+    await expectUnchanged();
+  });
+
+  it.each([
+    ['dave', 'bob', 'who blocks him'],
+    ['carol', 'bob', 'who blocks her'],
+    ['alice', 'dave', 'whom bob blocks'],
+  ] as const)(
+    '%s unblocking %s (%s) is harmless, and the block stands',
+    async (as, other, _why) => {
+      const res = await userOf(as).api.delete(`${blocks}/${userOf(other).id}`);
+      expect({ status: res.status, data: res.body.data }).toEqual({
+        status: 200,
+        data: {
+          user: { id: userOf(other).id, username: userOf(other).username, avatar_url: null },
+          blocked: false,
+          blocked_at: null,
+        },
+      });
+      await expectUnchanged();
+    },
+  );
+
+  it('dave, whom bob blocks, no longer finds bob in user search; alice still does', async () => {
+    const finds = async (who: TestUser, target: TestUser): Promise<boolean> => {
+      const res = await who.api.get(
+        `/api/v1/messages/search/users?q=${encodeURIComponent(target.username)}`,
+      );
+      expect(res.status).toBe(200);
+      return (res.body.data as { id: string }[]).some((u) => u.id === target.id);
+    };
+    expect(await finds(w.dave, w.bob)).toBe(false);
+    expect(await finds(w.carol, w.bob)).toBe(false);
+    expect(await finds(w.alice, w.bob)).toBe(true);
+    // The blocker still finds the blocked.
+    expect(await finds(w.bob, w.dave)).toBe(true);
     await expectUnchanged();
   });
 });
@@ -470,6 +530,66 @@ describe('a member who left gets nothing of what happens after (§5.6, §7.3, §
     expect(res.body.data.map((row: { id: string }) => row.id)).not.toContain(group);
   });
 });
+
+/**
+ * A REACT / UNREACT reply. A raw socket also gets the live MESSAGE_REACTIONS of its own change,
+ * in either order (§6.3): the reply is the one of that action whose counts say `me`.
+ */
+function reactReply(socket: RealtimeClient, sent: Frame): Promise<Frame> {
+  if (socket.transport !== 'raw') return socket.request(sent);
+  const before = socket.frames.length;
+  const action = sent.type === 'REACT' ? 'added' : 'removed';
+  socket.send(sent);
+  return socket.waitFor(
+    ['MESSAGE_REACTIONS', 'ERROR'],
+    (f) =>
+      socket.frames.indexOf(f) >= before &&
+      (f.type === 'ERROR' ||
+        (f.messageId === sent.messageId &&
+          f.action === action &&
+          (f.reactions as object[]).every((r) => 'me' in r))),
+  );
+}
+
+// Before the REST controls: those take bob out of the group.
+describe.each(TRANSPORTS)(
+  'controls: REACT / UNREACT by their rightful caller over %s',
+  (transport) => {
+    it.each(REACT_FRAME_CONTROLS)('$name', async ({ as, conversationId, messageId }) => {
+      const socket = sockets[transport][as];
+      const target = { conversationId: conversationId(w), messageId: messageId(w) };
+      const emoji = '🎉';
+      const reactions = async (): Promise<unknown> => {
+        const res = await userOf(as).api.get(
+          `/api/v1/messages/conversations/${target.conversationId}/messages?limit=100`,
+        );
+        expect(res.status).toBe(200);
+        return (res.body.data as { id: string; reactions: unknown }[]).find(
+          (m) => m.id === target.messageId,
+        )?.reactions;
+      };
+      const mine = { userId: userOf(as).id, emoji };
+      const added = await reactReply(socket, { type: 'REACT', ...target, emoji });
+      expect(added).toMatchObject({
+        type: 'MESSAGE_REACTIONS',
+        ...target,
+        ...mine,
+        action: 'added',
+        reactions: [{ emoji, count: 1, me: true }],
+      });
+      expect(await reactions()).toEqual([{ emoji, count: 1, me: true }]);
+      const removed = await reactReply(socket, { type: 'UNREACT', ...target, emoji });
+      expect(removed).toMatchObject({
+        type: 'MESSAGE_REACTIONS',
+        ...target,
+        ...mine,
+        action: 'removed',
+        reactions: [],
+      });
+      expect(await reactions()).toEqual([]);
+    });
+  },
+);
 
 describe('controls: the same requests by their rightful caller succeed', () => {
   it.each(TOKEN_ROUTES)('$route as alice', async ({ call }) => {

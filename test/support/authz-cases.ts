@@ -25,6 +25,9 @@ const mute: RestCall['body'] = () => ({ muted: true });
 const reaction = (c: string, m: string): string =>
   `${conv(c)}/messages/${m}/reactions/%F0%9F%91%8D`;
 
+/** A block of a user (§5.15): PUT blocks, DELETE unblocks. */
+const blockOf = (userId: string): string => `${M}/blocks/${userId}`;
+
 /** A message search of one conversation (§5.14). */
 const searchIn = (id: string, q = 'group'): string =>
   `${M}/search/messages?q=${q}&conversation_id=${id}`;
@@ -133,6 +136,10 @@ export const TOKEN_ROUTES: { route: string; call: RestCall }[] = [
     route: 'DELETE /messages/conversations/{id}/pins/{message_id}',
     call: call('DELETE', (w) => pinOf(w.group, w.groupMessages.bob)),
   },
+  // Blocking (§5.15): alice blocks carol, then unblocks her (they share no DIRECT).
+  { route: 'GET /messages/blocks', call: call('GET', () => `${M}/blocks`) },
+  { route: 'PUT /messages/blocks/{user_id}', call: call('PUT', (w) => blockOf(w.carol.id)) },
+  { route: 'DELETE /messages/blocks/{user_id}', call: call('DELETE', (w) => blockOf(w.carol.id)) },
 ];
 
 export interface RestRefusal {
@@ -488,6 +495,81 @@ export const REST_REFUSALS: RestRefusal[] = [
       call('DELETE', (w) => pinOf(w.outsiders, w.groupMessages.alice)),
     ],
   ]),
+  // Reactions (§5.12), the cells the pins have: membership before the message, every way a
+  // message can be out of reach, and a deleted message (409: it takes no reactions).
+  ...refusals('dave', 403, 'NOT_PARTICIPANT', [
+    ['DELETE DM-of-others reaction', call('DELETE', (w) => reaction(w.direct, w.directMessage))],
+    [
+      'PUT reaction to an unknown message of the group (membership first: nothing revealed)',
+      call('PUT', (w) => reaction(w.group, w.unknownId)),
+    ],
+    [
+      'PUT reaction to the deleted group message (membership first)',
+      call('PUT', (w) => reaction(w.group, w.groupMessages.deleted)),
+    ],
+  ]),
+  ...refusals('carol', 403, 'NOT_PARTICIPANT', [
+    [
+      'DELETE group reaction (left)',
+      call('DELETE', (w) => reaction(w.group, w.groupMessages.carol)),
+    ],
+    [
+      'PUT reaction to a message sent after she left',
+      call('PUT', (w) => reaction(w.group, w.groupMessages.afterCarolLeft)),
+    ],
+  ]),
+  ...refusals('alice', 404, 'NOT_FOUND', [
+    [
+      'DELETE reaction in unknown conversation',
+      call('DELETE', (w) => reaction(w.unknownId, w.groupMessages.alice)),
+    ],
+    [
+      'PUT reaction to an unknown message of the group',
+      call('PUT', (w) => reaction(w.group, w.unknownId)),
+    ],
+    [
+      'DELETE reaction of an unknown message of the group',
+      call('DELETE', (w) => reaction(w.group, w.unknownId)),
+    ],
+    [
+      'PUT reaction to a DM message through the group',
+      call('PUT', (w) => reaction(w.group, w.directMessage)),
+    ],
+    [
+      'DELETE reaction of a DM message through the group',
+      call('DELETE', (w) => reaction(w.group, w.directMessage)),
+    ],
+  ]),
+  ...refusals('dave', 404, 'NOT_FOUND', [
+    [
+      'DELETE a reaction of a group message through his own DM',
+      call('DELETE', (w) => reaction(w.outsiders, w.groupMessages.alice)),
+    ],
+  ]),
+  ...refusals('alice', 409, 'CONFLICT', [
+    [
+      'PUT reaction to her deleted group message',
+      call('PUT', (w) => reaction(w.group, w.groupMessages.deleted)),
+    ],
+    [
+      'DELETE reaction of her deleted group message',
+      call('DELETE', (w) => reaction(w.group, w.groupMessages.deleted)),
+    ],
+  ]),
+  // Blocking (§5.15): nobody blocks themselves, an unknown user or a malformed id.
+  ...refusals('alice', 400, 'VALIDATION', [
+    ['PUT block of herself', call('PUT', (w) => blockOf(w.alice.id))],
+    ['DELETE block of herself', call('DELETE', (w) => blockOf(w.alice.id))],
+    ['PUT block of a malformed id', call('PUT', () => blockOf('not-a-user-id'))],
+    ['GET blocks with a malformed cursor', call('GET', () => `${M}/blocks?cursor=not-a-cursor`)],
+  ]),
+  ...refusals('dave', 400, 'VALIDATION', [
+    ['PUT block of himself (blocked by bob)', call('PUT', (w) => blockOf(w.dave.id))],
+  ]),
+  ...refusals('alice', 404, 'NOT_FOUND', [
+    ['PUT block of an unknown user', call('PUT', (w) => blockOf(w.unknownId))],
+    ['DELETE block of an unknown user', call('DELETE', (w) => blockOf(w.unknownId))],
+  ]),
 ];
 
 /** A SYNC request whose answer must hold nothing of conversations its caller is not in. */
@@ -723,15 +805,59 @@ export const FRAME_REFUSALS: FrameRefusal[] = [
       }),
     ],
   ]),
+  // Reactions (§5.12, §6.3): REACT and UNREACT refuse what the routes refuse.
+  ...reactFrames('dave', 'NOT_PARTICIPANT', [
+    ['in the group', (w) => [w.group, w.groupMessages.alice]],
+    ['in the DM of others', (w) => [w.direct, w.directMessage]],
+    ['of an unknown message of the group (membership first)', (w) => [w.group, w.unknownId]],
+  ]),
+  ...reactFrames('carol', 'NOT_PARTICIPANT', [
+    ['of her own message in the group she left', (w) => [w.group, w.groupMessages.carol]],
+  ]),
+  ...reactFrames('alice', 'NOT_FOUND', [
+    ['in an unknown conversation', (w) => [w.unknownId, w.groupMessages.bob]],
+    ['of an unknown message of the group', (w) => [w.group, w.unknownId]],
+    ['of a DM message, through the group', (w) => [w.group, w.directMessage]],
+  ]),
+  ...reactFrames('dave', 'NOT_FOUND', [
+    ['of a group message, in his own DM', (w) => [w.outsiders, w.groupMessages.alice]],
+  ]),
+  ...reactFrames('alice', 'CONFLICT', [
+    ['of her deleted group message', (w) => [w.group, w.groupMessages.deleted]],
+  ]),
 ];
 
-/** Pin commands their rightful caller may send (the controls of the frame refusals above). */
-export const PIN_FRAME_CONTROLS: {
+/** REACT and UNREACT (👍) of one target, each its own cell. */
+function reactFrames(
+  as: Who,
+  code: string,
+  targets: [string, (w: AuthzWorld) => [conversationId: string, messageId: string]][],
+): FrameRefusal[] {
+  return frames(
+    as,
+    code,
+    targets.flatMap(([name, target]) =>
+      (['REACT', 'UNREACT'] as const).map((type): [string, FrameRefusal['frame']] => [
+        `${type} ${name}`,
+        (w) => {
+          const [conversationId, messageId] = target(w);
+          return { type, conversationId, messageId, emoji: '👍' };
+        },
+      ]),
+    ),
+  );
+}
+
+/** A command on one message that its rightful caller may send, and then undo. */
+export interface FrameControl {
   name: string;
   as: Who;
   messageId: (w: AuthzWorld) => string;
   conversationId: (w: AuthzWorld) => string;
-}[] = [
+}
+
+/** Pin commands their rightful caller may send (the controls of the frame refusals above). */
+export const PIN_FRAME_CONTROLS: FrameControl[] = [
   {
     name: "alice, the group's admin, pins and unpins bob's message",
     as: 'alice',
@@ -741,6 +867,26 @@ export const PIN_FRAME_CONTROLS: {
   {
     name: "bob pins and unpins alice's message in their DM (a DM has no admin)",
     as: 'bob',
+    conversationId: (w) => w.direct,
+    messageId: (w) => w.directMessage,
+  },
+];
+
+/**
+ * Reactions their rightful caller may add and remove over a socket (the controls of the frame
+ * refusals above): any current participant, an admin or not. Not alice's first group message,
+ * which the REST controls delete.
+ */
+export const REACT_FRAME_CONTROLS: FrameControl[] = [
+  {
+    name: "bob, a group member, reacts to alice's message and takes it back",
+    as: 'bob',
+    conversationId: (w) => w.group,
+    messageId: (w) => w.groupMessages.afterCarolLeft,
+  },
+  {
+    name: 'alice reacts to her own message in their DM and takes it back',
+    as: 'alice',
     conversationId: (w) => w.direct,
     messageId: (w) => w.directMessage,
   },

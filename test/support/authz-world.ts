@@ -17,7 +17,14 @@ export interface AuthzWorld {
   direct: string;
   /** dave and carol's DIRECT conversation. */
   outsiders: string;
-  groupMessages: { alice: string; bob: string; carol: string; afterCarolLeft: string };
+  groupMessages: {
+    alice: string;
+    bob: string;
+    carol: string;
+    afterCarolLeft: string;
+    /** alice's, sent and deleted after carol left: it refuses reactions (§5.12). */
+    deleted: string;
+  };
   /** carol's message in `group`: its tempId and content, for a retry after she left. */
   carolSend: { tempId: string; content: string };
   /** alice's message in `direct`. */
@@ -32,6 +39,11 @@ export interface AuthzWorld {
   carolCursorWhileMember: string;
   /** Well-formed ids that name nothing (a conversation, a message, a user). */
   unknownId: string;
+  /**
+   * bob blocks dave, then carol (§5.15); none of them shares a DIRECT with him, so no other cell
+   * meets the block. The cursor is of bob's first page of one: his, not anyone else's to read.
+   */
+  bobBlocks: { users: string[]; cursor: string };
 }
 
 /** The response, or an error naming the call: the cast is built by requests that must work. */
@@ -84,6 +96,11 @@ export async function buildAuthzWorld(api: Api): Promise<AuthzWorld> {
     'carol leaves the group',
   );
   const afterCarolLeft = await send(alice, group, 'after carol left');
+  const deleted = await send(alice, group, 'alice takes this back');
+  expectOk(
+    await alice.api.delete(`/api/v1/messages/conversations/${group}/messages/${deleted}`),
+    'alice deletes her message',
+  );
 
   const dm = await alice.api.post(`/api/v1/messages/direct/${bob.id}`);
   const direct = expectOk(dm, 'alice opens a DM with bob').body.data.id as string;
@@ -97,6 +114,15 @@ export async function buildAuthzWorld(api: Api): Promise<AuthzWorld> {
   const aliceSync = await alice.api.post('/api/v1/messages/sync', {});
   const aliceCursor = expectOk(aliceSync, 'alice syncs').body.data.next_cursor as string;
 
+  for (const blocked of [dave, carol]) {
+    expectOk(
+      await bob.api.request('PUT', `/api/v1/messages/blocks/${blocked.id}`),
+      `bob blocks ${blocked.username}`,
+    );
+  }
+  const bobsFirst = await bob.api.get('/api/v1/messages/blocks?limit=1');
+  const bobBlocksCursor = expectOk(bobsFirst, 'bob lists his blocks').body.next_cursor as string;
+
   return {
     alice,
     bob,
@@ -105,7 +131,13 @@ export async function buildAuthzWorld(api: Api): Promise<AuthzWorld> {
     group,
     direct,
     outsiders,
-    groupMessages: { alice: aliceInGroup, bob: bobInGroup, carol: carolInGroup, afterCarolLeft },
+    groupMessages: {
+      alice: aliceInGroup,
+      bob: bobInGroup,
+      carol: carolInGroup,
+      afterCarolLeft,
+      deleted,
+    },
     carolSend,
     directMessage,
     outsidersMessage,
@@ -113,6 +145,7 @@ export async function buildAuthzWorld(api: Api): Promise<AuthzWorld> {
     aliceCursor,
     carolCursorWhileMember,
     unknownId: newObjectId(),
+    bobBlocks: { users: [carol.id, dave.id], cursor: bobBlocksCursor },
   };
 }
 
@@ -125,8 +158,9 @@ const stable = (value: unknown): unknown =>
  * What a refused request must leave as it was: both conversations as alice and bob see them
  * (participants and roles, messages with content, status, edits and deletions, unread counts,
  * last message), seen watermarks (alice's SYNC reports one MESSAGE_SEEN per reader), every
- * user's conversation list (nothing created, joined or left), the outsiders' DIRECT, and the
- * pins of the group and the DM.
+ * user's conversation list (nothing created, joined or left), the outsiders' DIRECT, the
+ * pins of the group and the DM, and every user's blocks. Reactions are in the message views
+ * (counts, and `me` for alice and bob) and in alice's SYNC (MESSAGE_REACTIONS).
  */
 export async function snapshotAuthzWorld(w: AuthzWorld): Promise<unknown> {
   const c = '/api/v1/messages/conversations';
@@ -142,14 +176,35 @@ export async function snapshotAuthzWorld(w: AuthzWorld): Promise<unknown> {
     // Pins (§5.13): a refused pin or unpin leaves both lists as they were.
     [w.alice, `${c}/${w.group}/pins`],
     [w.bob, `${c}/${w.direct}/pins`],
+    // Reactions (§5.12) as bob sees them too: `me` is per viewer.
+    [w.bob, `${c}/${w.group}/messages?limit=100`],
+    [w.bob, `${c}/${w.direct}/messages?limit=100`],
   ];
-  const [answers, sync] = await Promise.all([
+  const [answers, sync, blocks] = await Promise.all([
     Promise.all(reads.map(async ([u, path]) => expectOk(await u.api.get(path), path).body)),
     w.alice.api.post('/api/v1/messages/sync', {}),
+    Promise.all([w.alice, w.bob, w.carol, w.dave].map(blockPages)),
   ]);
   const watched = new Set([w.group, w.direct]);
   const events = (expectOk(sync, 'alice syncs').body.data.events as { conversationId: string }[])
     // A SYNC also reports what happened in alice's other conversations; not ours to watch.
     .filter((e) => watched.has(e.conversationId));
-  return stable({ answers, events });
+  return stable({ answers, events, blocks });
+}
+
+/**
+ * A user's blocks (§5.15) a page of one at a time: a block of a user the list cannot show (an
+ * unknown id) still takes a page of its own, so a refused block that was stored shows too.
+ */
+async function blockPages(u: TestUser): Promise<unknown[]> {
+  const pages: unknown[] = [];
+  let cursor = '';
+  for (let i = 0; i < 20; i++) {
+    const path = `/api/v1/messages/blocks?limit=1${cursor ? `&cursor=${cursor}` : ''}`;
+    const page = expectOk(await u.api.get(path), `${u.username} lists blocks`).body;
+    pages.push(page);
+    if (!page.has_more) break;
+    cursor = page.next_cursor as string;
+  }
+  return pages;
 }

@@ -96,6 +96,50 @@ const badMediaItem: fc.Arbitrary<FuzzValue> = fc.oneof(
   fc.constantFrom<FuzzValue>({ type: 'image' }, { url: 'https://example.com/a.jpg' }, {}),
 );
 
+/**
+ * One of each kind of character an emoji may not hold (§5.12): whitespace (the BOM included),
+ * control characters, lone surrogates, private use and an unassigned code point.
+ */
+const NOT_IN_EMOJI = [
+  ' ',
+  '\t',
+  '\n',
+  '\u00a0',
+  '\u2028',
+  '\u3000',
+  '\ufeff',
+  '\u0000',
+  '\u001f',
+  '\u007f',
+  '\u0085',
+  '\ud800',
+  '\udfff',
+  '\ue000',
+  '\u{f0000}',
+  '\u0378',
+];
+
+/** Strings that are no emoji: empty, too long, too many characters, or holding a bad one. */
+export const badEmojiString: fc.Arbitrary<string> = fc.oneof(
+  fc.constant(''),
+  // Past 32 UTF-16 units.
+  longString(33, 300),
+  // 9-16 graphemes in at most 32 units.
+  fc
+    .tuple(
+      fc.constantFrom('x', '\u00e9', '\u4e2d', '\u{1f44d}', ':'),
+      fc.integer({ min: 9, max: 16 }),
+    )
+    .map(([g, n]) => g.repeat(n)),
+  fc
+    .tuple(
+      fc.constantFrom(...NOT_IN_EMOJI),
+      fc.constantFrom('', '\u{1f44d}', ':ship:', '\u{1f469}\u200d\u{1f4bb}'),
+      fc.boolean(),
+    )
+    .map(([bad, emoji, first]) => (first ? bad + emoji : emoji + bad)),
+);
+
 /** A value the field's schema (or the message rules behind it) refuses. */
 export function badValue(field: Field): fc.Arbitrary<FuzzValue> {
   switch (field.kind) {
@@ -195,6 +239,8 @@ export function badValue(field: Field): fc.Arbitrary<FuzzValue> {
           .integer({ min: 1001, max: 1020 })
           .map((n): FuzzValue => Object.fromEntries(manyIds(n).map((k) => [k, 1]))),
       );
+    case 'emoji':
+      return fc.oneof(notAString, fc.constant(null), badEmojiString);
     case 'cursor':
       return fc.oneof(
         notAString,

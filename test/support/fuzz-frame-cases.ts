@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import type { ErrorCode } from '../../src/domain/errors';
 import { noise, smuggledThroughProto, withOneBadField, withoutRequired } from './fuzz-fields';
-import { FRAMES, MEDIA_MAX, MESSAGE_MAX } from './fuzz-specs';
+import { FRAMES, GOOD_EMOJIS, MEDIA_MAX, MESSAGE_MAX } from './fuzz-specs';
 import { deepJson, hexId, longString, unicodeEdgeString, type FuzzValue } from './fuzz-values';
 import type { World } from './fuzz-world';
 
@@ -42,6 +42,9 @@ export function validPayloads(w: World): Record<ClientType, Record<string, FuzzV
     ping: {},
     PIN_MESSAGE: { conversationId: w.dm, messageId: w.messages.dm.bob[0]! },
     UNPIN_MESSAGE: { conversationId: w.dm, messageId: w.messages.dm.bob[0]! },
+    // alice reacted 👍 to it (fuzz-world.ts) and not 🎉: either one run would change something.
+    REACT: { conversationId: w.dm, messageId: w.messages.dm.bob[0]!, emoji: '🎉' },
+    UNREACT: { conversationId: w.dm, messageId: w.messages.dm.bob[0]!, emoji: '👍' },
   };
 }
 
@@ -187,8 +190,21 @@ export function frameCases(w: World): fc.Arbitrary<FrameCase> {
       payload: { token },
       expect: ['UNAUTHORIZED'],
     })),
-    // Pins (§5.13): unknown, foreign or misplaced targets, and a deleted message.
-    ...pinFrameCases(w),
+    // Pins (§5.13) and reactions (§5.12): unknown, foreign or misplaced targets, and a deleted
+    // message (not pinned: VALIDATION; no reactions on it either way: CONFLICT).
+    ...targetFrameCases(w, ['PIN_MESSAGE', 'UNPIN_MESSAGE'], fc.constant({}), {
+      types: ['PIN_MESSAGE'],
+      code: 'VALIDATION',
+    }),
+    ...targetFrameCases(
+      w,
+      ['REACT', 'UNREACT'],
+      someEmoji.map((emoji) => ({ emoji })),
+      {
+        types: ['REACT', 'UNREACT'],
+        code: 'CONFLICT',
+      },
+    ),
   ];
 
   // Any type, nested past the bound in an extra field, or past MAX_FRAME_BYTES.
@@ -263,49 +279,62 @@ export const unknownTypeName: fc.Arbitrary<string> = fc
 
 type SemanticFrame = Omit<FrameCase, 'payload'> & { payload: Record<string, FuzzValue> };
 
-/** PIN_MESSAGE / UNPIN_MESSAGE frames the rules refuse (alice is the group's admin). */
-function pinFrameCases(w: World): fc.Arbitrary<SemanticFrame>[] {
+/** A refusal of a frame carrying one of these comes from its target. */
+const someEmoji = fc.constantFrom(...GOOD_EMOJIS);
+
+/**
+ * Frames on one message of a conversation (`types`, alice the group's admin) the rules refuse:
+ * unknown conversations, conversations the sender is not in, unknown messages or those of another
+ * conversation, and (`deleted.types`) the group's deleted message. `extra` completes a payload.
+ */
+function targetFrameCases(
+  w: World,
+  types: ClientType[],
+  extra: fc.Arbitrary<Record<string, FuzzValue>>,
+  deleted: { types: ClientType[]; code: ErrorCode },
+): fc.Arbitrary<SemanticFrame>[] {
   const msgs = w.messages;
-  const pinTypes = fc.constantFrom('PIN_MESSAGE', 'UNPIN_MESSAGE');
+  const anyType = fc.constantFrom(...types);
   return [
-    fc.tuple(pinTypes, hexId).map(([type, id]) => ({
+    fc.tuple(anyType, hexId, extra).map(([type, id, more]) => ({
       family: `semantic:${type}.unknown-conversation`,
       from: 'alice',
       type,
-      payload: { conversationId: id, messageId: msgs.dm.bob[0]! },
+      payload: { ...more, conversationId: id, messageId: msgs.dm.bob[0]! },
       expect: ['NOT_FOUND'],
     })),
     fc
       .tuple(
-        pinTypes,
+        anyType,
         fc.constantFrom<[string, string]>(
           [w.dm, msgs.dm.bob[0]!],
           [w.group, msgs.group.bob[0]!],
           [w.otherDm, msgs.otherDm[0]!],
         ),
+        extra,
       )
-      .map(([type, [conversationId, messageId]]) => ({
+      .map(([type, [conversationId, messageId], more]) => ({
         family: `semantic:${type}.not-participant`,
         from: conversationId === w.otherDm ? 'alice' : 'dave',
         type,
-        payload: { conversationId, messageId },
+        payload: { ...more, conversationId, messageId },
         expect: ['NOT_PARTICIPANT'],
       })),
     fc
-      .tuple(pinTypes, fc.oneof(hexId, fc.constantFrom(msgs.group.bob[0]!, msgs.otherDm[0]!)))
-      .map(([type, messageId]) => ({
+      .tuple(anyType, fc.oneof(hexId, fc.constantFrom(msgs.group.bob[0]!, msgs.otherDm[0]!)), extra)
+      .map(([type, messageId, more]) => ({
         family: `semantic:${type}.unknown-or-elsewhere-message`,
         from: 'alice',
         type,
-        payload: { conversationId: w.dm, messageId },
+        payload: { ...more, conversationId: w.dm, messageId },
         expect: ['NOT_FOUND'],
       })),
-    fc.constant<SemanticFrame>({
-      family: 'semantic:PIN_MESSAGE.deleted-message',
+    fc.tuple(fc.constantFrom(...deleted.types), extra).map(([type, more]) => ({
+      family: `semantic:${type}.deleted-message`,
       from: 'alice',
-      type: 'PIN_MESSAGE',
-      payload: { conversationId: w.group, messageId: msgs.group.deleted },
-      expect: ['VALIDATION'],
-    }),
+      type,
+      payload: { ...more, conversationId: w.group, messageId: msgs.group.deleted },
+      expect: [deleted.code],
+    })),
   ];
 }

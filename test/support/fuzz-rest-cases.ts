@@ -3,7 +3,12 @@
 // node refuse it, and says which 4xx statuses count as the right refusal.
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import { smuggledThroughProto, withOneBadField, withoutRequired } from './fuzz-fields';
+import {
+  badEmojiString,
+  smuggledThroughProto,
+  withOneBadField,
+  withoutRequired,
+} from './fuzz-fields';
 import { badQuery, badQueryValue, badSegment, encodeAny } from './fuzz-rest-queries';
 import { fillPath, methodsByPath, routesOf, type Route } from './fuzz-rest-routes';
 import { semanticCases } from './fuzz-rest-semantic';
@@ -33,6 +38,17 @@ export interface RestCase {
 /** Longest request target sent, well under Node's 16 KiB header limit. */
 const MAX_PATH = 8000;
 
+/**
+ * An emoji path segment that is no emoji: percent-encoded (lone surrogates as bytes nobody may
+ * decode), or not decodable at all. Empty, the path names no route.
+ */
+const badEmojiSegment: fc.Arbitrary<{ segment: string; expect: number[] }> = fc.oneof(
+  badEmojiString.map((e) => ({ segment: encodeAny(e), expect: e === '' ? [404] : [400] })),
+  fc
+    .constantFrom('%', '%Z', '%ZZ', '%E0%A4%A', '%C0%AF', '%ED%A0%80', '%FF', '%F0%9F%91')
+    .map((segment) => ({ segment, expect: [400] })),
+);
+
 const BAD_HEADERS = ['', 'Bearer', 'Bearer ', 'Basic YWxpY2U6eA==', 'Token abc', 'Bearer a b'];
 
 export function restCases(w: World, maxBodyBytes: number): fc.Arbitrary<RestCase> {
@@ -50,7 +66,20 @@ export function restCases(w: World, maxBodyBytes: number): fc.Arbitrary<RestCase
       families.push({ weight, arbitrary });
     };
 
-    const params = Object.keys(r.params);
+    // Any token is an emoji that is 1-8 characters without whitespace or controls (`abc` too), so
+    // an emoji param gets values no emoji can be, and the id params the malformed ids.
+    const params = Object.keys(r.params).filter((p) => p !== 'emoji');
+    if (r.params.emoji !== undefined) {
+      add(
+        3,
+        badEmojiSegment.map(({ segment, expect }) => ({
+          ...base,
+          family: 'path:bad-emoji',
+          path: fillPath(r, { ...r.params, emoji: segment }),
+          expect,
+        })),
+      );
+    }
     if (params.length > 0) {
       add(
         3,

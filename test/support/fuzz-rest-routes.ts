@@ -22,6 +22,7 @@ export interface Route {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
   /** With `:param` placeholders filled from `params`. */
   path: string;
+  /** Values as they go in the path (URL-encoded); `:emoji` is an emoji, every other an id. */
   params: Record<string, string>;
   /** Query keys the route takes, each with its kind and limit range. */
   query: Record<string, { kind: QueryKind; min?: number; max?: number }>;
@@ -40,6 +41,9 @@ export function routesOf(w: World): Route[] {
   const { alice, bob, dave } = w.users;
   const dmMessage = w.messages.dm.alice[0]!;
   const convParams = { id: w.dm };
+  // alice reacted 👍 to bob's message in the DM, not 🎉 (fuzz-world.ts).
+  const reactions = `${m}/conversations/:id/messages/:messageId/reactions/:emoji`;
+  const reacted = { id: w.dm, messageId: w.messages.dm.bob[0]! };
   return [
     {
       name: 'POST /auth/register',
@@ -230,6 +234,49 @@ export function routesOf(w: World): Route[] {
       method: 'DELETE',
       path: `${m}/conversations/:id/pins/:messageId`,
       params: { id: w.dm, messageId: dmMessage },
+      query: {},
+      authed: true,
+    },
+    // Reactions (§5.12): no body, no query. Either one run would change something.
+    {
+      name: 'PUT /messages/conversations/:id/messages/:messageId/reactions/:emoji',
+      method: 'PUT',
+      path: reactions,
+      params: { ...reacted, emoji: encodeURIComponent('🎉') },
+      query: {},
+      authed: true,
+    },
+    {
+      name: 'DELETE /messages/conversations/:id/messages/:messageId/reactions/:emoji',
+      method: 'DELETE',
+      path: reactions,
+      params: { ...reacted, emoji: encodeURIComponent('👍') },
+      query: {},
+      authed: true,
+    },
+    // Blocking (§5.15): alice blocks dave, not bob (fuzz-world.ts); either one run would change
+    // something.
+    {
+      name: 'GET /messages/blocks',
+      method: 'GET',
+      path: `${m}/blocks`,
+      params: {},
+      query: { cursor: { kind: 'convCursor' }, limit: { kind: 'limit', min: 1, max: 50 } },
+      authed: true,
+    },
+    {
+      name: 'PUT /messages/blocks/:userId',
+      method: 'PUT',
+      path: `${m}/blocks/:userId`,
+      params: { userId: bob.id },
+      query: {},
+      authed: true,
+    },
+    {
+      name: 'DELETE /messages/blocks/:userId',
+      method: 'DELETE',
+      path: `${m}/blocks/:userId`,
+      params: { userId: dave.id },
       query: {},
       authed: true,
     },

@@ -2,7 +2,7 @@
 // in, other people's messages, members acting as admins, reused temp_ids, foreign cursors. Free
 // text in them is fuzzed (Unicode edge cases included); the verdict comes from the rule.
 import fc from 'fast-check';
-import { MEDIA_MAX, MESSAGE_MAX } from './fuzz-specs';
+import { GOOD_EMOJIS, MEDIA_MAX, MESSAGE_MAX } from './fuzz-specs';
 import type { RestCase } from './fuzz-rest-cases';
 import { encodeAny } from './fuzz-rest-queries';
 import { hexId, longString, toJson, unicodeEdgeString, type FuzzValue } from './fuzz-values';
@@ -363,49 +363,74 @@ export function semanticCases(w: World): fc.Arbitrary<RestCase> {
       path: `${m}/search/users?q=${encodeAny(q)}`,
       expect: [200],
     }));
-  return fc.oneof(...cases, ...pinCases(w), hostileSearch).map(toCase);
+  return fc
+    .oneof(...cases, ...pinCases(w), ...reactionCases(w), ...blockCases(w), hostileSearch)
+    .map(toCase);
+}
+
+type Write = 'PUT' | 'DELETE';
+
+/**
+ * PUT / DELETE requests on one message of a conversation the rules refuse (alice is the group's
+ * admin): unknown conversations, `refused` (caller, conversation, message: 403), unknown
+ * messages or those of another conversation, and the group's deleted message (`deleted`).
+ */
+function targetWriteCases(
+  w: World,
+  target: {
+    route: (method: Write) => string;
+    path: (conversationId: string, messageId: string) => fc.Arbitrary<string>;
+    refused: [UserKey, string, string][];
+    deleted: { methods: Write[]; status: number };
+  },
+): fc.Arbitrary<Sem>[] {
+  const msgs = w.messages;
+  const write = fc.constantFrom<Write>('PUT', 'DELETE');
+  const at = (method: Write, path: fc.Arbitrary<string>, as: UserKey, status: number) =>
+    path.map((p): Sem => ({ route: target.route(method), method, path: p, as, expect: [status] }));
+  return [
+    fc
+      .tuple(write, hexId)
+      .chain(([method, id]) => at(method, target.path(id, msgs.dm.bob[0]!), 'alice', 404)),
+    fc
+      .tuple(write, fc.constantFrom(...target.refused))
+      .chain(([method, [as, id, msg]]) => at(method, target.path(id, msg), as, 403)),
+    fc
+      .tuple(write, fc.oneof(hexId, fc.constantFrom(msgs.group.alice[0]!, msgs.otherDm[0]!)))
+      .chain(([method, msg]) => at(method, target.path(w.dm, msg), 'alice', 404)),
+    fc
+      .constantFrom(...target.deleted.methods)
+      .chain((method) =>
+        at(method, target.path(w.group, msgs.group.deleted), 'alice', target.deleted.status),
+      ),
+  ];
 }
 
 /** Pin requests the rules refuse (§5.13): alice is the group's admin, bob a member. */
 function pinCases(w: World): fc.Arbitrary<Sem>[] {
   const { dm, group, otherDm } = w;
   const msgs = w.messages;
-  const pin = (id: string, msg: string) => `${m}/conversations/${id}/pins/${msg}`;
-  const write = fc.constantFrom<'PUT' | 'DELETE'>('PUT', 'DELETE');
-  const route = (method: 'PUT' | 'DELETE') =>
-    `${method} /messages/conversations/:id/pins/:messageId`;
   const list = 'GET /messages/conversations/:id/pins';
   return [
-    fc.tuple(write, hexId).map(([method, id]) => ({
-      route: route(method),
-      method,
-      path: pin(id, msgs.dm.bob[0]!),
-      expect: [404],
-    })),
+    ...targetWriteCases(w, {
+      route: (method) => `${method} /messages/conversations/:id/pins/:messageId`,
+      path: (id, msg) => fc.constant(`${m}/conversations/${id}/pins/${msg}`),
+      refused: [
+        ['dave', dm, msgs.dm.bob[0]!],
+        ['dave', group, msgs.group.bob[0]!],
+        ['alice', otherDm, msgs.otherDm[0]!],
+        // A member of the group, not its admin.
+        ['bob', group, msgs.group.alice[0]!],
+      ],
+      // A deleted message cannot be pinned (400); unpinning it is harmless.
+      deleted: { methods: ['PUT'], status: 400 },
+    }),
     hexId.map((id) => ({
       route: list,
       method: 'GET',
       path: `${m}/conversations/${id}/pins`,
       expect: [404],
     })),
-    fc
-      .tuple(
-        write,
-        fc.constantFrom<[UserKey, string, string]>(
-          ['dave', dm, msgs.dm.bob[0]!],
-          ['dave', group, msgs.group.bob[0]!],
-          ['alice', otherDm, msgs.otherDm[0]!],
-          // A member of the group, not its admin.
-          ['bob', group, msgs.group.alice[0]!],
-        ),
-      )
-      .map(([method, [as, id, msg]]) => ({
-        route: route(method),
-        method,
-        path: pin(id, msg),
-        as,
-        expect: [403],
-      })),
     fc
       .constantFrom<[UserKey, string]>(['dave', dm], ['dave', group], ['alice', otherDm])
       .map(([as, id]) => ({
@@ -415,19 +440,49 @@ function pinCases(w: World): fc.Arbitrary<Sem>[] {
         as,
         expect: [403],
       })),
+  ];
+}
+
+/** A refusal of a request naming one of these (encoded) comes from its target. */
+const someEmoji = fc.constantFrom(...GOOD_EMOJIS).map(encodeAny);
+
+/** Reaction requests the rules refuse (§5.12): any current participant may react, no one else. */
+function reactionCases(w: World): fc.Arbitrary<Sem>[] {
+  const msgs = w.messages;
+  return targetWriteCases(w, {
+    route: (method) => `${method} /messages/conversations/:id/messages/:messageId/reactions/:emoji`,
+    path: (id, msg) =>
+      someEmoji.map((e) => `${m}/conversations/${id}/messages/${msg}/reactions/${e}`),
+    refused: [
+      ['dave', w.dm, msgs.dm.bob[0]!],
+      ['dave', w.group, msgs.group.bob[0]!],
+      ['alice', w.otherDm, msgs.otherDm[0]!],
+    ],
+    // A deleted message takes no reactions, either way.
+    deleted: { methods: ['PUT', 'DELETE'], status: 409 },
+  });
+}
+
+/** Block requests the rules refuse (§5.15): oneself (400), an unknown user (404). */
+function blockCases(w: World): fc.Arbitrary<Sem>[] {
+  const route = (method: Write) => `${method} /messages/blocks/:userId`;
+  const write = fc.constantFrom<Write>('PUT', 'DELETE');
+  return [
     fc
-      .tuple(write, fc.oneof(hexId, fc.constantFrom(msgs.group.alice[0]!, msgs.otherDm[0]!)))
-      .map(([method, msg]) => ({
+      .tuple(write, fc.constantFrom<UserKey>('alice', 'bob', 'carol', 'dave'))
+      .map(([method, as]) => ({
         route: route(method),
         method,
-        path: pin(dm, msg),
-        expect: [404],
+        path: `${m}/blocks/${w.users[as].id}`,
+        as,
+        expect: [400],
       })),
-    fc.constant<Sem>({
-      route: route('PUT'),
-      method: 'PUT',
-      path: pin(group, msgs.group.deleted),
-      expect: [400],
-    }),
+    fc.tuple(write, hexId, fc.constantFrom<UserKey>('alice', 'dave')).map(([method, id, as]) => ({
+      route: route(method),
+      method,
+      path: `${m}/blocks/${id}`,
+      as,
+      expect: [404],
+    })),
   ];
 }

@@ -23,7 +23,9 @@ export type Field =
   | { kind: 'media' }
   | { kind: 'positions' }
   /** An opaque cursor the server issued (`since`): a string nobody was given is refused. */
-  | { kind: 'cursor' };
+  | { kind: 'cursor' }
+  /** A reaction (§5.12): 1-32 UTF-16 units, at most 8 graphemes, no whitespace or controls. */
+  | { kind: 'emoji' };
 
 export interface BodySpec {
   fields: Record<string, Field>;
@@ -107,6 +109,15 @@ const pinTarget: BodySpec = {
   required: ['conversationId', 'messageId'],
 };
 
+/** Emojis the rules accept (§5.12): a flag, a ZWJ sequence, a variation selector, a shortcode. */
+export const GOOD_EMOJIS = ['👍', '🎉', ':ship:', '👩‍💻', '🇫🇷', '❤️'];
+
+/** REACT and UNREACT name the same thing: one emoji on a message of a conversation. */
+const reactTarget: BodySpec = {
+  fields: { conversationId: id(), messageId: id(), emoji: { kind: 'emoji' } },
+  required: ['conversationId', 'messageId', 'emoji'],
+};
+
 /** Client frames: the payload fields of each type (camelCase). */
 export const FRAMES = {
   SEND_MESSAGE: {
@@ -137,4 +148,6 @@ export const FRAMES = {
   ping: { fields: {}, required: [] },
   PIN_MESSAGE: pinTarget,
   UNPIN_MESSAGE: pinTarget,
+  REACT: reactTarget,
+  UNREACT: reactTarget,
 } satisfies Record<string, BodySpec>;

@@ -1,6 +1,7 @@
 // The stored state the fuzz suite attacks: four users, a DM and a group with messages (one edited,
-// one deleted, one with media, receipts part way), a conversation the caller is not in, and
-// tokens that must be refused. `snapshotWorld` reads it back through REST for before/after checks.
+// one deleted, one with media, one with alice's reaction, receipts part way), a conversation the
+// caller is not in, alice's block of dave, and tokens that must be refused. `snapshotWorld` reads
+// it back through REST for before/after checks.
 import { createHmac } from 'node:crypto';
 import { Api, registerUser, TEST_JWT_SECRET, type TestUser } from './test-node';
 
@@ -111,6 +112,15 @@ export async function seedWorld(url: string): Promise<World> {
     carol.api.patch(`${base}/conversations/${group}/seen?message_id=${gAlice[0]}`),
   );
   const bobSync = await expectOk<{ next_cursor: string }>('sync', bob.api.post(`${base}/sync`, {}));
+  // What a bad REACT/UNREACT or block request could undo or add to (fuzz-rest-routes.ts).
+  await expectOk(
+    'react',
+    alice.api.request(
+      'PUT',
+      `${base}/conversations/${dm}/messages/${dmBob[0]}/reactions/${encodeURIComponent('👍')}`,
+    ),
+  );
+  await expectOk('block', alice.api.request('PUT', `${base}/blocks/${dave.id}`));
 
   const now = Math.floor(Date.now() / 1000);
   const badTokens = [
@@ -162,8 +172,8 @@ function withoutPresence(value: unknown): unknown {
 
 /**
  * Everything each user can read through REST: conversation lists with unread counts, each
- * conversation's detail (participants, roles, last message), every page of its messages, and
- * its pins.
+ * conversation's detail (participants, roles, last message), every page of its messages (their
+ * reactions with the reader's `me`), its pins, and the user's blocks.
  */
 export async function snapshotWorld(world: World): Promise<unknown> {
   const snapshot: Record<string, unknown> = {};
@@ -186,7 +196,27 @@ export async function snapshotWorld(world: World): Promise<unknown> {
       const pins = await user.api.get(`${base}/conversations/${row.id}/pins`);
       conversations[row.id] = { detail: detail.body, pages, pins: pins.body };
     }
-    snapshot[key] = withoutPresence({ list: list.body, conversations });
+    snapshot[key] = withoutPresence({
+      list: list.body,
+      conversations,
+      blocks: await blocksOf(user),
+    });
   }
   return snapshot;
+}
+
+/**
+ * A user's blocks (§5.15) a page of one at a time: a stored block the list cannot show (of an
+ * unknown id) still takes a page of its own, so a refused block that was stored shows too.
+ */
+async function blocksOf(user: TestUser): Promise<unknown[]> {
+  const pages: unknown[] = [];
+  let query = '';
+  for (let i = 0; i < 20; i++) {
+    const page = await user.api.get(`${base}/blocks?limit=1${query}`);
+    pages.push(page.body);
+    if (page.body.has_more !== true) break;
+    query = `&cursor=${page.body.next_cursor as string}`;
+  }
+  return pages;
 }
