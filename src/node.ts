@@ -92,7 +92,8 @@ export async function startNode(
       limits: config.limits,
       sendLimiter: rateLimits.sendLimiter,
       backpressure: new Backpressure({
-        backlog: () => bus.backlog?.() ?? 0,
+        // Events not yet taken by a consumer, the ones still on their way to the broker included.
+        backlog: () => (bus.backlog?.() ?? 0) + messages.dispatching(),
         ...config.backpressure,
       }),
       logger: logger.child({ component: 'messages' }),
@@ -234,7 +235,8 @@ export async function startNode(
       const settled = await finishesWithin(
         left(),
         Promise.all([
-          gate.idle(),
+          // Requests and commands, then the publishes of the sends they answered.
+          gate.idle().then(() => messages.dispatched()),
           // The emitted positions go in too, so the node taking over resumes right after them.
           backends.stopConsuming().then(() => sequencer.recorded()),
           relay.stop(),

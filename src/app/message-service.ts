@@ -72,6 +72,8 @@ export class MessageService {
   private readonly published: Batcher<string>;
   /** Per conversation, sends appended together (when the store can: `appendMessages`). */
   private readonly appenders = new Map<string, Batcher<PendingAppend, AppendResult>>();
+  /** message.sent publishes running after their sends were answered. */
+  private readonly inDispatch = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: MessageServiceDeps) {
     this.published = new Batcher(async (ids) => {
@@ -162,7 +164,9 @@ export class MessageService {
       return { message: await this.view(original), created: false };
     }
     const { message, participantIds } = appended;
-    await this.dispatchSent(message, input.originSocketId ?? null, { sender, participantIds });
+    // Durable now, its event included (the outbox): the answer does not wait for the broker's
+    // confirm, and a publish that fails is the relay's to redo.
+    this.dispatchInBackground(message, input.originSocketId ?? null, { sender, participantIds });
     // Nobody has it yet: SENT, whatever the conversation's watermarks say of older messages.
     return { message: toMessagePublic(message, sender, 'SENT'), created: true };
   }
@@ -198,6 +202,27 @@ export class MessageService {
       this.appenders.set(key, appender);
     }
     return appender.add({ draft, now, preview });
+  }
+
+  /** Publishes not yet confirmed by the broker (or the outbox mark not yet cleared). */
+  dispatching(): number {
+    return this.inDispatch.size;
+  }
+
+  /** Resolves once every publish started so far has finished (drain waits for it). */
+  async dispatched(): Promise<void> {
+    while (this.inDispatch.size > 0) await Promise.allSettled([...this.inDispatch]);
+  }
+
+  private dispatchInBackground(
+    message: Message,
+    originSocketId: string | null,
+    audience: { sender: SenderProfile; participantIds: string[] },
+  ): void {
+    const run: Promise<unknown> = this.dispatchSent(message, originSocketId, audience).finally(() =>
+      this.inDispatch.delete(run),
+    );
+    this.inDispatch.add(run);
   }
 
   /**

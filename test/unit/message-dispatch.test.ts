@@ -1,0 +1,64 @@
+// A send is answered once the message and its pending event are stored: the publish follows on
+// its own, counted by dispatching() (backpressure sees it) and awaited by dispatched() (drain).
+import pino from 'pino';
+import { createMemoryStore } from '../../src/adapters/store/memory/memory-store';
+import { ConversationService } from '../../src/app/conversation-service';
+import { MessageService } from '../../src/app/message-service';
+import type { BusEvent } from '../../src/protocol/events';
+import type { EventBus } from '../../src/ports';
+import { aUser } from '../support/factories';
+
+it('answers a send before the broker confirms its event, and clears the outbox after', async () => {
+  const store = createMemoryStore();
+  const confirms: (() => void)[] = [];
+  const published: BusEvent[] = [];
+  const bus: EventBus = {
+    publish: (event) => {
+      published.push(event);
+      // The broker has not confirmed yet: this publish waits until the test releases it.
+      return new Promise<void>((resolve) => confirms.push(resolve));
+    },
+    subscribe: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  const clock = (): Date => new Date();
+  const messages = new MessageService({
+    store,
+    bus,
+    clock,
+    limits: { maxMessageLength: 100, maxMediaItems: 1 },
+    sendLimiter: { consume: () => Promise.resolve() },
+    logger: pino({ level: 'silent' }),
+  });
+  const conversations = new ConversationService({
+    store,
+    bus,
+    presence: { onlineAmong: () => Promise.resolve(new Set<string>()) },
+    clock,
+  });
+  const [alice, bob] = [aUser(), aUser()];
+  await store.insertUser(alice);
+  await store.insertUser(bob);
+  const { conversation } = await conversations.create(alice.id, {
+    type: 'GROUP',
+    name: 'g',
+    participantIds: [bob.id],
+  });
+  const sentBefore = published.length;
+  confirms.splice(0).forEach((confirm) => confirm());
+
+  const { message } = await messages.send(alice, conversation.id, { content: 'hi' });
+  expect(published.slice(sentBefore).map((e) => e.key)).toEqual(['message.sent']);
+  expect(messages.dispatching()).toBe(1);
+  expect(await store.countPendingMessageEvents()).toBe(1);
+  let drained = false;
+  const drain = messages.dispatched().then(() => (drained = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(drained).toBe(false);
+
+  confirms.splice(0).forEach((confirm) => confirm());
+  await drain;
+  expect(messages.dispatching()).toBe(0);
+  expect(await store.countPendingMessageEvents()).toBe(0);
+  expect((await store.findMessage(message.id))?.seq).toBe(message.seq);
+});
