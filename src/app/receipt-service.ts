@@ -2,12 +2,13 @@
 // moves, and turning a consumed move into the MESSAGE_STATUS reports its senders are owed.
 import { directConversationId } from '../domain/ids';
 import { aggregateStatus } from '../domain/receipts';
-import type { MessageStatus, Watermark } from '../domain/types';
+import type { Message, MessageStatus, Watermark } from '../domain/types';
 import type { BusPayload } from '../protocol/events';
 import type { ServerPayload } from '../protocol/frames';
 import type { SeenResult } from '../protocol/rest';
 import type { Clock, EventBus, Store, WatermarkMove } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
+import { RecentMessages, type RecentMessage } from './recent-messages';
 import { iso } from './views';
 
 /**
@@ -37,7 +38,29 @@ export class ReceiptService {
   /** Pairs whose delivered watermark is being written right now. */
   private readonly writing = new Set<string>();
 
-  constructor(private readonly deps: { store: Store; bus: EventBus; clock: Clock }) {}
+  private readonly recent: RecentMessages;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      bus: EventBus;
+      clock: Clock;
+      /** What the fan-out emitted lately (default: an empty one of its own). */
+      recent?: RecentMessages;
+    },
+  ) {
+    this.recent = deps.recent ?? new RecentMessages();
+  }
+
+  /** The fan-out emitted these messages (in seq order): moves over them need no read. */
+  noteEmitted(conversationId: string, messages: readonly Message[]): void {
+    this.recent.noteEmitted(conversationId, messages);
+  }
+
+  /** The fan-out announced this deletion: no status is reported for the message any more. */
+  noteDeleted(conversationId: string, messageId: string, at: Date): void {
+    this.recent.noteDeleted(conversationId, messageId, at);
+  }
 
   /**
    * A device acknowledged a NEW_MESSAGE (realtime, the message is known). Acknowledgements of one
@@ -189,7 +212,7 @@ export class ReceiptService {
       // covers is now at `level` — unless a seen move came with it, which reports them as SEEN
       // (delivered never passes seen otherwise: MARK_SEEN moves both).
       if ('with_seen' in move && move.with_seen) return [];
-      const covered = await store.listMessagesAfter(move.conversation_id, from, move.seq - from);
+      const covered = await this.covered(move.conversation_id, from, move.seq);
       return covered
         .filter((m) => m.seq <= move.seq && m.senderId !== move.user_id && m.deletedAt === null)
         .map((m) => ({
@@ -198,7 +221,7 @@ export class ReceiptService {
         }));
     }
     const [covered, participants] = await Promise.all([
-      store.listMessagesAfter(move.conversation_id, from, move.seq - from),
+      this.covered(move.conversation_id, from, move.seq),
       store.listParticipants(move.conversation_id),
     ]);
     const reports: StatusReport[] = [];
@@ -215,6 +238,13 @@ export class ReceiptService {
       });
     }
     return reports;
+  }
+
+  /** The messages in (`after`, `upTo`]: from what the fan-out emitted lately, else read. */
+  private covered(conversationId: string, after: number, upTo: number): Promise<RecentMessage[]> {
+    const recent = this.recent.covering(conversationId, after, upTo);
+    if (recent) return Promise.resolve(recent);
+    return this.deps.store.listMessagesAfter(conversationId, after, upTo - after);
   }
 
   private publishMove(

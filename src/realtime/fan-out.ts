@@ -120,6 +120,7 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
         }
         const last = batch[batch.length - 1];
         if (last) sequencer.emitted(p.conversation_id, last.seq);
+        receipts.noteEmitted(p.conversation_id, batch);
         return;
       }
       case 'message.delivered': {
@@ -163,6 +164,8 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
             mentions: message.deletedAt ? [] : message.mentions,
           });
         } else {
+          if (message.deletedAt)
+            receipts.noteDeleted(message.conversationId, message.id, message.deletedAt);
           emit(current(participants), 'MESSAGE_DELETED', {
             conversationId: message.conversationId,
             messageId: message.id,

@@ -1,7 +1,8 @@
 // What sending costs the database, counted as the driver sees it (parley_store_commands_total):
 // on PostgreSQL a send over the realtime transport reads nothing — membership is checked by the
 // append itself, the ACK and the fan-out need no read — and sends to one conversation that
-// arrive together share their writes (group commit).
+// arrive together share their writes (group commit); delivering to an online recipient and
+// reporting DELIVERED reads nothing either (the consumer knows what it just emitted).
 import type { RunningNode } from '../../src/node';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-db';
 import { connectClient, type RealtimeClient } from '../support/realtime-client';
@@ -11,6 +12,7 @@ let db: TestDatabase;
 let node: RunningNode;
 let sender: RealtimeClient;
 let dm: string;
+let bobToken: string;
 
 /** Reads and writes so far. Scraping itself reads once (the outbox gauge counts pending rows). */
 async function commands(): Promise<{ read: number; write: number }> {
@@ -36,6 +38,7 @@ beforeAll(async () => {
   const api = new Api(node.url);
   const [alice, bob] = await Promise.all([registerUser(api, 'alice'), registerUser(api, 'bob')]);
   dm = (await alice.api.post(`/api/v1/messages/direct/${bob.id}`)).body.data.id as string;
+  bobToken = bob.token;
   // Bob stays offline: no delivery receipts, so what is counted is the send and its fan-out.
   sender = await connectClient(node.url, alice.token, 'raw');
   await sender.request({
@@ -85,4 +88,38 @@ it('shares writes between sends to one conversation that arrive together', async
   expect(after.read - before.read).toBeLessThanOrEqual(1);
   // One at a time this would be at least 200 appends plus their outbox clears.
   expect(after.write - before.write).toBeLessThan(100);
+});
+
+it('reads nothing to deliver a message to an online recipient and report it DELIVERED', async () => {
+  // Bob's device acknowledges every NEW_MESSAGE: the receipt, its move and MESSAGE_STATUS follow.
+  const device = await connectClient(node.url, bobToken, 'socket.io', { ackNewMessages: true });
+  try {
+    // Bob's first receipt covers everything sent while he was away, which is read once.
+    const catchUp = await sender.request(
+      { type: 'SEND_MESSAGE', conversationId: dm, content: 'bob is back', tempId: 'bob-back' },
+      ['MESSAGE_ACK', 'ERROR'],
+    );
+    await sender.waitFor(
+      'MESSAGE_STATUS',
+      (f) => f.messageId === catchUp.messageId && f.status === 'DELIVERED',
+    );
+    const before = await commands();
+    for (let i = 0; i < 10; i++) {
+      const ack = await sender.request(
+        { type: 'SEND_MESSAGE', conversationId: dm, content: `to bob ${i}`, tempId: `bob-${i}` },
+        ['MESSAGE_ACK', 'ERROR'],
+      );
+      expect(ack.type).toBe('MESSAGE_ACK');
+      await sender.waitFor(
+        'MESSAGE_STATUS',
+        (f) => f.messageId === ack.messageId && f.status === 'DELIVERED',
+      );
+    }
+    const after = await commands();
+    expect(after.read - before.read).toBeLessThanOrEqual(1);
+    // Each message: its append and its delivered watermark, at least.
+    expect(after.write - before.write).toBeGreaterThanOrEqual(20);
+  } finally {
+    await device.close();
+  }
 });
