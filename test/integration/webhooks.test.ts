@@ -1,5 +1,6 @@
 // Webhooks (docs/PROTOCOL.md §5.16) against a local receiver, on a real node (embedded) and on two
 // cluster nodes (RabbitMQ, Redis, PostgreSQL): who is notified, the signed request, and retries.
+import { connect } from 'amqplib';
 import type { RunningNode } from '../../src/node';
 import { messageCreatedWebhookSchema } from '../../src/protocol/webhooks';
 import { connectClient, type RealtimeClient } from '../support/realtime-client';
@@ -48,6 +49,24 @@ async function webhookCount(node: RunningNode, outcome: string): Promise<number>
       (l) => l.startsWith('parley_webhook_deliveries_total{') && l.includes(`outcome="${outcome}"`),
     );
   return line ? Number(line.split(' ').pop()) : 0;
+}
+
+/** Takes one message off webhook_events.dlq (null when empty). */
+async function takeDeadLetter(
+  url: string,
+): Promise<{ headers: Record<string, unknown>; body: unknown } | null> {
+  const connection = await connect(url);
+  try {
+    const channel = await connection.createChannel();
+    const message = await channel.get('webhook_events.dlq', { noAck: true });
+    if (!message) return null;
+    return {
+      headers: message.properties.headers ?? {},
+      body: JSON.parse(message.content.toString('utf8')),
+    };
+  } finally {
+    await connection.close();
+  }
 }
 
 interface Mode {
@@ -188,7 +207,7 @@ describe.each(modes)('webhooks on $name', (mode) => {
     expect(retriedAfter.reduce((x, y) => x + y) - retriedBefore.reduce((x, y) => x + y)).toBe(1);
   });
 
-  it('retries a timeout-free network failure: the receiver down, then up on the same port', async () => {
+  it('retries a refused connection: the receiver down, then up on the same port', async () => {
     const [alice, bob] = await users(2);
     const dm = await direct(alice!, bob!);
     await receiver.down();
@@ -204,6 +223,32 @@ describe.each(modes)('webhooks on $name', (mode) => {
     );
     await receiver.up();
     expectSigned(await nextIs(sent.id));
+  });
+
+  it('gives up after WEBHOOK_MAX_ATTEMPTS: dead-lettered with RabbitMQ, dropped embedded', async () => {
+    const [alice, bob, carol] = await users(3);
+    const [toBob, toCarol] = await Promise.all([direct(alice!, bob!), direct(alice!, carol!)]);
+    receiver.answer(...Array<number>(8).fill(503));
+    const doomed = await send(alice!, toBob, 'never arrives');
+    const attempts = [];
+    for (let i = 0; i < 8; i++) attempts.push(await nextIs(doomed.id));
+    expect(attempts.map((r) => r.status)).toEqual(Array(8).fill(503));
+    expect(new Set(attempts.map((r) => r.headers['x-parley-delivery'])).size).toBe(1);
+    const rabbit = setup.env.RABBITMQ_URL;
+    if (rabbit) {
+      const dead = await waitFor(() => takeDeadLetter(rabbit), {
+        what: 'the notification in webhook_events.dlq',
+      });
+      expect(dead.headers).toMatchObject({
+        'x-parley-webhook-attempts': 8,
+        'x-parley-webhook-failure': 'HTTP 503 after 8 attempts',
+      });
+      expect(messageCreatedWebhookSchema.parse(dead.body).message.id).toBe(doomed.id);
+    }
+    // No ninth attempt: the next request is another message's.
+    const after = await send(alice!, toCarol, 'this one does');
+    await nextIs(after.id);
+    expect(receiver.untaken()).toEqual([]);
   });
 
   it('does not retry a 400', async () => {
