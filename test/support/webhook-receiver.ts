@@ -20,6 +20,8 @@ export interface ReceivedWebhook {
 export interface ScriptedAnswer {
   status: number;
   headers?: Record<string, string>;
+  /** Record the request but never answer it (until `down()`): a receiver that hangs. */
+  hang?: boolean;
 }
 
 export class WebhookReceiver {
@@ -112,8 +114,10 @@ export class WebhookReceiver {
           body,
           status: scripted.status,
         });
-        res.writeHead(scripted.status, scripted.headers ?? {});
-        res.end();
+        if (!scripted.hang) {
+          res.writeHead(scripted.status, scripted.headers ?? {});
+          res.end();
+        }
         for (const wake of this.waiters.splice(0)) wake();
       });
     });

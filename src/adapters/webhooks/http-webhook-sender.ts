@@ -51,8 +51,9 @@ export class HttpWebhookSender implements WebhookSender {
         new Date(now()),
       );
     } catch (err) {
+      const name = errorField(err, 'name');
       const reason =
-        err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
+        name === 'TimeoutError' || name === 'AbortError'
           ? `no answer within ${timeoutMs} ms`
           : `request failed: ${describe(err)}`;
       return { kind: 'retryable', reason };
@@ -60,9 +61,20 @@ export class HttpWebhookSender implements WebhookSender {
   }
 }
 
+/*
+ * Errors are read by their fields, not with instanceof: fetch's errors come from Node's own
+ * realm, which is not always the caller's (a VM context, a test runner).
+ */
+function errorField(err: unknown, field: 'name' | 'message' | 'cause'): unknown {
+  return typeof err === 'object' && err !== null
+    ? (err as Record<string, unknown>)[field]
+    : undefined;
+}
+
 function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
+  const message = errorField(err, 'message');
+  if (typeof message !== 'string') return String(err);
   // fetch wraps the socket's error (ECONNREFUSED…) as its cause.
-  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-  return `${err.message}${cause}`;
+  const cause = errorField(errorField(err, 'cause'), 'message');
+  return typeof cause === 'string' ? `${message}: ${cause}` : message;
 }
