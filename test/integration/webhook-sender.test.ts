@@ -1,36 +1,11 @@
 // HttpWebhookSender against a local receiver: the request it makes, and how each kind of answer
 // (or none) is classified (docs/PROTOCOL.md §5.16).
 import { HttpWebhookSender } from '../../src/adapters/webhooks/http-webhook-sender';
-import type { MessageCreatedWebhook } from '../../src/protocol/webhooks';
+import { aWebhookNotification } from '../support/factories';
 import { freePort } from '../support/free-port';
 import { signatureVerifies, WebhookReceiver } from '../support/webhook-receiver';
 
-const notification: MessageCreatedWebhook = {
-  id: '0b7c6c8e-4f7d-8a52-9d0e-2b1f5c3a9e41',
-  type: 'message.created',
-  created_at: '2026-03-01T12:00:00.000Z',
-  conversation: { id: 'c1', type: 'GROUP', name: 'g' },
-  recipients: [{ user_id: 'u2', username: 'bob' }],
-  message: {
-    id: 'm1',
-    conversation_id: 'c1',
-    sender_id: 'u1',
-    sender_username: 'alice',
-    sender_avatar: null,
-    content: 'héllo',
-    type: 'TEXT',
-    media: [],
-    status: 'SENT',
-    seq: 1,
-    reply_to_message_id: null,
-    temp_id: null,
-    created_at: '2026-03-01T12:00:00.000Z',
-    updated_at: null,
-    deleted_at: null,
-    mentions: [],
-    reactions: [],
-  },
-};
+const notification = aWebhookNotification();
 
 describe('HttpWebhookSender', () => {
   let receiver: WebhookReceiver;
