@@ -87,6 +87,15 @@ const envSchema = z.object({
     .toLowerCase()
     .pipe(z.enum(['on', 'off', 'true', 'false', '1', '0', '']))
     .optional(),
+  WEBHOOK_URL: optionalUrl(['http', 'https']),
+  WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v)),
+  WEBHOOK_TIMEOUT_MS: positiveInt(5000),
+  WEBHOOK_MAX_ATTEMPTS: positiveInt(8),
+  WEBHOOK_RETRY_BASE_MS: positiveInt(1000),
+  WEBHOOK_RETRY_MAX_MS: positiveInt(300_000),
 });
 
 export interface Config {
@@ -181,6 +190,23 @@ export interface Config {
    * or REDIS_URL), off in cluster mode
    */
   webClient: boolean;
+  /** `message.created` webhooks for offline recipients (docs/PROTOCOL.md §5.16); unset → off. */
+  webhook: WebhookConfig | undefined;
+}
+
+export interface WebhookConfig {
+  /** Where each notification is POSTed (http or https). */
+  url: string;
+  /** Key of the `X-Parley-Signature` HMAC-SHA256. */
+  secret: string;
+  /** One attempt's limit, response included. @default 5000 */
+  timeoutMs: number;
+  /** Attempts of one notification, the first included, before it is given up. @default 8 */
+  maxAttempts: number;
+  /** Backoff before the first retry; doubles per failure (jittered). @default 1000 */
+  retryBaseMs: number;
+  /** Cap on one backoff (and on a receiver's Retry-After). @default 300000 */
+  retryMaxMs: number;
 }
 
 export class ConfigError extends Error {
@@ -213,6 +239,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.PASSWORD_KDF === 'fast' && e.NODE_ENV === 'production') {
     throw new ConfigError([
       'PASSWORD_KDF: fast hashes are for benchmarks only and refused when NODE_ENV=production',
+    ]);
+  }
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
+    throw new ConfigError([
+      'WEBHOOK_SECRET: required when WEBHOOK_URL is set (receivers verify the signature with it)',
     ]);
   }
   const generated = !e.JWT_SECRET && !e.JWT_PUBLIC_KEY;
@@ -275,5 +306,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.WEB_CLIENT === undefined || e.WEB_CLIENT === ''
         ? !durableStore && !e.RABBITMQ_URL && !e.REDIS_URL
         : ['on', 'true', '1'].includes(e.WEB_CLIENT),
+    webhook:
+      e.WEBHOOK_URL && e.WEBHOOK_SECRET
+        ? {
+            url: e.WEBHOOK_URL,
+            secret: e.WEBHOOK_SECRET,
+            timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+            maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+            retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+            retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+          }
+        : undefined,
   };
 }

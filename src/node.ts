@@ -33,6 +33,8 @@ import { attachRawWebSocket } from './realtime/raw-ws-bridge';
 import { attachSocketHandlers, createSocketServer } from './realtime/socket-server';
 import { SocketIoSignals } from './realtime/socket-io-signals';
 import { instrumentSocketServer } from './realtime/socket-metrics';
+import { openWebhooks } from './webhooks';
+import type { WebhookQueue } from './ports';
 
 /** Kept back from DRAIN_TIMEOUT_MS for the last step, closing servers and backends. */
 const CLOSE_RESERVE_MS = 1500;
@@ -64,6 +66,7 @@ export async function startNode(
   const gate = new DrainGate();
 
   let limiters: RateLimiters | null = null;
+  let webhooks: WebhookQueue | null = null;
   try {
     limiters = await openRateLimiters(config, logger.child({ component: 'rate-limit' }));
     const rateLimits = countRateLimits(limiters, metrics);
@@ -202,6 +205,8 @@ export async function startNode(
         logger: fanOutLog,
       }),
     );
+    // Beside the fan-out, never inside it: a slow or failing receiver delays no emit.
+    webhooks = await openWebhooks(config, { store, bus, presence, clock, logger, metrics });
     const relay = new OutboxRelay(
       { store, messages, logger: logger.child({ component: 'outbox' }) },
       { intervalMs: config.outboxRelayIntervalMs, graceMs: config.outboxRelayIntervalMs },
@@ -240,6 +245,8 @@ export async function startNode(
           // The emitted positions go in too, so the node taking over resumes right after them.
           backends.stopConsuming().then(() => sequencer.recorded()),
           relay.stop(),
+          // Attempts in flight finish (a durable queue keeps what is not due yet).
+          webhooks?.close(),
         ]),
       );
       // 3. Clients go (raw 1012, Socket.IO transport close); they come back elsewhere and SYNC.
@@ -259,6 +266,7 @@ export async function startNode(
       await raw.close();
       await io.close();
       await rateLimits.close();
+      await webhooks?.close();
       await backends.close();
       drainLog.info({ ms: Date.now() - startedAt, settled, flushed }, 'drained and closed');
     };
@@ -274,6 +282,7 @@ export async function startNode(
       },
     };
   } catch (err) {
+    await webhooks?.close();
     await limiters?.close();
     await backends.close();
     throw err;

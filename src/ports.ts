@@ -1,5 +1,7 @@
 // The ports the application needs; adapters implement them, services only see these.
 import type { BusEvent } from './protocol/events';
+import type { MessageCreatedWebhook } from './protocol/webhooks';
+import type { WebhookAttemptResult } from './domain/webhooks';
 import type { OrderKey } from './domain/ordering';
 import type { Pin } from './domain/pins';
 import type {
@@ -391,8 +393,10 @@ export type Clock = () => Date;
 
 /**
  * The event bus. `publish` resolves once the event is durable (broker-confirmed for a broker
- * bus); `subscribe` registers the one handler this node runs for consumed events — an event
- * is acknowledged only after the handler resolves.
+ * bus); `subscribe` registers the handler this node runs for consumed events — an event is
+ * acknowledged only after the handler resolves. The broker bus takes one handler (other
+ * consumers bind queues of their own to `message_events`); the in-process bus takes several,
+ * each run and retried on its own.
  */
 export interface EventBus {
   /**
@@ -429,4 +433,24 @@ export interface EphemeralSignals {
     recipientUserIds: readonly string[],
     signal: { conversationId: string; userId: string; username: string },
   ): void;
+}
+
+/** Sends one webhook attempt (docs/PROTOCOL.md §5.16): signed now, answered or failed within its timeout. */
+export interface WebhookSender {
+  /** Never rejects: a network error or a timeout is a `retryable` result. */
+  send(notification: MessageCreatedWebhook): Promise<WebhookAttemptResult>;
+}
+
+/**
+ * Where `message.created` notifications wait for their attempts: it takes `message.sent` events,
+ * has the notifier decide who to notify, and retries with backoff until delivered or given up.
+ */
+export interface WebhookQueue {
+  /** Starts taking events. */
+  start(): Promise<void>;
+  /**
+   * Stops taking events and lets attempts in flight finish. Retries not yet due stay in the
+   * broker (durable) or are dropped, and logged (in-process).
+   */
+  close(): Promise<void>;
 }

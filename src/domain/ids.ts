@@ -46,3 +46,19 @@ export const blockId = (blockerId: string, blockedId: string): string =>
 /** Reactions: one per (message, user, emoji), so a repeated reaction collides on _id. */
 export const reactionId = (messageId: string, userId: string, emoji: string): string =>
   deriveObjectId('reaction', messageId, userId, emoji);
+
+/**
+ * The webhook delivery of a message (docs/PROTOCOL.md §5.16): a UUID (version 8, name-based)
+ * derived from the message id, so retries and a redelivered event all carry the same one and a
+ * receiver can drop duplicates by it.
+ */
+export function webhookDeliveryId(messageId: string): string {
+  const hex = createHash('sha256')
+    .update(`webhook\u0000message.created\u0000${messageId}`)
+    .digest();
+  const bytes = Buffer.from(hex.subarray(0, 16));
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x80;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const h = bytes.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

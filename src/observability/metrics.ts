@@ -36,6 +36,14 @@ export interface StoreMetrics {
   storeCommand(kind: 'read' | 'write'): void;
 }
 
+/** What the webhook queues report: each attempt's outcome (docs/PROTOCOL.md §5.16). */
+export interface WebhookMetrics {
+  /** `retried`: it failed and another attempt is scheduled; `failed`: given up for good. */
+  webhookDelivery(outcome: WebhookOutcome): void;
+}
+
+export type WebhookOutcome = 'delivered' | 'retried' | 'failed';
+
 /** A number read when Prometheus scrapes (queue depth, pending rows); may query a backend. */
 export type GaugeSource = () => number | Promise<number>;
 
@@ -59,7 +67,7 @@ export interface MetricsOptions {
   nodeId: string;
 }
 
-export class Metrics implements BusMetrics, AdapterMetrics, StoreMetrics {
+export class Metrics implements BusMetrics, AdapterMetrics, StoreMetrics, WebhookMetrics {
   readonly registry = new Registry();
   private readonly received: Counter;
   private readonly delivered: Counter;
@@ -70,6 +78,7 @@ export class Metrics implements BusMetrics, AdapterMetrics, StoreMetrics {
   private readonly rateLimitedTotal: Counter<'kind'>;
   private readonly adapterReceived: Counter;
   private readonly storeCommands: Counter<'kind'>;
+  private readonly webhookDeliveries: Counter<'outcome'>;
   private connectionSource: () => Record<ConnectionTransport, number> = () => ({
     websocket: 0,
     polling: 0,
@@ -167,6 +176,12 @@ export class Metrics implements BusMetrics, AdapterMetrics, StoreMetrics {
       registers,
     });
     for (const kind of ['read', 'write']) this.storeCommands.inc({ kind }, 0);
+    this.webhookDeliveries = new Counter({
+      name: 'parley_webhook_deliveries_total',
+      help: 'Webhook attempts by outcome: delivered, retried (failed, another attempt scheduled), failed (given up).',
+      labelNames: ['outcome'],
+      registers,
+    });
   }
 
   /** The Content-Type of `render()`'s text (Prometheus exposition format). */
@@ -214,6 +229,10 @@ export class Metrics implements BusMetrics, AdapterMetrics, StoreMetrics {
 
   storeCommand(kind: 'read' | 'write'): void {
     this.storeCommands.inc({ kind });
+  }
+
+  webhookDelivery(outcome: WebhookOutcome): void {
+    this.webhookDeliveries.inc({ outcome });
   }
 
   /** Where `parley_connections` reads this node's open connections at each scrape. */

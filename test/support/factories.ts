@@ -2,6 +2,7 @@
 import { newObjectId } from '../../src/domain/ids';
 import type { Conversation, Message, Participant, User } from '../../src/domain/types';
 import type { MessageDraft } from '../../src/ports';
+import type { MessageCreatedWebhook } from '../../src/protocol/webhooks';
 
 let seq = 0;
 export const uniqueName = (prefix = 'user'): string =>
@@ -106,4 +107,35 @@ export const aMessageDraft = (
   originSocketId: null,
   mentions: [],
   ...over,
+});
+
+/** A webhook body (docs/PROTOCOL.md §5.16) of a TEXT message, for tests of the queues and sender. */
+export const aWebhookNotification = (
+  messageId = 'm1',
+  recipients: string[] = ['u2'],
+): MessageCreatedWebhook => ({
+  id: '0b7c6c8e-4f7d-8a52-9d0e-2b1f5c3a9e41',
+  type: 'message.created',
+  created_at: '2026-03-01T12:00:00.000Z',
+  conversation: { id: 'c1', type: 'GROUP', name: 'g' },
+  recipients: recipients.map((id) => ({ user_id: id, username: id })),
+  message: {
+    id: messageId,
+    conversation_id: 'c1',
+    sender_id: 'u1',
+    sender_username: 'alice',
+    sender_avatar: null,
+    content: 'héllo',
+    type: 'TEXT',
+    media: [],
+    status: 'SENT',
+    seq: 1,
+    reply_to_message_id: null,
+    temp_id: null,
+    created_at: '2026-03-01T12:00:00.000Z',
+    updated_at: null,
+    deleted_at: null,
+    mentions: [],
+    reactions: [],
+  },
 });

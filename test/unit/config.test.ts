@@ -87,4 +87,38 @@ describe('config', () => {
       'https://b.test',
     ]);
   });
+
+  it('turns webhooks on with WEBHOOK_URL, which needs WEBHOOK_SECRET', () => {
+    expect(loadConfig({}).webhook).toBeUndefined();
+    expect(loadConfig({ WEBHOOK_URL: '', WEBHOOK_SECRET: 's' }).webhook).toBeUndefined();
+    expect(
+      loadConfig({ WEBHOOK_URL: 'https://push.example/parley', WEBHOOK_SECRET: 's3cret' }).webhook,
+    ).toEqual({
+      url: 'https://push.example/parley',
+      secret: 's3cret',
+      timeoutMs: 5000,
+      maxAttempts: 8,
+      retryBaseMs: 1000,
+      retryMaxMs: 300000,
+    });
+    expect(
+      loadConfig({
+        WEBHOOK_URL: 'http://127.0.0.1:9000/hook',
+        WEBHOOK_SECRET: 's',
+        WEBHOOK_TIMEOUT_MS: '250',
+        WEBHOOK_MAX_ATTEMPTS: '3',
+        WEBHOOK_RETRY_BASE_MS: '10',
+        WEBHOOK_RETRY_MAX_MS: '40',
+      }).webhook,
+    ).toMatchObject({ timeoutMs: 250, maxAttempts: 3, retryBaseMs: 10, retryMaxMs: 40 });
+    expect(() => loadConfig({ WEBHOOK_URL: 'https://push.example/parley' })).toThrow(
+      /WEBHOOK_SECRET: required when WEBHOOK_URL is set/,
+    );
+    expect(() => loadConfig({ WEBHOOK_URL: 'ftp://x', WEBHOOK_SECRET: 's' })).toThrow(
+      /WEBHOOK_URL/,
+    );
+    expect(() =>
+      loadConfig({ WEBHOOK_URL: 'http://x', WEBHOOK_SECRET: 's', WEBHOOK_MAX_ATTEMPTS: '0' }),
+    ).toThrow(/WEBHOOK_MAX_ATTEMPTS/);
+  });
 });

@@ -72,3 +72,17 @@ it('stops retrying on close without waiting for the backoff', async () => {
   await bus.close();
   expect(flaky.runs).toEqual(['m3']);
 });
+
+it('gives every subscriber each event and retries a failing one alone', async () => {
+  const bus = new MemoryEventBus(logger, { maxAttempts: 5, retryBaseMs: 1, retryMaxMs: 5 });
+  const steady = flakyHandler(0, () => new Error('never'));
+  const flaky = flakyHandler(2, () => new Error('receiver down'));
+  await bus.subscribe(steady.handler);
+  await bus.subscribe(flaky.handler);
+  await bus.publish(sent('m4'));
+  await expect(flaky.success).resolves.toBe('m4');
+  await expect(steady.success).resolves.toBe('m4');
+  await bus.close();
+  expect(steady.runs).toEqual(['m4']);
+  expect(flaky.runs).toEqual(['m4', 'm4', 'm4']);
+});

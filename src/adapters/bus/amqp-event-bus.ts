@@ -12,6 +12,7 @@ import type { Logger } from '../../observability/logger';
 import type { BusEvent } from '../../protocol/events';
 import type { EventBus } from '../../ports';
 import type { AmqpEventBusOptions } from './amqp-bus-options';
+import { closeDeadLink, openLinkChannels } from './amqp-channels';
 import { ConfirmedPublisher } from './amqp-confirmed-publisher';
 import { DeliveryHandling, type ConsumerLink } from './amqp-delivery';
 import * as topology from './amqp-topology';
@@ -261,29 +262,22 @@ export class AmqpEventBus implements EventBus {
   }
 
   private async setupLink(model: ChannelModel): Promise<void> {
-    // The recovery wrapper listens for the connection's 'error' only once setup has succeeded.
-    model.on('error', (err) => {
-      this.logger.debug({ err }, 'amqp connection error during setup');
-    });
-    const publisher = await model.createConfirmChannel();
-    const consumer = await model.createChannel();
-    const link: Link = {
+    const link: Link = await openLinkChannels(
       model,
-      publisher,
-      consumer,
-      consumerTags: null,
-      consumerOpen: true,
-      acks: new AckBatcher(consumer, () => link.consumerOpen, this.logger),
-    };
-    for (const channel of [publisher, consumer]) {
-      channel.on('error', (err) => {
-        this.logger.warn({ err }, 'amqp channel error');
-      });
-      channel.on('close', () => {
-        if (channel === consumer) link.consumerOpen = false;
-        this.dropLink(link);
-      });
-    }
+      this.logger,
+      (channels) => {
+        const built: Link = {
+          ...channels,
+          consumerTags: null,
+          acks: new AckBatcher(channels.consumer, () => built.consumerOpen, this.logger),
+        };
+        return built;
+      },
+      (dead) => {
+        this.dropLink(dead);
+      },
+    );
+    const { publisher, consumer } = link;
     await topology.assertTopology(publisher, this.partitions);
     // Per consumer (global=false): each partition this node is active on gets its own window.
     await consumer.prefetch(this.options.prefetch ?? 50, false);
@@ -299,13 +293,7 @@ export class AmqpEventBus implements EventBus {
     this.link = null;
     this.publisher.detach();
     if (this.closing) return;
-    this.logger.warn('amqp channel closed; reconnecting');
-    // Deferred: when the whole connection is dying, its own 'close' comes right after its channels'.
-    setImmediate(() => {
-      link.model.close().catch((err: unknown) => {
-        this.logger.debug({ err }, 'amqp connection already closed');
-      });
-    });
+    closeDeadLink(link, this.logger);
   }
 
   private async startConsuming(link: Link, handler: Handler): Promise<string[]> {

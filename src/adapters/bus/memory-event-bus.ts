@@ -1,7 +1,8 @@
-// MemoryEventBus: the embedded mode's in-process bus; events reach this node's handler only.
+// MemoryEventBus: the embedded mode's in-process bus; events reach this node's handlers only.
 // A handler that fails is run again later, as the broker's retry queue does in cluster mode: a
 // store outage while an event is fanned out (its outbox mark already cleared) must delay the
-// event, not drop it.
+// event, not drop it. Each handler (the fan-out, the webhook queue) gets every event and is
+// retried on its own, as queues bound to one exchange are: one failing never reruns another.
 import { isUnavailable } from '../../domain/errors';
 import type { Logger } from '../../observability/logger';
 import type { BusEvent } from '../../protocol/events';
@@ -19,8 +20,11 @@ export interface MemoryEventBusOptions {
   transientRetryWindowMs?: number;
 }
 
+type Handler = (event: BusEvent) => Promise<void>;
+
 export class MemoryEventBus implements EventBus {
-  private handler: ((event: BusEvent) => Promise<void>) | null = null;
+  private handlers: Handler[] = [];
+  private closed = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly retries = new Map<NodeJS.Timeout, () => void>();
 
@@ -31,7 +35,9 @@ export class MemoryEventBus implements EventBus {
 
   publish(event: BusEvent): Promise<void> {
     // Delivered after the publisher's own step finishes, as a broker would.
-    if (this.handler) this.track(new Promise<void>((resolve) => setImmediate(resolve)), event, 0);
+    for (const handler of this.handlers) {
+      this.track(handler, new Promise<void>((resolve) => setImmediate(resolve)), event, 0);
+    }
     return Promise.resolve();
   }
 
@@ -40,14 +46,16 @@ export class MemoryEventBus implements EventBus {
     return this.inFlight.size;
   }
 
-  subscribe(handler: (event: BusEvent) => Promise<void>): Promise<void> {
-    this.handler = handler;
+  subscribe(handler: Handler): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('event bus is closed'));
+    this.handlers.push(handler);
     return Promise.resolve();
   }
 
   /** Lets handlers already running finish; events waiting for a retry are dropped, and logged. */
   async close(): Promise<void> {
-    this.handler = null;
+    this.closed = true;
+    this.handlers = [];
     for (const [timer, release] of this.retries) {
       clearTimeout(timer);
       release();
@@ -58,19 +66,31 @@ export class MemoryEventBus implements EventBus {
     await Promise.all([...this.inFlight]);
   }
 
-  private track(start: Promise<void>, event: BusEvent, failed: number, firstFailedAt?: number) {
+  private track(
+    handler: Handler,
+    start: Promise<void>,
+    event: BusEvent,
+    failed: number,
+    firstFailedAt?: number,
+  ) {
     const run = start
       .then(async () => {
-        await this.handler?.(event);
+        if (!this.closed) await handler(event);
       })
       .catch((err: unknown) => {
-        this.failed(event, failed + 1, firstFailedAt ?? Date.now(), err);
+        this.failed(handler, event, failed + 1, firstFailedAt ?? Date.now(), err);
       })
       .finally(() => this.inFlight.delete(run));
     this.inFlight.add(run);
   }
 
-  private failed(event: BusEvent, failed: number, firstFailedAt: number, err: unknown): void {
+  private failed(
+    handler: Handler,
+    event: BusEvent,
+    failed: number,
+    firstFailedAt: number,
+    err: unknown,
+  ): void {
     const {
       maxAttempts = 5,
       retryBaseMs = 200,
@@ -78,7 +98,7 @@ export class MemoryEventBus implements EventBus {
       transientRetryWindowMs = 600_000,
     } = this.options;
     const transient = isUnavailable(err) && Date.now() - firstFailedAt < transientRetryWindowMs;
-    if (!this.handler || (failed >= maxAttempts && !transient)) {
+    if (this.closed || (failed >= maxAttempts && !transient)) {
       this.logger.error({ err, key: event.key, attempts: failed }, 'event handler failed; dropped');
       return;
     }
@@ -94,6 +114,6 @@ export class MemoryEventBus implements EventBus {
       }, delayMs);
       this.retries.set(timer, resolve);
     });
-    this.track(wait, event, failed, firstFailedAt);
+    this.track(handler, wait, event, failed, firstFailedAt);
   }
 }
