@@ -56,6 +56,7 @@ const notificationOf = aWebhookNotification;
 async function openQueue(
   decide: (payload: BusPayload<'message.sent'>) => Promise<MessageCreatedWebhook | null>,
   answers: WebhookAttemptResult[],
+  delays: { retryBaseMs: number; retryMaxMs: number } = { retryBaseMs: 20, retryMaxMs: 40 },
 ) {
   const sent: MessageCreatedWebhook[] = [];
   let wake: () => void = () => undefined;
@@ -67,7 +68,7 @@ async function openQueue(
         return Promise.resolve(answers.shift() ?? { kind: 'delivered', status: 200 });
       },
     },
-    policy: { maxAttempts: 3, retryBaseMs: 20, retryMaxMs: 40 },
+    policy: { maxAttempts: 3, ...delays },
     logger,
   });
   queue = await AmqpWebhookQueue.connect({
@@ -138,4 +139,23 @@ it('dead-letters an undecodable delivery to webhook_events.dlq', async () => {
     { what: 'the malformed delivery in the DLQ' },
   );
   expect(dead).toBe(1);
+});
+
+it('keeps a short retry from waiting behind a long one: each delay tier has its own queue', async () => {
+  const answers: WebhookAttemptResult[] = [
+    // The first notification is told to come back in 3 s, the second only in a few ms.
+    { kind: 'retryable', reason: 'HTTP 429', status: 429, retryAfterMs: 3000 },
+    { kind: 'retryable', reason: 'HTTP 503', status: 503 },
+  ];
+  const { attemptsMade } = await openQueue(
+    (p) => Promise.resolve(notificationOf(p.message_id, ['u2'])),
+    answers,
+    { retryBaseMs: 20, retryMaxMs: 4000 },
+  );
+  await publishEvent(event('m-long'));
+  await attemptsMade(1);
+  await publishEvent(event('m-short'));
+  const sent = await attemptsMade(4);
+  // One queue for both would expire the 3 s copy at its head first, and the short one after it.
+  expect(sent.map((n) => n.message.id)).toEqual(['m-long', 'm-short', 'm-short', 'm-long']);
 });

@@ -286,8 +286,10 @@ describe('webhooks in cluster mode: a retry waits in RabbitMQ, not in a node', (
     await setup?.teardown();
   });
 
+  // The first retry waits 4–8 s in RabbitMQ: well past the two nodes' drain, so neither of them
+  // can be the one that sends it, even on a slow machine.
   it('is delivered by a node started after every node that saw the 500 is gone', async () => {
-    const env = { ...setup.env, ...webhookEnv(receiver, 3000) };
+    const env = { ...setup.env, ...webhookEnv(receiver, 8000) };
     const [a, b] = [await startTestNode(env), await startTestNode(env)];
     const api = new Api(a.url);
     const [alice, bob] = await Promise.all([registerUser(api, 'wh'), registerUser(api, 'wh')]);
@@ -303,9 +305,9 @@ describe('webhooks in cluster mode: a retry waits in RabbitMQ, not in a node', (
 
     const c = await startTestNode(env);
     nodes.push(c);
-    const second = await receiver.next(15_000);
+    const second = await receiver.next(20_000);
     expect(second.status).toBe(200);
     expect(second.headers['x-parley-delivery']).toBe(first.headers['x-parley-delivery']);
     expect(expectSigned(second)).toEqual(expectSigned(first));
-  });
+  }, 40_000);
 });

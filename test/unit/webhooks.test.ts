@@ -1,6 +1,11 @@
 // Webhook rules without I/O: the signature, who is a candidate, how answers are read, the backoff,
 // and the delivery id (docs/PROTOCOL.md §5.16).
 import { signWebhook } from '../../src/adapters/webhooks/http-webhook-sender';
+import {
+  retryQueueFor,
+  retryTierMs,
+  retryTiersMs,
+} from '../../src/adapters/webhooks/amqp-webhook-topology';
 import { webhookDeliveryId } from '../../src/domain/ids';
 import type { Participant } from '../../src/domain/types';
 import { aParticipant } from '../support/factories';
@@ -115,5 +120,23 @@ describe('webhookDeliveryId', () => {
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(webhookDeliveryId('65f0c0ffee0000000000abcd')).toBe(id);
     expect(webhookDeliveryId('65f0c0ffee0000000000abce')).not.toBe(id);
+  });
+});
+
+describe('webhook retry delay tiers', () => {
+  it('puts a delay in the smallest power-of-two tier that holds it, never a shorter one', () => {
+    expect([1, 2, 3, 1000, 1024, 1025, 300_000].map(retryTierMs)).toEqual([
+      1, 2, 4, 1024, 1024, 2048, 524_288,
+    ]);
+    for (const d of [7, 99, 1500, 45_000]) {
+      expect(retryTierMs(d)).toBeGreaterThanOrEqual(d);
+      expect(retryTierMs(d)).toBeLessThan(2 * d);
+    }
+    expect(retryQueueFor(1500)).toBe('webhook_events.retry.2048');
+  });
+
+  it('declares every tier between the policy bounds', () => {
+    expect(retryTiersMs(500, 4000)).toEqual([512, 1024, 2048, 4096]);
+    expect(retryTiersMs(25, 25)).toEqual([32]);
   });
 });

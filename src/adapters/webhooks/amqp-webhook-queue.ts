@@ -1,6 +1,7 @@
 // AmqpWebhookQueue: cluster mode's webhook queue over RabbitMQ, on a connection of its own. Every
 // node consumes `webhook_events` (competing consumers, small prefetch); a retry is a confirmed
-// copy of the notification in `webhook_events.retry`, published before the delivery is acked.
+// copy of the notification in the `webhook_events.retry.<ms>` queue of its delay, published before
+// the delivery is acked.
 import {
   connect,
   type ChannelModel,
@@ -132,7 +133,12 @@ export class AmqpWebhookQueue implements WebhookQueue {
       },
     );
     const { publisher, consumer } = link;
-    await topology.assertWebhookTopology(publisher);
+    const { retryBaseMs, retryMaxMs } = this.options.attempts.policy;
+    // Jitter takes a backoff down to half; nothing waits longer than the maximum.
+    await topology.assertWebhookTopology(publisher, {
+      minMs: Math.min(retryBaseMs, retryMaxMs) / 2,
+      maxMs: retryMaxMs,
+    });
     await consumer.prefetch(this.options.prefetch ?? 4, false);
     if (this.consuming) link.consumerTag = await this.consume(link);
     if (this.closing) return;
@@ -214,7 +220,9 @@ export class AmqpWebhookQueue implements WebhookQueue {
         ? { [topology.ATTEMPTS_HEADER]: attempt }
         : { [topology.ATTEMPTS_HEADER]: attempt, [topology.FAILURE_HEADER]: step.reason };
     const key =
-      step.kind === 'retry' ? topology.WEBHOOK_RETRY_QUEUE : topology.WEBHOOK_DEAD_LETTER_QUEUE;
+      step.kind === 'retry'
+        ? topology.retryQueueFor(step.delayMs)
+        : topology.WEBHOOK_DEAD_LETTER_QUEUE;
     try {
       await this.publisher.send('', key, body, {
         contentType: 'application/json',
