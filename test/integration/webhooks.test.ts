@@ -81,7 +81,8 @@ const modes: Mode[] = [
     nodes: 1,
     setup: () => Promise.resolve({ env: {}, teardown: () => Promise.resolve() }),
   },
-  { name: 'cluster (two nodes)', nodes: 2, setup: () => clusterEnv('postgres') },
+  { name: 'cluster (two nodes) on PostgreSQL', nodes: 2, setup: () => clusterEnv('postgres') },
+  { name: 'cluster (two nodes) on MongoDB', nodes: 2, setup: () => clusterEnv('mongodb') },
 ];
 
 describe.each(modes)('webhooks on $name', (mode) => {
