@@ -109,6 +109,9 @@ export function renderReport(facts: RunFacts, journal: Journal, f: Findings): st
       `live misses ${fig('live misses (recovered by SYNC)')} (recovered by SYNC)   gap SYNCs ${fig('gap SYNCs')}`,
   );
   lines.push(
+    `unread rows checked ${fig('unread rows checked')}   unread mentions recounted ${fig('unread mentions recounted')}`,
+  );
+  lines.push(
     `faults ${journal.faults.length === 0 ? 'none' : `${journal.faults.length} (offsets from the workload's start)`}`,
   );
   for (const fault of journal.faults) {

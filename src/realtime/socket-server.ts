@@ -123,28 +123,26 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
   io.on('connection', (socket) => {
     const { userId, username } = socket.data;
     const log = logger.child({ userId, socketId: socket.id });
-    void socket.join(userRoom(userId));
     presence.addSocket(userId, socket.id).catch((err: unknown) => {
       log.warn({ err }, 'presence add failed');
     });
     // The greeting carries a SYNC cursor at this moment, so a client can later resume exactly.
-    sync.cursorNow(userId).then(
-      (cursor) => {
-        socket.emit('connected', {
-          message: 'Connected to notification and message stream',
-          user_id: userId,
-          cursor,
-        });
-      },
-      (err: unknown) => {
-        log.warn({ err }, 'sync cursor for the greeting failed');
-        socket.emit('connected', {
-          message: 'Connected to notification and message stream',
-          user_id: userId,
-          cursor: null,
-        });
-      },
-    );
+    // It is the connection's first frame: the socket joins the user's room (and so hears what is
+    // fanned out to them) only once it went out; anything sent to the user since the cursor was
+    // taken is what SYNC {since: cursor} returns.
+    const greet = (cursor: string | null): void => {
+      if (!socket.connected) return;
+      socket.emit('connected', {
+        message: 'Connected to notification and message stream',
+        user_id: userId,
+        cursor,
+      });
+      void socket.join(userRoom(userId));
+    };
+    sync.cursorNow(userId).then(greet, (err: unknown) => {
+      log.warn({ err }, 'sync cursor for the greeting failed');
+      greet(null);
+    });
 
     const expiry = new TokenExpiry(() => {
       log.info('closing a socket whose token expired');

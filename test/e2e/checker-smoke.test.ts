@@ -67,6 +67,10 @@ describe('npm run checker', () => {
     expect(acked).toBe(sent);
     expect(Number(expected)).toBeGreaterThan(0);
     expect(delivered).toBe(expected);
+    // Every unread count and unread mention count was recounted, and some mentions were there to
+    // count (the workload @-mentions members); a mismatch would be a violation below.
+    expect(Number(/unread rows checked (\d+)/.exec(report)?.[1])).toBeGreaterThan(0);
+    expect(Number(/unread mentions recounted (\d+)/.exec(report)?.[1])).toBeGreaterThan(0);
     expect(report).toMatch(/socket\.io/);
     expect(report).toMatch(/raw ws/);
     // The verdict last, so a failure shows the whole report first.
