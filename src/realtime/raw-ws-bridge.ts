@@ -97,8 +97,10 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
   };
   httpServer.on('upgrade', onUpgrade);
 
+  // One for the bridge: its bindings are the same for every connection.
+  const log = logger.child({ transport: 'raw-ws' });
+
   function accept(ws: WebSocket, req: IncomingMessage): void {
-    const log = logger.child({ transport: 'raw-ws' });
     const pending: RawData[] = [];
     let pendingBytes = 0;
     let conn: RawEngineConnection | null = null;

@@ -122,9 +122,11 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
 
   io.on('connection', (socket) => {
     const { userId, username } = socket.data;
-    const log = logger.child({ userId, socketId: socket.id });
+    // Made on first use: most sockets never log, and a child logger is ~0.4 KiB per connection.
+    let log: Logger | undefined;
+    const socketLog = (): Logger => (log ??= logger.child({ userId, socketId: socket.id }));
     presence.addSocket(userId, socket.id).catch((err: unknown) => {
-      log.warn({ err }, 'presence add failed');
+      socketLog().warn({ err }, 'presence add failed');
     });
     // The greeting carries a SYNC cursor at this moment, so a client can later resume exactly.
     // It is the connection's first frame: the socket joins the user's room (and so hears what is
@@ -140,12 +142,12 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
       void socket.join(userRoom(userId));
     };
     sync.cursorNow(userId).then(greet, (err: unknown) => {
-      log.warn({ err }, 'sync cursor for the greeting failed');
+      socketLog().warn({ err }, 'sync cursor for the greeting failed');
       greet(null);
     });
 
     const expiry = new TokenExpiry(() => {
-      log.info('closing a socket whose token expired');
+      socketLog().info('closing a socket whose token expired');
       closeUnauthorized(socket);
     });
     expiry.schedule(expiries.get(socket) ?? null);
@@ -155,7 +157,7 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
     const stopBufferWatch = rawConnectionOf(socket)
       ? () => undefined
       : boundOutgoingBuffer(socket.conn, config.limits.maxSocketBufferBytes, (bytes) => {
-          log.warn({ bytes }, 'dropping a socket that does not read');
+          socketLog().warn({ bytes }, 'dropping a socket that does not read');
           dropConnection(socket.conn);
         });
 
@@ -186,7 +188,7 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
         if (verdict.error.code === 'RATE_LIMITED') metrics?.rateLimited('frames');
         reply(errorFrame(verdict.error));
         if (verdict.disconnect) {
-          log.warn('disconnecting a flooding socket');
+          socketLog().warn('disconnecting a flooding socket');
           socket.disconnect(true);
         }
         return;
@@ -203,11 +205,11 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
           },
           (err: unknown) => {
             // Transport-level refusals (REFRESH_TOKEN, the TYPING budget) echo the tempId too.
-            reply(errorFrame(err, tempIdOf(payload), log));
+            reply(errorFrame(err, tempIdOf(payload), socketLog()));
           },
         )
         .catch((err: unknown) => {
-          dropBroken(socket, log, err);
+          dropBroken(socket, socketLog(), err);
         });
     };
 
@@ -217,7 +219,7 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
       try {
         onFrame(event, args);
       } catch (err) {
-        dropBroken(socket, log, err);
+        dropBroken(socket, socketLog(), err);
       }
     });
 
@@ -225,10 +227,10 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
       expiry.clear();
       stopBufferWatch();
       presence.removeSocket(userId, socket.id).catch((err: unknown) => {
-        log.warn({ err }, 'presence remove failed');
+        socketLog().warn({ err }, 'presence remove failed');
       });
       store.setUserLastActive(userId, new Date()).catch((err: unknown) => {
-        log.warn({ err }, 'last-active update failed');
+        socketLog().warn({ err }, 'last-active update failed');
       });
     });
   });
