@@ -206,6 +206,24 @@ test('measures its backlog: the events waiting in every partition queue for a co
   expect(await bus.measureBacklog()).toBe(0);
 });
 
+test('counts the deliveries its handlers have not finished in its backlog, which the broker no longer counts ready', async () => {
+  const bus = await openBus();
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const seen = counter();
+  await bus.subscribe((e) => {
+    seen.record(e);
+    return held;
+  });
+  for (let i = 0; i < 5; i++) await bus.publish(sentEvent());
+  await seen.until(5);
+  expect(await bus.measureBacklog()).toBe(0);
+  expect(bus.backlog()).toBe(5);
+  release();
+  await bus.stopConsuming(); // waits for the handlers (and their acks)
+  expect(bus.backlog()).toBe(0);
+});
+
 test('publish → consume round trip keeps the payload intact', async () => {
   const bus = await openBus();
   const seen = counter();

@@ -184,8 +184,10 @@ export class AmqpEventBus implements EventBus {
    * a failed check closes its channel, and that must not be the consumer's or the publisher's.
    */
   /**
-   * Ready events in the consumer queues (published, not yet delivered to a consumer), as last
-   * measured: measured every BACKLOG_POLL_MS from the first call on.
+   * Events not fanned out yet as far as this node can tell: the ready ones in the consumer queues
+   * (published, not yet delivered to a consumer), as last measured — every BACKLOG_POLL_MS from
+   * the first call on — plus the deliveries this node holds and has not finished (its prefetch
+   * window: up to `prefetch` per partition it consumes, which the broker no longer counts ready).
    */
   backlog(): number {
     if (!this.backlogTimer && !this.closing) {
@@ -196,7 +198,7 @@ export class AmqpEventBus implements EventBus {
       }, BACKLOG_POLL_MS);
       this.backlogTimer.unref();
     }
-    return this.measuredBacklog;
+    return this.measuredBacklog + this.inFlight.size;
   }
 
   /** Counts the ready events of every partition queue now (one passive declare each). */
