@@ -27,6 +27,8 @@ const envSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: positiveInt(10),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(5000),
+  DATABASE_QUEUE_LIMIT: positiveInt(20_000),
+  DATABASE_QUEUE_TIMEOUT_MS: positiveInt(30_000),
   RABBITMQ_URL: optionalUrl(['amqp', 'amqps']),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   JWT_SECRET: z.string().min(1, 'must not be empty').optional(),
@@ -109,6 +111,13 @@ export interface Config {
   databasePoolSize: number;
   /** A PostgreSQL statement running longer is cancelled (the request gets a 503). @default 5000 */
   databaseStatementTimeoutMs: number;
+  /**
+   * PostgreSQL statements that may wait in-process for a pooled connection; one more gets a 503.
+   * @default 20000
+   */
+  databaseQueueLimit: number;
+  /** How long a PostgreSQL statement may wait for a pooled connection (then a 503). @default 30000 */
+  databaseQueueTimeoutMs: number;
   rabbitmqUrl: string | undefined;
   redisUrl: string | undefined;
   jwt: {
@@ -255,6 +264,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseQueueLimit: e.DATABASE_QUEUE_LIMIT,
+    databaseQueueTimeoutMs: e.DATABASE_QUEUE_TIMEOUT_MS,
     rabbitmqUrl: e.RABBITMQ_URL,
     redisUrl: e.REDIS_URL,
     jwt: {

@@ -18,6 +18,7 @@ import { PostgresReactionStore } from './postgres-reaction-store';
 import { PostgresSyncCursorStore } from './postgres-sync-cursor-store';
 import { PostgresUserStore } from './postgres-user-store';
 import { sqlCommandKind, type StoreCommandListener } from '../store-commands';
+import { StatementAdmission, type StatementAdmissionOptions } from './statement-admission';
 
 export interface PostgresStoreOptions {
   /**
@@ -32,11 +33,21 @@ export interface PostgresStoreOptions {
    */
   statementTimeoutMs?: number;
   /**
-   * How long opening a connection (and `connect`) may take, and how long a query waits for a
-   * free pooled connection, before it fails.
+   * How long opening a connection (and `connect`) may take before it fails. (Waiting for a free
+   * pooled connection is bounded by `queueTimeoutMs` instead: statements queue in-process.)
    * @default 5000
    */
   connectTimeoutMs?: number;
+  /**
+   * Statements that may wait in-process for a pooled connection (beyond them, UNAVAILABLE at once).
+   * @default 20000
+   */
+  queueLimit?: number;
+  /**
+   * How long a statement may wait in-process for a pooled connection before UNAVAILABLE.
+   * @default 30000
+   */
+  queueTimeoutMs?: number;
   /** Told of every statement the store sends (not the migrations'). */
   onCommand?: StoreCommandListener;
 }
@@ -52,9 +63,10 @@ const redactUrl = (url: string): string =>
  * run on; the pool is ended again when the server does not answer or the migrations fail.
  */
 async function openMigratedPool(url: string, options: PostgresStoreOptions): Promise<Pool> {
+  const poolSize = options.poolSize ?? 10;
   const pool = new Pool({
     connectionString: url,
-    max: options.poolSize ?? 10,
+    max: poolSize,
     statement_timeout: options.statementTimeoutMs ?? 5000,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     application_name: 'parley',
@@ -80,6 +92,11 @@ async function openMigratedPool(url: string, options: PostgresStoreOptions): Pro
     throw error;
   }
   if (options.onCommand) countQueries(pool, options.onCommand);
+  admitQueries(pool, {
+    slots: poolSize,
+    maxQueued: options.queueLimit ?? 20_000,
+    maxWaitMs: options.queueTimeoutMs ?? 30_000,
+  });
   return pool;
 }
 
@@ -98,6 +115,18 @@ function countQueries(pool: Pool, onCommand: StoreCommandListener): void {
     return query(...args);
   };
   pool.query = counted as Pool['query'];
+}
+
+/**
+ * Every statement waits for one of the pool's connections in StatementAdmission's bounded queue
+ * rather than in pg-pool's, whose wait is cut off by the connect timeout (5 s): a burst of
+ * reconnects then waits its turn instead of failing by the hundred.
+ */
+function admitQueries(pool: Pool, options: StatementAdmissionOptions): void {
+  const admission = new StatementAdmission(options);
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  const admitted = (...args: unknown[]): Promise<unknown> => admission.run(() => query(...args));
+  pool.query = admitted as Pool['query'];
 }
 
 export const PostgresStore = {
