@@ -85,3 +85,17 @@ it('refuses a statement that waited too long, and never starts it', async () => 
     jest.useRealTimers();
   }
 });
+
+it('on close, refuses the waiting and later statements and lets the running one finish', async () => {
+  const admission = new StatementAdmission({ slots: 1, maxQueued: 10, maxWaitMs: 60_000 });
+  const started: number[] = [];
+  const first = gatedTask(started, 0);
+  const running = admission.run(first.task);
+  const waiting = admission.run(() => Promise.resolve(1));
+  admission.close();
+  await expect(waiting).rejects.toBeInstanceOf(UnavailableError);
+  await expect(admission.run(() => Promise.resolve(2))).rejects.toBeInstanceOf(UnavailableError);
+  first.finish();
+  await expect(running).resolves.toBe(0);
+  expect(started).toEqual([0]);
+});

@@ -63,10 +63,9 @@ const redactUrl = (url: string): string =>
  * run on; the pool is ended again when the server does not answer or the migrations fail.
  */
 async function openMigratedPool(url: string, options: PostgresStoreOptions): Promise<Pool> {
-  const poolSize = options.poolSize ?? 10;
   const pool = new Pool({
     connectionString: url,
-    max: poolSize,
+    max: options.poolSize ?? 10,
     statement_timeout: options.statementTimeoutMs ?? 5000,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     application_name: 'parley',
@@ -92,11 +91,6 @@ async function openMigratedPool(url: string, options: PostgresStoreOptions): Pro
     throw error;
   }
   if (options.onCommand) countQueries(pool, options.onCommand);
-  admitQueries(pool, {
-    slots: poolSize,
-    maxQueued: options.queueLimit ?? 20_000,
-    maxWaitMs: options.queueTimeoutMs ?? 30_000,
-  });
   return pool;
 }
 
@@ -122,17 +116,23 @@ function countQueries(pool: Pool, onCommand: StoreCommandListener): void {
  * rather than in pg-pool's, whose wait is cut off by the connect timeout (5 s): a burst of
  * reconnects then waits its turn instead of failing by the hundred.
  */
-function admitQueries(pool: Pool, options: StatementAdmissionOptions): void {
+function admitQueries(pool: Pool, options: StatementAdmissionOptions): StatementAdmission {
   const admission = new StatementAdmission(options);
   const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
   const admitted = (...args: unknown[]): Promise<unknown> => admission.run(() => query(...args));
   pool.query = admitted as Pool['query'];
+  return admission;
 }
 
 export const PostgresStore = {
   /** Opens a pool, fails fast when no server answers, and brings the schema up to date. */
   async connect(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
     const pool = await openMigratedPool(url, options);
+    const admission = admitQueries(pool, {
+      slots: options.poolSize ?? 10,
+      maxQueued: options.queueLimit ?? 20_000,
+      maxWaitMs: options.queueTimeoutMs ?? 30_000,
+    });
     let closed: Promise<void> | undefined;
     const store = composeStore({
       users: new PostgresUserStore(pool),
@@ -147,8 +147,12 @@ export const PostgresStore = {
       ping: async () => {
         await pool.query('SELECT 1');
       },
-      // Idempotent: the pool refuses a second end().
-      close: () => (closed ??= pool.end()),
+      // Idempotent: the pool refuses a second end(). Statements still waiting for a connection
+      // are refused (UNAVAILABLE, as on a draining node) rather than sent to an ended pool.
+      close: () => {
+        admission.close();
+        return (closed ??= pool.end());
+      },
     });
     // Driver and server outages become the domain's UnavailableError: clients get a retryable 503.
     return translatingErrors(store, isTransientPostgresError);

@@ -16,6 +16,7 @@ export interface StatementAdmissionOptions {
 
 interface Waiter {
   start: () => void;
+  refuse: (err: Error) => void;
   /** Started or refused already (a timed-out waiter stays in the array, skipped). */
   settled: boolean;
   timer: NodeJS.Timeout;
@@ -24,12 +25,16 @@ interface Waiter {
 /** A refusal asks for a retry after about this long. */
 const RETRY_AFTER_MS = 1000;
 
+const closing = (): UnavailableError =>
+  new UnavailableError('the database (store closing)', undefined, RETRY_AFTER_MS);
+
 export class StatementAdmission {
   private running = 0;
   private queued = 0;
   /** FIFO; `head` is the next to consider (shifting a long array is quadratic). */
   private waiters: Waiter[] = [];
   private head = 0;
+  private closed = false;
 
   constructor(private readonly options: StatementAdmissionOptions) {}
 
@@ -40,6 +45,7 @@ export class StatementAdmission {
 
   /** Runs `task` once a slot is free; refuses with UnavailableError when the queue is full or the wait too long. */
   async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.closed) throw closing();
     if (this.running >= this.options.slots) await this.waitForSlot();
     else this.running++;
     try {
@@ -49,7 +55,22 @@ export class StatementAdmission {
     }
   }
 
+  /** Refuses every statement waiting and every later one; those running finish. */
+  close(): void {
+    this.closed = true;
+    for (const waiter of this.waiters.splice(this.head)) {
+      if (waiter.settled) continue;
+      waiter.settled = true;
+      clearTimeout(waiter.timer);
+      waiter.refuse(closing());
+    }
+    this.waiters = [];
+    this.head = 0;
+    this.queued = 0;
+  }
+
   private waitForSlot(): Promise<void> {
+    if (this.closed) return Promise.reject(closing());
     if (this.queued >= this.options.maxQueued)
       return Promise.reject(
         new UnavailableError('the database (admission queue full)', undefined, RETRY_AFTER_MS),
@@ -57,6 +78,7 @@ export class StatementAdmission {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         start: resolve,
+        refuse: reject,
         settled: false,
         timer: setTimeout(() => {
           waiter.settled = true;
