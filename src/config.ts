@@ -19,6 +19,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   HOST: z.string().default('0.0.0.0'),
+  LISTEN_BACKLOG: positiveInt(4096),
   NODE_ID: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/)
@@ -103,6 +104,13 @@ const envSchema = z.object({
 export interface Config {
   port: number;
   host: string;
+  /**
+   * Connections the kernel may hold for the node before it accepts them (capped by the system's
+   * `net.core.somaxconn`): above node's 511, so a burst of reconnects is not dropped at SYN and
+   * left to the client's retransmission backoff (seconds) while the event loop is busy.
+   * @default 4096
+   */
+  listenBacklog: number;
   nodeId: string;
   mongodbUrl: string | undefined;
   /** PostgreSQL instead of MongoDB (never both). */
@@ -259,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    listenBacklog: e.LISTEN_BACKLOG,
     nodeId: e.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
     mongodbUrl: e.MONGODB_URL,
     databaseUrl: e.DATABASE_URL,
