@@ -65,6 +65,8 @@ export async function openBackends(
       store = await PostgresStore.connect(config.databaseUrl, {
         poolSize: config.databasePoolSize,
         statementTimeoutMs: config.databaseStatementTimeoutMs,
+        queueLimit: config.databaseQueueLimit,
+        queueTimeoutMs: config.databaseQueueTimeoutMs,
         ...(onCommand && { onCommand }),
       });
     } else {

@@ -19,6 +19,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   HOST: z.string().default('0.0.0.0'),
+  LISTEN_BACKLOG: positiveInt(4096),
   NODE_ID: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/)
@@ -27,6 +28,8 @@ const envSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   DATABASE_POOL_SIZE: positiveInt(10),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt(5000),
+  DATABASE_QUEUE_LIMIT: positiveInt(20_000),
+  DATABASE_QUEUE_TIMEOUT_MS: positiveInt(30_000),
   RABBITMQ_URL: optionalUrl(['amqp', 'amqps']),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   JWT_SECRET: z.string().min(1, 'must not be empty').optional(),
@@ -101,6 +104,13 @@ const envSchema = z.object({
 export interface Config {
   port: number;
   host: string;
+  /**
+   * Connections the kernel may hold for the node before it accepts them (capped by the system's
+   * `net.core.somaxconn`): above node's 511, so a burst of reconnects is not dropped at SYN and
+   * left to the client's retransmission backoff (seconds) while the event loop is busy.
+   * @default 4096
+   */
+  listenBacklog: number;
   nodeId: string;
   mongodbUrl: string | undefined;
   /** PostgreSQL instead of MongoDB (never both). */
@@ -109,6 +119,13 @@ export interface Config {
   databasePoolSize: number;
   /** A PostgreSQL statement running longer is cancelled (the request gets a 503). @default 5000 */
   databaseStatementTimeoutMs: number;
+  /**
+   * PostgreSQL statements that may wait in-process for a pooled connection; one more gets a 503.
+   * @default 20000
+   */
+  databaseQueueLimit: number;
+  /** How long a PostgreSQL statement may wait for a pooled connection (then a 503). @default 30000 */
+  databaseQueueTimeoutMs: number;
   rabbitmqUrl: string | undefined;
   redisUrl: string | undefined;
   jwt: {
@@ -250,11 +267,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    listenBacklog: e.LISTEN_BACKLOG,
     nodeId: e.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
     mongodbUrl: e.MONGODB_URL,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     databaseStatementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    databaseQueueLimit: e.DATABASE_QUEUE_LIMIT,
+    databaseQueueTimeoutMs: e.DATABASE_QUEUE_TIMEOUT_MS,
     rabbitmqUrl: e.RABBITMQ_URL,
     redisUrl: e.REDIS_URL,
     jwt: {

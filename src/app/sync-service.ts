@@ -206,12 +206,15 @@ export class SyncService {
     const fetched = await this.deps.store.listMessagesAfter(c.id, from, budget + 1);
     // The user may have left while this SYNC ran (the conversation list was read before):
     // membership read after the messages, so nothing sent after the departure slips through.
-    const me = await this.deps.store.findParticipant(c.id, userId);
+    // One read serves that and the views' statuses (it lists those who left too); with no
+    // message fetched there is nothing to filter and nothing to show, so no read at all.
+    const participants = fetched.length > 0 ? await this.deps.store.listParticipants(c.id) : [];
+    const me = participants.find((p) => p.userId === userId) ?? null;
     const leftAt = me === null ? 0 : (me.leftAt?.getTime() ?? null);
     const rows = leftAt === null ? fetched : fetched.filter((m) => m.createdAt.getTime() <= leftAt);
     if (rows.length < fetched.length) budget = Math.min(budget, rows.length);
     const page = rows.slice(0, budget);
-    const views = await this.deps.messages.views(c.id, page, undefined, userId);
+    const views = await this.deps.messages.views(c.id, page, participants, userId);
     const events: SyncEvent[] = [];
     const shown: string[] = [];
     let reached = from;

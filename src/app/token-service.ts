@@ -1,7 +1,7 @@
 // JWTs: Parley signs its own (HS256 secret, or a private key) and accepts platform tokens
 // (RS256/ES256 with JWT_PUBLIC_KEY) whose `sub` is a Parley user id.
 import jwt, { type Algorithm } from 'jsonwebtoken';
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { AppError } from '../domain/errors';
 import { isObjectId } from '../domain/ids';
 
@@ -16,10 +16,21 @@ const ASYMMETRIC: Algorithm[] = ['RS256', 'ES256'];
 
 export class TokenService {
   private readonly signingAlgorithm: Algorithm | null;
+  /**
+   * The keys as KeyObjects, made once: given a string, jsonwebtoken parses it on every call, and
+   * for a secret first tries it as a PEM public key (which throws) — 13 % of a node's CPU in a
+   * reconnect storm, every handshake verifying a token.
+   */
+  private readonly secretKey: KeyObject | undefined;
+  private readonly publicKey: KeyObject | undefined;
+  private readonly privateKey: KeyObject | undefined;
 
   constructor(private readonly options: TokenOptions) {
-    if (options.privateKey) {
-      const type = createPrivateKey(options.privateKey).asymmetricKeyType;
+    this.secretKey = options.secret ? createSecretKey(Buffer.from(options.secret)) : undefined;
+    this.publicKey = options.publicKey ? createPublicKey(options.publicKey) : undefined;
+    this.privateKey = options.privateKey ? createPrivateKey(options.privateKey) : undefined;
+    if (this.privateKey) {
+      const type = this.privateKey.asymmetricKeyType;
       this.signingAlgorithm = type === 'ec' ? 'ES256' : 'RS256';
     } else {
       this.signingAlgorithm = options.secret ? 'HS256' : null;
@@ -32,7 +43,7 @@ export class TokenService {
   }
 
   sign(userId: string): string {
-    const key = this.options.privateKey ?? this.options.secret;
+    const key = this.privateKey ?? this.secretKey;
     if (!this.signingAlgorithm || !key) {
       throw new AppError(
         'NOT_IMPLEMENTED',
@@ -56,9 +67,9 @@ export class TokenService {
     if (!token) throw new AppError('UNAUTHORIZED', 'missing bearer token');
     const decoded = jwt.decode(token, { complete: true });
     const alg = decoded?.header.alg as Algorithm | undefined;
-    let key: string | undefined;
-    if (alg === 'HS256') key = this.options.secret;
-    else if (alg !== undefined && ASYMMETRIC.includes(alg)) key = this.options.publicKey;
+    let key: KeyObject | undefined;
+    if (alg === 'HS256') key = this.secretKey;
+    else if (alg !== undefined && ASYMMETRIC.includes(alg)) key = this.publicKey;
     if (!alg || !key) throw new AppError('UNAUTHORIZED', 'invalid token');
     try {
       const payload = jwt.verify(token, key, { algorithms: [alg] });

@@ -308,7 +308,16 @@ const blockCases: Cases<typeof blockSql> = {
 };
 
 const syncCursorCases: Cases<typeof syncCursorSql> = {
-  saveSyncCursor: [idOf('new cursor'), user, '{}', recently, now, at(4200)],
+  saveSyncCursors: [
+    [idOf('new cursor'), idOf('other new cursor')],
+    [user, user],
+    ['{}', '{}'],
+    [recently, recently],
+    [now, now],
+    [at(4200), at(4200)],
+    now,
+    32,
+  ],
   findSyncCursor: [idOf('s9000'), now],
 };
 

@@ -1,16 +1,13 @@
 // SyncService over MemoryStore, with the real MessageService and ConversationService and a clock
 // the test moves: exact catch-up by positions and cursors, holes, paging, edits and membership.
-import { MemoryEventBus } from '../../src/adapters/bus/memory-event-bus';
 import { createMemoryStore } from '../../src/adapters/store/memory/memory-store';
-import { ConversationService } from '../../src/app/conversation-service';
-import { MessageService } from '../../src/app/message-service';
 import { HOLE_GRACE_MS, SyncService, type SyncRequest } from '../../src/app/sync-service';
 import { AppError } from '../../src/domain/errors';
 import { newObjectId } from '../../src/domain/ids';
 import type { User } from '../../src/domain/types';
-import { createLogger } from '../../src/observability/logger';
 import type { Store } from '../../src/ports';
 import type { MessagePublic, SyncResult } from '../../src/protocol/rest';
+import { messagingServices } from '../support/app-services';
 import { aMessage, aParticipant, aUser } from '../support/factories';
 
 type Event = SyncResult['events'][number] & Record<string, unknown>;
@@ -47,25 +44,9 @@ function withLocalDates(store: Store): Store {
 
 function world() {
   const store = withLocalDates(createMemoryStore());
-  const logger = createLogger('silent', 'test');
   let now = Date.parse('2030-01-01T00:00:00.000Z');
   const clock = (): Date => new Date(now);
-  // No subscriber: published events go nowhere (this suite looks at SYNC only).
-  const bus = new MemoryEventBus(logger);
-  const messages = new MessageService({
-    store,
-    bus,
-    clock,
-    limits: { maxMessageLength: 1000, maxMediaItems: 1 },
-    sendLimiter: { consume: () => Promise.resolve() },
-    logger,
-  });
-  const conversations = new ConversationService({
-    store,
-    bus,
-    presence: { onlineAmong: () => Promise.resolve(new Set<string>()) },
-    clock,
-  });
+  const { messages, conversations } = messagingServices(store, clock);
   const sync = new SyncService({ store, messages, clock });
 
   const w = {

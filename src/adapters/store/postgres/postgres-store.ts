@@ -18,6 +18,7 @@ import { PostgresReactionStore } from './postgres-reaction-store';
 import { PostgresSyncCursorStore } from './postgres-sync-cursor-store';
 import { PostgresUserStore } from './postgres-user-store';
 import { sqlCommandKind, type StoreCommandListener } from '../store-commands';
+import { StatementAdmission, type StatementAdmissionOptions } from './statement-admission';
 
 export interface PostgresStoreOptions {
   /**
@@ -32,11 +33,21 @@ export interface PostgresStoreOptions {
    */
   statementTimeoutMs?: number;
   /**
-   * How long opening a connection (and `connect`) may take, and how long a query waits for a
-   * free pooled connection, before it fails.
+   * How long opening a connection (and `connect`) may take before it fails. (Waiting for a free
+   * pooled connection is bounded by `queueTimeoutMs` instead: statements queue in-process.)
    * @default 5000
    */
   connectTimeoutMs?: number;
+  /**
+   * Statements that may wait in-process for a pooled connection (beyond them, UNAVAILABLE at once).
+   * @default 20000
+   */
+  queueLimit?: number;
+  /**
+   * How long a statement may wait in-process for a pooled connection before UNAVAILABLE.
+   * @default 30000
+   */
+  queueTimeoutMs?: number;
   /** Told of every statement the store sends (not the migrations'). */
   onCommand?: StoreCommandListener;
 }
@@ -100,10 +111,28 @@ function countQueries(pool: Pool, onCommand: StoreCommandListener): void {
   pool.query = counted as Pool['query'];
 }
 
+/**
+ * Every statement waits for one of the pool's connections in StatementAdmission's bounded queue
+ * rather than in pg-pool's, whose wait is cut off by the connect timeout (5 s): a burst of
+ * reconnects then waits its turn instead of failing by the hundred.
+ */
+function admitQueries(pool: Pool, options: StatementAdmissionOptions): StatementAdmission {
+  const admission = new StatementAdmission(options);
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  const admitted = (...args: unknown[]): Promise<unknown> => admission.run(() => query(...args));
+  pool.query = admitted as Pool['query'];
+  return admission;
+}
+
 export const PostgresStore = {
   /** Opens a pool, fails fast when no server answers, and brings the schema up to date. */
   async connect(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
     const pool = await openMigratedPool(url, options);
+    const admission = admitQueries(pool, {
+      slots: options.poolSize ?? 10,
+      maxQueued: options.queueLimit ?? 20_000,
+      maxWaitMs: options.queueTimeoutMs ?? 30_000,
+    });
     let closed: Promise<void> | undefined;
     const store = composeStore({
       users: new PostgresUserStore(pool),
@@ -118,8 +147,12 @@ export const PostgresStore = {
       ping: async () => {
         await pool.query('SELECT 1');
       },
-      // Idempotent: the pool refuses a second end().
-      close: () => (closed ??= pool.end()),
+      // Idempotent: the pool refuses a second end(). Statements still waiting for a connection
+      // are refused (UNAVAILABLE, as on a draining node) rather than sent to an ended pool.
+      close: () => {
+        admission.close();
+        return (closed ??= pool.end());
+      },
     });
     // Driver and server outages become the domain's UnavailableError: clients get a retryable 503.
     return translatingErrors(store, isTransientPostgresError);
