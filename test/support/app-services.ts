@@ -1,15 +1,16 @@
 // The messaging services over a given store, wired as a node wires them but with no limits that
-// matter and no subscriber on the bus: for tests that drive the app layer directly.
+// matter and, unless the test brings its own bus, no subscriber on it: for tests that drive the
+// app layer directly.
 import { MemoryEventBus } from '../../src/adapters/bus/memory-event-bus';
 import { ConversationService } from '../../src/app/conversation-service';
 import { MessageService } from '../../src/app/message-service';
 import { createLogger } from '../../src/observability/logger';
-import type { Clock, Store } from '../../src/ports';
+import type { Clock, EventBus, Store } from '../../src/ports';
 
-export function messagingServices(store: Store, clock: Clock) {
+export function messagingServices(store: Store, clock: Clock, ownBus?: EventBus) {
   const logger = createLogger('silent', 'test');
   // No subscriber: published events go nowhere.
-  const bus = new MemoryEventBus(logger);
+  const bus = ownBus ?? new MemoryEventBus(logger);
   const messages = new MessageService({
     store,
     bus,

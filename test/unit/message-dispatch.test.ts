@@ -1,11 +1,9 @@
 // A send is answered once the message and its pending event are stored: the publish follows on
 // its own, counted by dispatching() (backpressure sees it) and awaited by dispatched() (drain).
-import pino from 'pino';
 import { createMemoryStore } from '../../src/adapters/store/memory/memory-store';
-import { ConversationService } from '../../src/app/conversation-service';
-import { MessageService } from '../../src/app/message-service';
 import type { BusEvent } from '../../src/protocol/events';
 import type { EventBus } from '../../src/ports';
+import { messagingServices } from '../support/app-services';
 import { aUser } from '../support/factories';
 
 it('answers a send before the broker confirms its event, and clears the outbox after', async () => {
@@ -21,21 +19,7 @@ it('answers a send before the broker confirms its event, and clears the outbox a
     subscribe: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
-  const clock = (): Date => new Date();
-  const messages = new MessageService({
-    store,
-    bus,
-    clock,
-    limits: { maxMessageLength: 100, maxMediaItems: 1 },
-    sendLimiter: { consume: () => Promise.resolve() },
-    logger: pino({ level: 'silent' }),
-  });
-  const conversations = new ConversationService({
-    store,
-    bus,
-    presence: { onlineAmong: () => Promise.resolve(new Set<string>()) },
-    clock,
-  });
+  const { messages, conversations } = messagingServices(store, () => new Date(), bus);
   const [alice, bob] = [aUser(), aUser()];
   await store.insertUser(alice);
   await store.insertUser(bob);

@@ -1,21 +1,18 @@
 // ReceiptService.statusReports over MemoryStore: the watermark moves that markSeen / markDelivered
 // really publish, turned into the MESSAGE_STATUS frames each sender is owed.
 import { createMemoryStore } from '../../src/adapters/store/memory/memory-store';
-import { ConversationService } from '../../src/app/conversation-service';
-import { MessageService } from '../../src/app/message-service';
 import { ReceiptService, type StatusReport } from '../../src/app/receipt-service';
 import type { User } from '../../src/domain/types';
-import { createLogger } from '../../src/observability/logger';
 import type { BusEvent, BusPayload } from '../../src/protocol/events';
 import type { MessagePublic } from '../../src/protocol/rest';
 import type { EventBus } from '../../src/ports';
+import { messagingServices } from '../support/app-services';
 import { aUser } from '../support/factories';
 
 type Move = BusPayload<'message.seen'> | BusPayload<'message.delivered'>;
 
 function world() {
   const store = createMemoryStore();
-  const logger = createLogger('silent', 'test');
   let now = Date.parse('2030-01-01T00:00:00.000Z');
   const clock = (): Date => new Date(now++);
   const published: BusEvent[] = [];
@@ -28,20 +25,7 @@ function world() {
     subscribe: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
-  const messages = new MessageService({
-    store,
-    bus,
-    clock,
-    limits: { maxMessageLength: 1000, maxMediaItems: 1 },
-    sendLimiter: { consume: () => Promise.resolve() },
-    logger,
-  });
-  const conversations = new ConversationService({
-    store,
-    bus,
-    presence: { onlineAmong: () => Promise.resolve(new Set<string>()) },
-    clock,
-  });
+  const { messages, conversations } = messagingServices(store, clock, bus);
   const receipts = new ReceiptService({ store, bus, clock });
 
   /** The moves of `key` published since `mark` (an index into `published`). */
