@@ -2,6 +2,7 @@
 // the Socket.IO adapter carries them to whichever node holds each socket. What to emit is
 // decided in `app` (the sequencer orders messages, ReceiptService computes statuses); this file
 // maps the result onto rooms.
+import { ArrivalOrder } from '../app/arrival-order';
 import type { DeliverySequencer } from '../app/delivery-sequencer';
 import type { MessageService } from '../app/message-service';
 import type { ReceiptService } from '../app/receipt-service';
@@ -25,10 +26,13 @@ export interface FanOutDeps {
   /** NEW_MESSAGE to recipients with a delivery receipt from their devices. */
   delivery: LocalDelivery;
   logger: Logger;
+  /** Puts a conversation's message.sent events back in seq order. @default ArrivalOrder */
+  arrivals?: ArrivalOrder;
 }
 
 export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<void> {
   const { io, store, messages, receipts, sequencer, delivery } = deps;
+  const arrivals = deps.arrivals ?? new ArrivalOrder();
 
   const emit = <K extends ServerFrameType>(
     userIds: readonly string[],
@@ -99,8 +103,15 @@ export function createFanOut(deps: FanOutDeps): (event: BusEvent) => Promise<voi
     return run;
   };
 
-  return (event: BusEvent): Promise<void> =>
-    inOrder(event.payload.conversation_id, () => handle(event));
+  // New messages are put back in seq order on arrival (see ArrivalOrder), then handled in turn.
+  return (event: BusEvent): Promise<void> => {
+    const conversationId = event.payload.conversation_id;
+    if (event.key === 'message.sent')
+      return arrivals.admit(conversationId, event.payload.seq, () =>
+        inOrder(conversationId, () => handle(event)),
+      );
+    return inOrder(conversationId, () => handle(event));
+  };
 
   async function handle(event: BusEvent): Promise<void> {
     switch (event.key) {

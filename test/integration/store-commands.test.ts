@@ -6,6 +6,7 @@
 import type { RunningNode } from '../../src/node';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-db';
 import { connectClient, type RealtimeClient } from '../support/realtime-client';
+import { storeCommands } from '../support/store-commands';
 import { Api, registerUser, startTestNode } from '../support/test-node';
 
 let db: TestDatabase;
@@ -14,17 +15,8 @@ let sender: RealtimeClient;
 let dm: string;
 let bobToken: string;
 
-/** Reads and writes so far. Scraping itself reads once (the outbox gauge counts pending rows). */
-async function commands(): Promise<{ read: number; write: number }> {
-  const text = await (await fetch(`${node.url}/metrics`)).text();
-  const value = (kind: string): number =>
-    Number(
-      new RegExp(`^parley_store_commands_total\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)$`, 'm').exec(
-        text,
-      )?.[1],
-    );
-  return { read: value('read'), write: value('write') };
-}
+/** Reads and writes so far. */
+const commands = () => storeCommands(node.url);
 
 beforeAll(async () => {
   db = await createTestDatabase('commands');
