@@ -74,6 +74,8 @@ export class MessageService {
   private readonly appenders = new Map<string, Batcher<PendingAppend, AppendResult>>();
   /** message.sent publishes running after their sends were answered. */
   private readonly inDispatch = new Set<Promise<unknown>>();
+  /** Messages whose message.sent this node is publishing now (the outbox relay leaves them). */
+  private readonly dispatchingIds = new Set<string>();
 
   constructor(private readonly deps: MessageServiceDeps) {
     this.published = new Batcher(async (ids) => {
@@ -209,6 +211,11 @@ export class MessageService {
     return this.inDispatch.size;
   }
 
+  /** Whether this node is publishing the message's message.sent at this moment. */
+  isDispatching(messageId: string): boolean {
+    return this.dispatchingIds.has(messageId);
+  }
+
   /** Resolves once every publish started so far has finished (drain waits for it). */
   async dispatched(): Promise<void> {
     while (this.inDispatch.size > 0) await Promise.allSettled([...this.inDispatch]);
@@ -235,6 +242,7 @@ export class MessageService {
     originSocketId: string | null = null,
     audience?: { sender: SenderProfile; participantIds: string[] },
   ): Promise<boolean> {
+    this.dispatchingIds.add(message.id);
     try {
       await this.deps.bus.publish({
         key: 'message.sent',
@@ -248,6 +256,8 @@ export class MessageService {
         'message.sent publish deferred to the outbox relay',
       );
       return false;
+    } finally {
+      this.dispatchingIds.delete(message.id);
     }
   }
 

@@ -54,6 +54,9 @@ export class OutboxRelay {
       // A claim outlives one pass, so a failed publish is retried by some relay on a later one.
       const until = new Date(now.getTime() + 2 * this.intervalMs);
       for (const message of stuck) {
+        // Still being published by this node (a slow broker confirm): not stuck, and a second
+        // publish would only add to the load that made it slow.
+        if (messages.isDispatching(message.id)) continue;
         // Every node runs a relay; the claim makes one of them republish each event.
         if (!(await store.claimPendingMessageEvent(message.id, now, until))) continue;
         if (await messages.dispatchSent(message)) published++;

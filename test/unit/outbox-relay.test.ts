@@ -39,8 +39,12 @@ class RecordingBus implements EventBus {
   }
 }
 
-function relayOver(store: Store, bus: EventBus): OutboxRelay {
-  const messages = new MessageService({
+function relayOver(store: Store, bus: EventBus, messages = messagesOver(store, bus)): OutboxRelay {
+  return new OutboxRelay({ store, messages, logger }, { intervalMs: INTERVAL_MS, graceMs: 500 });
+}
+
+function messagesOver(store: Store, bus: EventBus): MessageService {
+  return new MessageService({
     store,
     bus,
     clock: () => new Date(),
@@ -48,7 +52,6 @@ function relayOver(store: Store, bus: EventBus): OutboxRelay {
     sendLimiter: { consume: () => Promise.resolve() },
     logger,
   });
-  return new OutboxRelay({ store, messages, logger }, { intervalMs: INTERVAL_MS, graceMs: 500 });
 }
 
 /** Stores messages whose message.sent never reached the bus (inserted: pending, never cleared). */
@@ -116,6 +119,39 @@ describe('OutboxRelay', () => {
     expect(bus.sentIds()).toEqual([...stuck.map((m) => m.id), inFlight?.id]);
     expect(await relay.drain()).toBe(0);
     expect(bus.published).toHaveLength(3);
+  });
+
+  it('leaves an event this node is still publishing alone, however old', async () => {
+    const store = createMemoryStore();
+    const bus = new RecordingBus();
+    const [slow, stuck] = await stuckMessages(store, 2);
+    if (!slow || !stuck) throw new Error('two messages expected');
+    // The slow one's publish waits for a confirm that has not come yet.
+    let confirm: () => void = () => undefined;
+    const publish = bus.publish.bind(bus);
+    let attempts = 0;
+    bus.publish = (event) => {
+      if (event.key !== 'message.sent' || event.payload.message_id !== slow.id)
+        return publish(event);
+      attempts++;
+      return new Promise<void>((resolve) => {
+        confirm = resolve;
+      }).then(() => publish(event));
+    };
+    const messages = messagesOver(store, bus);
+    const relay = relayOver(store, bus, messages);
+    const dispatch = messages.dispatchSent(slow);
+    expect(messages.isDispatching(slow.id)).toBe(true);
+
+    expect(await relay.drain()).toBe(1);
+    expect(bus.sentIds()).toEqual([stuck.id]);
+    expect(attempts).toBe(1);
+    confirm();
+    await expect(dispatch).resolves.toBe(true);
+    expect(messages.isDispatching(slow.id)).toBe(false);
+    expect(await pendingIds(store)).toEqual([]);
+    expect(await relay.drain()).toBe(0);
+    expect(bus.sentIds()).toEqual([stuck.id, slow.id]);
   });
 
   it('lets only one of two relays draining at once publish each event', async () => {
