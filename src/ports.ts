@@ -27,6 +27,14 @@ export interface MessagePatch {
   mentions?: string[];
 }
 
+/** A delivered watermark move, as one of a batch (ParticipantStore.advanceDeliveredWatermarks). */
+export interface DeliveredMove {
+  conversationId: string;
+  userId: string;
+  to: Watermark;
+  at: Date;
+}
+
 export interface WatermarkMove {
   moved: boolean;
   previous: Watermark | null;
@@ -148,6 +156,13 @@ export interface ParticipantStore {
     to: Watermark,
     at: Date,
   ): Promise<WatermarkMove>;
+  /**
+   * Several delivered moves (of different participants) as one write, each as
+   * `advanceWatermark(…, 'delivered', …)` would make it; results in the moves' order. Of several
+   * moves of one participant, the highest acts first and the others after it (not moved).
+   * Stores that cannot do better than one by one leave it out; moves are then written singly.
+   */
+  advanceDeliveredWatermarks?(moves: readonly DeliveredMove[]): Promise<WatermarkMove[]>;
   /** Participants of these conversations whose watermarks moved after `since`, oldest first. */
   listReceiptsChangedSince(
     conversationIds: readonly string[],

@@ -6,8 +6,9 @@ import type { Message, MessageStatus, Watermark } from '../domain/types';
 import type { BusPayload } from '../protocol/events';
 import type { ServerPayload } from '../protocol/frames';
 import type { SeenResult } from '../protocol/rest';
-import type { Clock, EventBus, Store, WatermarkMove } from '../ports';
+import type { Clock, DeliveredMove, EventBus, Store, WatermarkMove } from '../ports';
 import { requireMembership, requireMessageIn } from './access';
+import { Batcher } from './batcher';
 import { RecentMessages, type RecentMessage } from './recent-messages';
 import { iso } from './views';
 
@@ -39,6 +40,11 @@ export class ReceiptService {
   private readonly writing = new Set<string>();
 
   private readonly recent: RecentMessages;
+  /**
+   * Delivered moves of every participant, written many per store command where the store can
+   * (group commit: the moves handed in while one batch is written go out in the next).
+   */
+  private readonly deliveredMoves: Batcher<DeliveredMove, WatermarkMove> | null;
 
   constructor(
     private readonly deps: {
@@ -50,6 +56,19 @@ export class ReceiptService {
     },
   ) {
     this.recent = deps.recent ?? new RecentMessages();
+    const many = deps.store.advanceDeliveredWatermarks?.bind(deps.store);
+    this.deliveredMoves = many ? new Batcher((moves) => many(moves)) : null;
+  }
+
+  /** advanceWatermark(…, 'delivered', …), through the batch when there is one. */
+  private advanceDelivered(
+    conversationId: string,
+    userId: string,
+    to: Watermark,
+    at: Date,
+  ): Promise<WatermarkMove> {
+    if (this.deliveredMoves) return this.deliveredMoves.add({ conversationId, userId, to, at });
+    return this.deps.store.advanceWatermark(conversationId, userId, 'delivered', to, at);
   }
 
   /** The fan-out emitted these messages (in seq order): moves over them need no read. */
@@ -126,13 +145,7 @@ export class ReceiptService {
       // Where the watermark stands now, without reading it back.
       seen = move.moved ? mark : move.previous;
       // Seeing a message implies a device has it; in a group that can make messages DELIVERED.
-      const delivered = await store.advanceWatermark(
-        conversationId,
-        userId,
-        'delivered',
-        mark,
-        now,
-      );
+      const delivered = await this.advanceDelivered(conversationId, userId, mark, now);
       if (delivered.moved)
         await this.publishMove(
           'message.delivered',
@@ -183,10 +196,9 @@ export class ReceiptService {
     mark: Watermark,
     direct: boolean,
   ): Promise<boolean> {
-    const { moved, previous } = await this.deps.store.advanceWatermark(
+    const { moved, previous } = await this.advanceDelivered(
       conversationId,
       userId,
-      'delivered',
       mark,
       this.deps.clock(),
     );

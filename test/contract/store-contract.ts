@@ -275,6 +275,108 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect((await store.findParticipant(c1, v))?.receiptsAt).toEqual(new Date(t0 + 20));
       });
 
+      it("moves several participants' delivered watermarks in one write, as one by one would", async () => {
+        const [c1, c2] = [newObjectId(), newObjectId()];
+        const [u1, u2, u3, gone, stranger] = [
+          newObjectId(),
+          newObjectId(),
+          newObjectId(),
+          newObjectId(),
+          newObjectId(),
+        ];
+        for (const [c, x] of [
+          [c1, u1],
+          [c1, u2],
+          [c2, u3],
+          [c2, gone],
+        ] as const)
+          await store.upsertParticipant(aParticipant(c, x));
+        await store.markParticipantLeft(c2, gone, new Date());
+        const mark = (seq: number) => ({ messageId: newObjectId(), seq });
+        const at = new Date('2030-04-01T00:00:00.000Z');
+        const start = mark(4);
+        await store.advanceWatermark(c1, u1, 'delivered', start, at);
+        const moves = [
+          { conversationId: c1, userId: u1, to: mark(6), at },
+          { conversationId: c1, userId: u2, to: mark(3), at },
+          { conversationId: c2, userId: u3, to: mark(2), at },
+          { conversationId: c2, userId: gone, to: mark(5), at },
+          { conversationId: c2, userId: stranger, to: mark(1), at },
+        ];
+        // Stores without the batch write the moves one by one (as ReceiptService then does).
+        const results = store.advanceDeliveredWatermarks
+          ? await store.advanceDeliveredWatermarks(moves)
+          : await Promise.all(
+              moves.map((m) =>
+                store.advanceWatermark(m.conversationId, m.userId, 'delivered', m.to, m.at),
+              ),
+            );
+        expect(results).toEqual([
+          { moved: true, previous: start },
+          { moved: true, previous: null },
+          { moved: true, previous: null },
+          { moved: false, previous: null },
+          { moved: false, previous: null },
+        ]);
+        expect((await store.findParticipant(c1, u1))?.delivered).toEqual(moves[0]?.to);
+        expect((await store.findParticipant(c1, u2))?.delivered).toEqual(moves[1]?.to);
+        expect((await store.findParticipant(c1, u2))?.receiptsAt).toEqual(at);
+        expect((await store.findParticipant(c2, gone))?.delivered).toBeNull();
+        expect((await store.findParticipant(c1, u1))?.seen).toBeNull();
+        if (!store.advanceDeliveredWatermarks) return;
+        // Two moves of one participant in a batch: the highest is written, the other follows it.
+        const [low, high] = [mark(7), mark(9)];
+        expect(
+          await store.advanceDeliveredWatermarks([
+            { conversationId: c1, userId: u1, to: low, at },
+            { conversationId: c1, userId: u1, to: high, at },
+            { conversationId: c1, userId: u2, to: mark(1), at },
+          ]),
+        ).toEqual([
+          { moved: false, previous: high },
+          { moved: true, previous: moves[0]?.to },
+          { moved: false, previous: moves[1]?.to },
+        ]);
+        expect((await store.findParticipant(c1, u1))?.delivered).toEqual(high);
+      });
+
+      it('lets concurrent batches of delivered moves claim disjoint ranges, without deadlock', async () => {
+        const many = store.advanceDeliveredWatermarks?.bind(store);
+        if (!many) return; // stores without the batch: the single moves below cover them
+        const c = newObjectId();
+        const [u, v] = [newObjectId(), newObjectId()];
+        await store.upsertParticipant(aParticipant(c, u));
+        await store.upsertParticipant(aParticipant(c, v));
+        const at = new Date('2030-05-01T00:00:00.000Z');
+        const marks = Array.from({ length: 20 }, (_, i) => ({
+          messageId: newObjectId(),
+          seq: i + 1,
+        }));
+        // Each batch moves both participants, half of them listing v first.
+        const batches = await Promise.all(
+          marks.map((m, i) => {
+            const pair = [
+              { conversationId: c, userId: u, to: m, at },
+              { conversationId: c, userId: v, to: m, at },
+            ];
+            return many(i % 2 === 0 ? pair : pair.reverse()).then((r) =>
+              i % 2 === 0 ? r : r.reverse(),
+            );
+          }),
+        );
+        for (const who of [0, 1]) {
+          const claimed = batches
+            .map((r, i) => ({ ...r[who]!, seq: marks[i]!.seq }))
+            .filter((m) => m.moved)
+            .map((m) => [m.previous?.seq ?? 0, m.seq] as const)
+            .sort((a, b) => a[0] - b[0]);
+          for (let i = 1; i < claimed.length; i++)
+            expect(claimed[i]![0]).toBeGreaterThanOrEqual(claimed[i - 1]![1]);
+        }
+        expect((await store.findParticipant(c, u))?.delivered).toEqual(marks[19]);
+        expect((await store.findParticipant(c, v))?.delivered).toEqual(marks[19]);
+      });
+
       it('lets concurrent moves claim disjoint ranges', async () => {
         const c = newObjectId();
         const u = newObjectId();

@@ -224,6 +224,13 @@ const participantCases: Cases<typeof participantSql> = {
   setParticipantRole: [conversation, user, 'ADMIN'],
   advanceSeen: [conversation, user, 480, message, now],
   advanceDelivered: [conversation, user, 490, message, now],
+  advanceDeliveredMany: [
+    [conversation, conversation, syncConversations[1]],
+    [user, idOf('u2'), user],
+    [490, 491, 12],
+    [message, message, message],
+    [now, now, now],
+  ],
   listReceiptsChangedSince: [syncConversations, receiptsSince, 200],
   listMembershipChangesSince: [syncConversations, membershipSince, 200],
   listConversationsLeftSince: [user, new Date(T0.getTime() - 7 * 86_400_000)],

@@ -2,7 +2,7 @@
 // watermarks are flat columns so one statement compares, moves and reports them.
 import type { Pool } from 'pg';
 import type { Participant, ParticipantRole, Watermark } from '../../../domain/types';
-import type { MuteSetting, ParticipantStore, WatermarkMove } from '../../../ports';
+import type { DeliveredMove, MuteSetting, ParticipantStore, WatermarkMove } from '../../../ports';
 import {
   columns,
   PARTICIPANT_COLUMNS,
@@ -41,6 +41,38 @@ const advanceWatermarkSql = (kind: 'seen' | 'delivered'): string =>
     )
     SELECT old.message_id, old.seq, EXISTS (SELECT 1 FROM moved) AS moved FROM old`;
 
+/**
+ * advanceWatermarkSql('delivered') for many participants in one statement: `old` locks their
+ * rows in key order (so two nodes' batches never wait on each other in a cycle), `moved` advances
+ * each only for a current participant and only forward, and every locked row comes back with
+ * where it stood and whether it moved. One move per participant ($1 conversations, $2 users,
+ * $3 seqs, $4 message ids, $5 receipts times, in step).
+ */
+const advanceDeliveredManySql = `WITH d AS (
+      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::timestamptz[])
+        AS d (conversation_id, user_id, seq, message_id, at)
+    ), old AS (
+      SELECT p.conversation_id, p.user_id, p.left_at, p.delivered_message_id AS message_id,
+        p.delivered_seq AS seq
+      FROM participants p
+      JOIN d ON p.conversation_id = d.conversation_id AND p.user_id = d.user_id
+      ORDER BY p.conversation_id, p.user_id
+      FOR UPDATE OF p
+    ), moved AS (
+      UPDATE participants p
+      SET delivered_seq = d.seq, delivered_message_id = d.message_id, receipts_at = d.at
+      FROM old JOIN d ON d.conversation_id = old.conversation_id AND d.user_id = old.user_id
+      WHERE p.conversation_id = old.conversation_id AND p.user_id = old.user_id
+        AND old.left_at IS NULL AND (old.seq IS NULL OR old.seq < d.seq)
+      RETURNING p.conversation_id, p.user_id
+    )
+    SELECT old.conversation_id, old.user_id, old.message_id, old.seq,
+      EXISTS (
+        SELECT 1 FROM moved
+        WHERE moved.conversation_id = old.conversation_id AND moved.user_id = old.user_id
+      ) AS moved
+    FROM old`;
+
 /** Every statement this part runs, exported so tests can EXPLAIN exactly these. */
 export const SQL = {
   /**
@@ -60,6 +92,7 @@ export const SQL = {
   setParticipantRole: `UPDATE participants SET role = $3 WHERE conversation_id = $1 AND user_id = $2`,
   advanceSeen: advanceWatermarkSql('seen'),
   advanceDelivered: advanceWatermarkSql('delivered'),
+  advanceDeliveredMany: advanceDeliveredManySql,
   listReceiptsChangedSince: `SELECT ${READ_COLS} FROM participants
     WHERE conversation_id = ANY ($1::text[]) AND receipts_at > $2
     ORDER BY receipts_at, conversation_id, user_id LIMIT $3`,
@@ -76,6 +109,11 @@ export const SQL = {
     WHERE user_id = $1 AND mute_changed_at > $2 AND left_at IS NULL
     ORDER BY mute_changed_at, conversation_id`,
 } as const;
+
+interface KeyRow {
+  conversation_id: string;
+  user_id: string;
+}
 
 interface WatermarkMoveRow {
   message_id: string | null;
@@ -131,6 +169,36 @@ export class PostgresParticipantStore implements ParticipantStore {
     const row = rows[0];
     if (!row) return { moved: false, previous: null };
     return { moved: row.moved, previous: watermarkFromRow(row.message_id, row.seq) };
+  }
+
+  async advanceDeliveredWatermarks(moves: readonly DeliveredMove[]): Promise<WatermarkMove[]> {
+    // One move per participant goes to the statement: the highest (the lower ones it covers
+    // are then no-ops, as if they had come first).
+    const key = (m: DeliveredMove): string => `${m.conversationId}\u0000${m.userId}`;
+    const highest = new Map<string, DeliveredMove>();
+    for (const m of moves) {
+      const known = highest.get(key(m));
+      if (!known || known.to.seq < m.to.seq) highest.set(key(m), m);
+    }
+    const batch = [...highest.values()];
+    const { rows } = await this.pool.query<WatermarkMoveRow & KeyRow>(SQL.advanceDeliveredMany, [
+      batch.map((m) => m.conversationId),
+      batch.map((m) => m.userId),
+      batch.map((m) => m.to.seq),
+      batch.map((m) => m.to.messageId),
+      batch.map((m) => m.at),
+    ]);
+    const stood = new Map(rows.map((r) => [`${r.conversation_id}\u0000${r.user_id}`, r]));
+    return moves.map((m) => {
+      const row = stood.get(key(m));
+      // No row: not a participant at all, as advanceWatermark answers it.
+      if (!row) return { moved: false, previous: null };
+      const before = watermarkFromRow(row.message_id, row.seq);
+      const top = highest.get(key(m));
+      if (top === m) return { moved: row.moved, previous: before };
+      // A lower move of the same participant: as if it came right after the highest.
+      return { moved: false, previous: row.moved && top ? top.to : before };
+    });
   }
 
   async listReceiptsChangedSince(
