@@ -229,9 +229,10 @@ export interface MessageStore {
     previewContent: string | null,
   ): Promise<AppendResult>;
   /**
-   * Several drafts of one conversation as one write (group commit), each as `appendMessage`
-   * would append it, in order; results in the drafts' order. Stores that cannot do better than
-   * one by one leave it out, and sends are then appended one by one.
+   * Several drafts, of one conversation or of many, as one write (group commit), each as
+   * `appendMessage` would append it, in order (a conversation's drafts take its next seqs in
+   * the order given); results in the drafts' order. Stores that cannot do better than one by
+   * one leave it out, and sends are then appended one by one.
    */
   appendMessages?(
     drafts: readonly MessageDraft[],

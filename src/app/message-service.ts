@@ -70,8 +70,8 @@ export type Sender = Pick<User, 'id' | 'username' | 'avatarUrl'>;
 export class MessageService {
   /** Published events' outbox marks, cleared many per store command. */
   private readonly published: Batcher<string>;
-  /** Per conversation, sends appended together (when the store can: `appendMessages`). */
-  private readonly appenders = new Map<string, Batcher<PendingAppend, AppendResult>>();
+  /** Sends appended together, whatever their conversations (when the store can: `appendMessages`). */
+  private readonly appender: Batcher<PendingAppend, AppendResult> | null;
   /** message.sent publishes running after their sends were answered. */
   private readonly inDispatch = new Set<Promise<unknown>>();
   /** Messages whose message.sent this node is publishing now (the outbox relay leaves them). */
@@ -82,6 +82,17 @@ export class MessageService {
       await deps.store.clearPendingMessageEvents(ids);
       return undefined;
     });
+    const appendMessages = deps.store.appendMessages?.bind(deps.store);
+    this.appender = appendMessages
+      ? new Batcher((items) =>
+          appendMessages(
+            items.map((p) => p.draft),
+            // The batch's time: the latest of its sends' clocks.
+            new Date(Math.max(...items.map((p) => p.now.getTime()))),
+            items.map((p) => p.preview),
+          ),
+        )
+      : null;
   }
 
   /**
@@ -174,36 +185,13 @@ export class MessageService {
   }
 
   /**
-   * The append of one send: batched with the other sends to its conversation that arrive while
-   * one of its batches is being written (one row lock and one commit for all of them), where the
-   * store supports it.
+   * The append of one send: batched with the other sends that arrive while a batch is being
+   * written, whatever their conversations (one statement and one commit for all of them), where
+   * the store supports it.
    */
   private append(draft: MessageDraft, now: Date, preview: string | null): Promise<AppendResult> {
-    const { store } = this.deps;
-    const appendMessages = store.appendMessages?.bind(store);
-    if (!appendMessages) return store.appendMessage(draft, now, preview);
-    const key = draft.conversationId;
-    let appender = this.appenders.get(key);
-    if (!appender) {
-      const created: Batcher<PendingAppend, AppendResult> = new Batcher(
-        (items) =>
-          appendMessages(
-            items.map((p) => p.draft),
-            // The batch's time: the latest of its sends' clocks.
-            new Date(Math.max(...items.map((p) => p.now.getTime()))),
-            items.map((p) => p.preview),
-          ),
-        {
-          // Quiet conversations hold nothing.
-          onIdle: () => {
-            if (this.appenders.get(key) === created) this.appenders.delete(key);
-          },
-        },
-      );
-      appender = created;
-      this.appenders.set(key, appender);
-    }
-    return appender.add({ draft, now, preview });
+    if (!this.appender) return this.deps.store.appendMessage(draft, now, preview);
+    return this.appender.add({ draft, now, preview });
   }
 
   /** Publishes not yet confirmed by the broker (or the outbox mark not yet cleared). */

@@ -89,6 +89,79 @@ describe('PostgresStore under concurrency', () => {
     expect((await store.listMessagesAfter(c.id, 0, 10)).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
   });
 
+  it('appends a batch over several conversations in one statement, each at its own next seqs', async () => {
+    const [a, b, empty] = [aConversation(), aConversation(), aConversation()];
+    for (const c of [a, b, empty]) await store.insertConversation(c);
+    const [member, blocked] = [newObjectId(), newObjectId()];
+    for (const c of [a, b]) await store.upsertParticipant(aParticipant(c.id, member));
+    await store.upsertParticipant(aParticipant(empty.id, blocked));
+    await store.setConversationBlocked(empty.id, true);
+    await store.appendMessage(aMessageDraft(b.id, member), new Date(), 'b1');
+    const now = new Date(Date.now() + 1000);
+    const drafts = [
+      aMessageDraft(b.id, member, { tempId: 'b2' }),
+      aMessageDraft(a.id, member, { tempId: 'a1' }),
+      aMessageDraft(empty.id, blocked),
+      aMessageDraft(b.id, member, { tempId: 'b3' }),
+      aMessageDraft(a.id, member, { tempId: 'a2' }),
+    ];
+    const results = await store.appendMessages!(drafts, now, ['b2', 'a1', 'x', 'b3', 'a2']);
+    expect(results.map((r) => r.kind)).toEqual([
+      'appended',
+      'appended',
+      'blocked',
+      'appended',
+      'appended',
+    ]);
+    expect(results.map((r) => (r.kind === 'appended' ? r.message.seq : null))).toEqual([
+      2,
+      1,
+      null,
+      3,
+      2,
+    ]);
+    expect(await store.findConversation(a.id)).toMatchObject({
+      lastSeq: 2,
+      lastMessageId: drafts[4]!.id,
+      lastMessageContent: 'a2',
+    });
+    expect(await store.findConversation(b.id)).toMatchObject({
+      lastSeq: 3,
+      lastMessageId: drafts[3]!.id,
+      lastMessageContent: 'b3',
+    });
+    expect((await store.findConversation(empty.id))?.lastSeq).toBe(0);
+  });
+
+  it('lets concurrent batches over the same conversations all commit, seqs gapless', async () => {
+    const conversations = [aConversation(), aConversation(), aConversation()];
+    const sender = newObjectId();
+    for (const c of conversations) {
+      await store.insertConversation(c);
+      await store.upsertParticipant(aParticipant(c.id, sender));
+    }
+    // Ten batches at once, each over all three conversations in a different order: a batch
+    // that locked its rows in its own order would deadlock with another.
+    const batches = Array.from({ length: 10 }, (_, i) => {
+      const order = i % 2 === 0 ? conversations : [...conversations].reverse();
+      return order.map((c) => aMessageDraft(c.id, sender));
+    });
+    const results = await Promise.all(
+      batches.map((drafts) =>
+        store.appendMessages!(
+          drafts,
+          new Date(),
+          drafts.map(() => null),
+        ),
+      ),
+    );
+    expect(results.flat().every((r) => r.kind === 'appended')).toBe(true);
+    for (const c of conversations)
+      expect((await store.listMessagesAfter(c.id, 0, 20)).map((m) => m.seq)).toEqual(
+        Array.from({ length: 10 }, (_, i) => i + 1),
+      );
+  });
+
   it('consumes no seq for a duplicate append: the next append gets lastSeq + 1', async () => {
     const c = aConversation();
     await store.insertConversation(c);

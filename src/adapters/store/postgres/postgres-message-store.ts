@@ -59,69 +59,83 @@ export const SQL = {
       WHERE p.conversation_id = $1 AND p.left_at IS NULL AND p.joined_seq < messages.seq
     ) AS participant_ids`,
   /**
-   * Several sends to one conversation in one statement (group commit): one row lock, one commit.
-   * Drafts whose sender is not a current participant (refused: that comes first), or whose id
-   * is stored already (duplicates), are left out; the rest take consecutive seqs in the drafts' order and share the reservation's time,
-   * and the last of them becomes the preview. Each draft comes back with its seq (null: left
-   * out), whether it was a duplicate, and its audience. Two drafts with one id in a batch raise a
-   * unique violation (the caller appends them one by one instead).
-   * $1 conversation, $2 now, $3.. $13 the drafts' ids, senders, contents, types, media (JSON),
+   * Several sends, to one conversation or to many, in one statement (group commit): one commit,
+   * and each conversation's row locked once. Drafts whose sender is not a current participant
+   * (refused: that comes first), or whose id is stored already (duplicates), are left out; the
+   * rest of each conversation take its next seqs in the drafts' order and share the statement's
+   * time, and the last of them becomes its preview. The conversation rows are locked in id order
+   * before any is updated (`locked`), so two nodes' batches over the same conversations queue
+   * behind each other instead of deadlocking. Each draft comes back, in order, with its seq
+   * (null: left out), whether it was a duplicate or blocked, and its audience. Two drafts with one
+   * id in a batch raise a unique violation (the caller appends them one by one instead).
+   * $1 now, $2.. $14 the drafts' conversations, ids, senders, contents, types, media (JSON),
    * reply-to ids, temp ids, body hashes, previews, origin sockets and mentions (JSON arrays:
    * unnest cannot take an array of arrays of different lengths), in order.
    */
   appendMessages: `WITH d AS (
-      SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-          $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) WITH ORDINALITY
-        AS d (id, sender_id, content, type, media, reply_to_message_id, temp_id, body_hash,
-          preview, origin_socket_id, mentions, ord)
+      SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+          $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+          $13::text[]) WITH ORDINALITY
+        AS d (conversation_id, id, sender_id, content, type, media, reply_to_message_id, temp_id,
+          body_hash, preview, origin_socket_id, mentions, ord)
     ),
     ok AS (
-      SELECT d.*, row_number() OVER (ORDER BY d.ord) AS k FROM d
+      SELECT d.*, row_number() OVER (PARTITION BY d.conversation_id ORDER BY d.ord) AS k FROM d
       WHERE EXISTS (
           SELECT 1 FROM participants p
-          WHERE p.conversation_id = $1 AND p.user_id = d.sender_id AND p.left_at IS NULL
-            AND NOT p.blocked
+          WHERE p.conversation_id = d.conversation_id AND p.user_id = d.sender_id
+            AND p.left_at IS NULL AND NOT p.blocked
         )
         AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = d.id)
     ),
-    n AS (SELECT count(*) AS n FROM ok),
-    last AS (SELECT id, preview FROM ok ORDER BY k DESC LIMIT 1),
+    g AS (
+      SELECT conversation_id, count(*) AS n,
+        (array_agg(id ORDER BY k DESC))[1] AS last_id,
+        (array_agg(preview ORDER BY k DESC))[1] AS last_preview
+      FROM ok GROUP BY conversation_id
+    ),
+    locked AS (
+      SELECT c.id FROM conversations c WHERE c.id IN (SELECT conversation_id FROM g)
+      ORDER BY c.id FOR UPDATE
+    ),
     r AS (
-      UPDATE conversations SET
-        last_seq = last_seq + (SELECT n FROM n),
-        last_message_id = (SELECT id FROM last),
-        last_message_content = (SELECT preview FROM last),
-        last_message_at = GREATEST($2::timestamptz, last_message_at),
-        updated_at = GREATEST(updated_at, $2::timestamptz, last_message_at)
-      WHERE id = $1 AND EXISTS (SELECT 1 FROM ok)
-      RETURNING last_seq, last_message_at
+      UPDATE conversations c SET
+        last_seq = c.last_seq + g.n,
+        last_message_id = g.last_id,
+        last_message_content = g.last_preview,
+        last_message_at = GREATEST($1::timestamptz, c.last_message_at),
+        updated_at = GREATEST(c.updated_at, $1::timestamptz, c.last_message_at)
+      FROM g JOIN locked ON locked.id = g.conversation_id
+      WHERE c.id = g.conversation_id
+      RETURNING c.id, c.last_seq, c.last_message_at, g.n
     ),
     ins AS (
       INSERT INTO messages (${COLS}, event_pending)
-      SELECT ok.id, $1, r.last_seq - (SELECT n FROM n) + ok.k, ok.sender_id, ok.content, ok.type,
-        ok.media::jsonb, ok.reply_to_message_id, ok.temp_id, ok.body_hash, r.last_message_at,
-        NULL::timestamptz, NULL::timestamptz, r.last_message_at, ok.origin_socket_id,
-        ARRAY(SELECT jsonb_array_elements_text(ok.mentions::jsonb)), true
-      FROM ok, r
+      SELECT ok.id, ok.conversation_id, r.last_seq - r.n + ok.k, ok.sender_id, ok.content,
+        ok.type, ok.media::jsonb, ok.reply_to_message_id, ok.temp_id, ok.body_hash,
+        r.last_message_at, NULL::timestamptz, NULL::timestamptz, r.last_message_at,
+        ok.origin_socket_id, ARRAY(SELECT jsonb_array_elements_text(ok.mentions::jsonb)), true
+      FROM ok JOIN r ON r.id = ok.conversation_id
       RETURNING id, seq, created_at
     )
     SELECT ins.seq, ins.created_at,
       ins.id IS NULL
         AND EXISTS (
           SELECT 1 FROM participants p
-          WHERE p.conversation_id = $1 AND p.user_id = d.sender_id AND p.left_at IS NULL
-            AND NOT p.blocked
+          WHERE p.conversation_id = d.conversation_id AND p.user_id = d.sender_id
+            AND p.left_at IS NULL AND NOT p.blocked
         )
         AND EXISTS (SELECT 1 FROM messages m WHERE m.id = d.id) AS duplicate,
       ins.id IS NULL
         AND EXISTS (
           SELECT 1 FROM participants p
-          WHERE p.conversation_id = $1 AND p.user_id = d.sender_id AND p.left_at IS NULL
-            AND p.blocked
+          WHERE p.conversation_id = d.conversation_id AND p.user_id = d.sender_id
+            AND p.left_at IS NULL AND p.blocked
         ) AS blocked,
       CASE WHEN ins.id IS NULL THEN NULL ELSE ARRAY(
         SELECT p.user_id::text FROM participants p
-        WHERE p.conversation_id = $1 AND p.left_at IS NULL AND p.joined_seq < ins.seq
+        WHERE p.conversation_id = d.conversation_id AND p.left_at IS NULL
+          AND p.joined_seq < ins.seq
       ) END AS participant_ids
     FROM d LEFT JOIN ins ON ins.id = d.id
     ORDER BY d.ord`,
@@ -246,23 +260,20 @@ export class PostgresMessageStore implements MessageStore {
     };
   }
 
-  /** Drafts of one conversation, appended by one statement; see SQL.appendMessages. */
+  /** Drafts of one or more conversations, appended by one statement; see SQL.appendMessages. */
   async appendMessages(
     drafts: readonly MessageDraft[],
     now: Date,
     previews: readonly (string | null)[],
   ): Promise<AppendResult[]> {
-    const first = drafts[0];
-    if (!first) return [];
-    if (drafts.some((d) => d.conversationId !== first.conversationId))
-      throw new Error('appendMessages: drafts of one conversation only');
+    if (drafts.length === 0) return [];
     if (new Set(drafts.map((d) => d.id)).size < drafts.length)
       return this.appendEach(drafts, now, previews);
     let rows: BatchAppendedRow[];
     try {
       ({ rows } = await this.pool.query<BatchAppendedRow>(SQL.appendMessages, [
-        first.conversationId,
         now,
+        drafts.map((d) => d.conversationId),
         drafts.map((d) => d.id),
         drafts.map((d) => d.senderId),
         drafts.map((d) => d.content),
