@@ -31,12 +31,21 @@ interface Waiting {
   timer: { cancel(): void };
 }
 
+/**
+ * The hold's timer. When it fires, the release waits one more turn of the event loop for I/O:
+ * on a busy node the timer can come due while the missing event already sits in the broker
+ * socket's unread data, and the loop runs timers before it reads sockets.
+ */
 const defaultTimer = (run: () => void, ms: number): { cancel(): void } => {
-  const t = setTimeout(run, ms);
+  let immediate: NodeJS.Immediate | null = null;
+  const t = setTimeout(() => {
+    immediate = setImmediate(run);
+  }, ms);
   t.unref();
   return {
     cancel: () => {
       clearTimeout(t);
+      if (immediate) clearImmediate(immediate);
     },
   };
 };

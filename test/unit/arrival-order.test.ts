@@ -106,3 +106,18 @@ it('releases everything held once too much waits behind one gap', async () => {
   expect(ran.slice(1, 4)).toEqual(['c3', 'c4', 'c5']);
   expect(order.holding).toBe(0);
 });
+
+it('lets the hold run out on its own timer (and an I/O turn after it)', async () => {
+  const order = new ArrivalOrder({ holdMs: 5 });
+  const ran: number[] = [];
+  const run = (seq: number) => () => {
+    ran.push(seq);
+    return Promise.resolve();
+  };
+  await order.admit('c', 1, run(1));
+  const started = Date.now();
+  await order.admit('c', 3, run(3));
+  expect(Date.now() - started).toBeGreaterThanOrEqual(4);
+  expect(ran).toEqual([1, 3]);
+  expect(order.holding).toBe(0);
+});
