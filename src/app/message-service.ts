@@ -74,6 +74,8 @@ export class MessageService {
   private readonly appender: Batcher<PendingAppend, AppendResult> | null;
   /** message.sent publishes running after their sends were answered. */
   private readonly inDispatch = new Set<Promise<unknown>>();
+  /** Sends past backpressure whose append is running. */
+  private appending = 0;
   /** Messages whose message.sent this node is publishing now (the outbox relay leaves them). */
   private readonly dispatchingIds = new Set<string>();
 
@@ -145,7 +147,7 @@ export class MessageService {
     );
     // One write checks membership, takes the seq and stores the message with its pending
     // message.sent event (the outbox).
-    const appended = await this.append(
+    const appended = await this.appendAdmitted(
       {
         id,
         conversationId,
@@ -194,9 +196,30 @@ export class MessageService {
     return this.appender.add({ draft, now, preview });
   }
 
-  /** Publishes not yet confirmed by the broker (or the outbox mark not yet cleared). */
+  /**
+   * Sends this node let past backpressure whose events are not with the broker yet: being
+   * written, or published and not yet confirmed (or their outbox mark not yet cleared).
+   */
   dispatching(): number {
-    return this.inDispatch.size;
+    return this.appending + this.inDispatch.size;
+  }
+
+  /**
+   * append(), counted in dispatching() while it runs: sends admitted together then see each
+   * other at once, not only once the bus's backlog is next measured. A stored message passes
+   * straight on to dispatchInBackground (no await in between), which counts it from there.
+   */
+  private async appendAdmitted(
+    draft: MessageDraft,
+    now: Date,
+    preview: string | null,
+  ): Promise<AppendResult> {
+    this.appending++;
+    try {
+      return await this.append(draft, now, preview);
+    } finally {
+      this.appending--;
+    }
   }
 
   /** Whether this node is publishing the message's message.sent at this moment. */

@@ -46,3 +46,45 @@ it('answers a send before the broker confirms its event, and clears the outbox a
   expect(await store.countPendingMessageEvents()).toBe(0);
   expect((await store.findMessage(message.id))?.seq).toBe(message.seq);
 });
+
+it('counts a send from the moment backpressure lets it in, while its append runs', async () => {
+  const memory = createMemoryStore();
+  let release: () => void = () => undefined;
+  const writing = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let appendsStarted = 0;
+  let allStarted: () => void = () => undefined;
+  const threeStarted = new Promise<void>((resolve) => {
+    allStarted = resolve;
+  });
+  const store = {
+    ...memory,
+    appendMessage: async (...args: Parameters<typeof memory.appendMessage>) => {
+      if (++appendsStarted === 3) allStarted();
+      await writing;
+      return memory.appendMessage(...args);
+    },
+  };
+  const bus: EventBus = {
+    publish: () => Promise.resolve(),
+    subscribe: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  const { messages, conversations } = messagingServices(store, () => new Date(), bus);
+  const [alice, bob] = [aUser(), aUser()];
+  await store.insertUser(alice);
+  await store.insertUser(bob);
+  const { conversation } = await conversations.create(alice.id, {
+    type: 'GROUP',
+    name: 'g',
+    participantIds: [bob.id],
+  });
+  const sends = [1, 2, 3].map((i) => messages.send(alice, conversation.id, { content: `m${i}` }));
+  await threeStarted;
+  expect(messages.dispatching()).toBe(3);
+  release();
+  await Promise.all(sends);
+  await messages.dispatched();
+  expect(messages.dispatching()).toBe(0);
+});
