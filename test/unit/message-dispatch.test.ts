@@ -2,9 +2,23 @@
 // its own, counted by dispatching() (backpressure sees it) and awaited by dispatched() (drain).
 import { createMemoryStore } from '../../src/adapters/store/memory/memory-store';
 import type { BusEvent } from '../../src/protocol/events';
-import type { EventBus } from '../../src/ports';
+import type { EventBus, Store } from '../../src/ports';
 import { messagingServices } from '../support/app-services';
 import { aUser } from '../support/factories';
+
+/** The services over `store` and `bus`, and a group of alice and bob. */
+async function aliceInAGroup(store: Store, bus: EventBus) {
+  const { messages, conversations } = messagingServices(store, () => new Date(), bus);
+  const [alice, bob] = [aUser(), aUser()];
+  await store.insertUser(alice);
+  await store.insertUser(bob);
+  const { conversation } = await conversations.create(alice.id, {
+    type: 'GROUP',
+    name: 'g',
+    participantIds: [bob.id],
+  });
+  return { messages, alice, conversation };
+}
 
 it('answers a send before the broker confirms its event, and clears the outbox after', async () => {
   const store = createMemoryStore();
@@ -19,15 +33,7 @@ it('answers a send before the broker confirms its event, and clears the outbox a
     subscribe: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
-  const { messages, conversations } = messagingServices(store, () => new Date(), bus);
-  const [alice, bob] = [aUser(), aUser()];
-  await store.insertUser(alice);
-  await store.insertUser(bob);
-  const { conversation } = await conversations.create(alice.id, {
-    type: 'GROUP',
-    name: 'g',
-    participantIds: [bob.id],
-  });
+  const { messages, alice, conversation } = await aliceInAGroup(store, bus);
   const sentBefore = published.length;
   confirms.splice(0).forEach((confirm) => confirm());
 
@@ -71,15 +77,7 @@ it('counts a send from the moment backpressure lets it in, while its append runs
     subscribe: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
-  const { messages, conversations } = messagingServices(store, () => new Date(), bus);
-  const [alice, bob] = [aUser(), aUser()];
-  await store.insertUser(alice);
-  await store.insertUser(bob);
-  const { conversation } = await conversations.create(alice.id, {
-    type: 'GROUP',
-    name: 'g',
-    participantIds: [bob.id],
-  });
+  const { messages, alice, conversation } = await aliceInAGroup(store, bus);
   const sends = [1, 2, 3].map((i) => messages.send(alice, conversation.id, { content: `m${i}` }));
   await threeStarted;
   expect(messages.dispatching()).toBe(3);
