@@ -112,8 +112,10 @@ export async function openBackends(
         logger: logger.child({ component: 'presence' }),
       });
       onClose(2, () => presence.close());
-      const pub = new Redis(config.redisUrl, { lazyConnect: true });
-      const sub = pub.duplicate();
+      // The adapter's publishes of one event-loop turn share one socket write; the subscriber
+      // connection only subscribes.
+      const pub = new Redis(config.redisUrl, { lazyConnect: true, enableAutoPipelining: true });
+      const sub = pub.duplicate({ enableAutoPipelining: false });
       for (const client of [pub, sub]) {
         // ioredis reconnects by itself; an unhandled 'error' event would crash the process.
         client.on('error', (err: unknown) => {

@@ -134,6 +134,8 @@ export async function openRateLimiters(
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
+      // The sends of one event-loop turn share one socket write (one EVALSHA each still).
+      enableAutoPipelining: true,
     });
     // ioredis reconnects by itself; an unhandled 'error' event would crash the process.
     client.on('error', (err: unknown) => {
