@@ -162,8 +162,13 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
   // Raw sockets bound their own buffer in the bridge; this watches engine.io's.
   const buffers = new OutgoingBufferBound(config.limits.maxSocketBufferBytes, (conn, bytes) => {
     // Rare: finding the socket by its connection beats a reference kept for every socket.
-    const socket = [...io.of('/').sockets.values()].find((s) => s.conn === conn);
-    (socket ? socketLog(socket) : logger).warn({ bytes }, 'dropping a socket that does not read');
+    let log = logger;
+    for (const socket of io.of('/').sockets.values()) {
+      if (socket.conn !== conn) continue;
+      log = socketLog(socket);
+      break;
+    }
+    log.warn({ bytes }, 'dropping a socket that does not read');
     dropConnection(conn);
   });
 
