@@ -196,6 +196,9 @@ export async function startNode(
         sequencer,
         delivery: createLocalDelivery(io, {
           clustered: backends.socketAdapter !== undefined,
+          written: () => {
+            metrics.messagesDelivered();
+          },
           onDelivered: (userId, conversationId, mark) => {
             receipts.acknowledgeDelivered(userId, conversationId, mark, (err) => {
               fanOutLog.warn({ err, messageId: mark.messageId }, 'delivery receipt failed');

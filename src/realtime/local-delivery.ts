@@ -44,14 +44,21 @@ export function createLocalDelivery(
       conversationId: string,
       mark: Watermark & { senderId: string },
     ) => void;
+    /** A NEW_MESSAGE was written to a socket of this node. @default not counted */
+    written?: () => void;
   },
 ): LocalDelivery {
   const pending = new WeakMap<ParleySocket, number>();
+  const written = options.written ?? ((): void => undefined);
 
   const deliverHere = (recipients: readonly string[], message: NewMessage, echo: Echo): void => {
     const nsp = io.of('/');
     for (const id of nsp.adapter.rooms.get(userRoom(echo.userId)) ?? []) {
-      if (id !== echo.exceptSocketId) nsp.sockets.get(id)?.emit('NEW_MESSAGE', message);
+      const socket = id === echo.exceptSocketId ? undefined : nsp.sockets.get(id);
+      if (socket) {
+        socket.emit('NEW_MESSAGE', message);
+        written();
+      }
     }
     for (const userId of recipients) {
       const socketIds = nsp.adapter.rooms.get(userRoom(userId));
@@ -71,6 +78,7 @@ export function createLocalDelivery(
         const socket = nsp.sockets.get(id);
         if (!socket) continue;
         const owed = pending.get(socket) ?? 0;
+        written();
         if (owed >= MAX_PENDING_ACKS) {
           socket.emit('NEW_MESSAGE', message);
           continue;

@@ -4,7 +4,7 @@
 import type { Socket } from 'socket.io';
 
 /** engine.io's connection under a Socket.IO socket. */
-type EngineSocket = Socket['conn'];
+export type EngineSocket = Socket['conn'];
 
 /** The parts of engine.io's WebSocket transport read here (private in its typings). */
 interface WsTransportInternals {
@@ -23,35 +23,56 @@ const packetBytes = (packet: EnginePacket): number => {
 };
 
 /**
- * Watches `conn` and calls `onOverflow` once when its unsent bytes pass `maxBytes`: packets in
- * engine.io's write buffer (counted as they are created, reset when flushed to the transport)
- * plus the WebSocket's own `bufferedAmount`. Returns the stop function.
+ * Watches connections and calls `onOverflow` once per connection when its unsent bytes pass
+ * `maxBytes`: packets in engine.io's write buffer (counted as they are created, reset when
+ * flushed to the transport) plus the WebSocket's own `bufferedAmount`. The same two listeners
+ * serve every connection, and a connection has a count only while something of it is unflushed,
+ * so an idle connection costs nothing here.
  */
-export function boundOutgoingBuffer(
-  conn: EngineSocket,
-  maxBytes: number,
-  onOverflow: (queuedBytes: number) => void,
-): () => void {
-  let queued = 0;
-  let tripped = false;
-  const onPacket = (packet: EnginePacket): void => {
-    queued += packetBytes(packet);
+export class OutgoingBufferBound {
+  /** Bytes created since the last flush, for connections that have any. */
+  private readonly queued = new WeakMap<EngineSocket, number>();
+  private readonly tripped = new WeakSet<EngineSocket>();
+  private readonly onPacket: (this: EngineSocket, packet: EnginePacket) => void;
+  private readonly onFlush: (this: EngineSocket) => void;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onOverflow: (conn: EngineSocket, queuedBytes: number) => void,
+  ) {
+    // engine.io's sockets are EventEmitters: a listener is called with the connection as `this`.
+    const queued = this.queued;
+    const check = this.check.bind(this);
+    this.onPacket = function (packet) {
+      const bytes = packetBytes(packet);
+      if (bytes > 0) queued.set(this, (queued.get(this) ?? 0) + bytes);
+      check(this);
+    };
+    this.onFlush = function () {
+      queued.delete(this);
+    };
+  }
+
+  watch(conn: EngineSocket): void {
+    conn.on('packetCreate', this.onPacket);
+    conn.on('flush', this.onFlush);
+  }
+
+  unwatch(conn: EngineSocket): void {
+    conn.off('packetCreate', this.onPacket);
+    conn.off('flush', this.onFlush);
+    this.queued.delete(conn);
+  }
+
+  private check(conn: EngineSocket): void {
+    const queued = this.queued.get(conn) ?? 0;
     const ws = (conn.transport as unknown as WsTransportInternals).socket;
     const inSocket = typeof ws?.bufferedAmount === 'number' ? ws.bufferedAmount : 0;
-    if (!tripped && queued + inSocket > maxBytes) {
-      tripped = true;
-      onOverflow(queued + inSocket);
+    if (queued + inSocket > this.maxBytes && !this.tripped.has(conn)) {
+      this.tripped.add(conn);
+      this.onOverflow(conn, queued + inSocket);
     }
-  };
-  const onFlush = (): void => {
-    queued = 0;
-  };
-  conn.on('packetCreate', onPacket);
-  conn.on('flush', onFlush);
-  return () => {
-    conn.off('packetCreate', onPacket);
-    conn.off('flush', onFlush);
-  };
+  }
 }
 
 /**

@@ -1,21 +1,19 @@
-// The realtime side of the metrics: open connections by transport (counted at each scrape) and
-// NEW_MESSAGE frames written to this node's sockets. Raw WebSocket clients are Socket.IO sockets
-// too (raw-engine-connection.ts), so one watch on the Socket.IO server covers every transport.
+// The realtime side of the metrics: open connections by transport, counted at each scrape. Raw
+// WebSocket clients are Socket.IO sockets too (raw-engine-connection.ts), so one look at the
+// Socket.IO server covers every transport. (NEW_MESSAGE frames written are counted where they are
+// written, in local-delivery.ts: a listener on every socket would cost each idle connection.)
 import type { ConnectionTransport, Metrics } from '../observability/metrics';
 import { RawEngineConnection } from './raw-engine-connection';
 import type { ParleyServer, ParleySocket } from './socket-server';
 
-export function instrumentSocketServer(io: ParleyServer, metrics: Metrics): void {
+export function instrumentSocketServer(
+  io: ParleyServer,
+  metrics: Pick<Metrics, 'countConnectionsWith'>,
+): void {
   metrics.countConnectionsWith(() => {
     const counts: Record<ConnectionTransport, number> = { websocket: 0, polling: 0, raw: 0 };
     for (const socket of io.of('/').sockets.values()) counts[transportOf(socket)] += 1;
     return counts;
-  });
-  io.on('connection', (socket) => {
-    // Called for direct emits and for broadcasts from any node that reach this socket.
-    socket.onAnyOutgoing((event: string) => {
-      if (event === 'NEW_MESSAGE') metrics.messagesDelivered();
-    });
   });
 }
 

@@ -23,9 +23,9 @@ import type { Presence, Store } from '../ports';
 import { FrameGate } from './frame-gate';
 import { UNAVAILABLE_REFUSAL } from './raw-ws-codec';
 import { takeHandedOver } from './handshake-users';
-import { boundOutgoingBuffer, dropConnection } from './outgoing-buffer';
+import { dropConnection, OutgoingBufferBound } from './outgoing-buffer';
 import { RawEngineConnection } from './raw-engine-connection';
-import { refreshToken, TokenExpiry } from './token-expiry';
+import { ExpirySchedule, refreshToken } from './token-expiry';
 
 export type ParleyServer = Server<
   ClientToServerEvents,
@@ -82,7 +82,12 @@ export interface SocketHandlerDeps {
   metrics?: Pick<Metrics, 'rateLimited'>;
 }
 
-/** Authenticates handshakes and runs every incoming event through the command handler. */
+/**
+ * Authenticates handshakes and runs every incoming event through the command handler. What an
+ * idle connection costs is what Socket.IO keeps for it plus a few map entries: the listeners are
+ * shared by every socket (called with the socket as `this`), and what a socket needs only once it
+ * is active (its rate gate, its child logger) is made then.
+ */
 export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps): void {
   const { config, auth, commands, sync, typingQuota, presence, store, logger, metrics } = deps;
   /** Each handshake's token expiry, read once its connection is established. */
@@ -96,6 +101,9 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
         : typeof query.token === 'string'
           ? query.token
           : null;
+    // The credential is not kept for the connection's lifetime (~0.2 KiB each, and a copy of a
+    // secret nothing reads again). Overwritten rather than deleted: the object keeps its shape.
+    if (typeof fromAuth === 'string') (handshakeAuth as { token?: unknown }).token = undefined;
     const handedOver = takeHandedOver(socket.conn);
     (handedOver ? Promise.resolve(handedOver) : auth.authenticateWithExpiry(token)).then(
       ({ user, expiresAt }) => {
@@ -120,119 +128,177 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
     );
   });
 
-  io.on('connection', (socket) => {
-    const { userId, username } = socket.data;
-    // Made on first use: most sockets never log, and a child logger is ~0.4 KiB per connection.
-    let log: Logger | undefined;
-    const socketLog = (): Logger => (log ??= logger.child({ userId, socketId: socket.id }));
-    presence.addSocket(userId, socket.id).catch((err: unknown) => {
-      socketLog().warn({ err }, 'presence add failed');
-    });
-    // The greeting carries a SYNC cursor at this moment, so a client can later resume exactly.
-    // It is the connection's first frame: the socket joins the user's room (and so hears what is
-    // fanned out to them) only once it went out; anything sent to the user since the cursor was
-    // taken is what SYNC {since: cursor} returns.
-    const greet = (cursor: string | null): void => {
-      if (!socket.connected) return;
-      socket.emit('connected', {
-        message: 'Connected to notification and message stream',
-        user_id: userId,
-        cursor,
-      });
-      void socket.join(userRoom(userId));
-    };
-    sync.cursorNow(userId).then(greet, (err: unknown) => {
-      socketLog().warn({ err }, 'sync cursor for the greeting failed');
-      greet(null);
-    });
+  // Made on first use: most sockets never log, and a child logger is ~0.4 KiB per connection.
+  const loggers = new WeakMap<ParleySocket, Logger>();
+  const socketLog = (socket: ParleySocket): Logger => {
+    let log = loggers.get(socket);
+    if (!log) {
+      log = logger.child({ userId: socket.data.userId, socketId: socket.id });
+      loggers.set(socket, log);
+    }
+    return log;
+  };
 
-    const expiry = new TokenExpiry(() => {
-      socketLog().info('closing a socket whose token expired');
+  // Made on a socket's first frame: a gate starts full, as one made at connect would be by then.
+  const gates = new WeakMap<ParleySocket, FrameGate>();
+  const gateOf = (socket: ParleySocket): FrameGate => {
+    let gate = gates.get(socket);
+    if (!gate) {
+      gate = new FrameGate(config.limits);
+      gates.set(socket, gate);
+    }
+    return gate;
+  };
+
+  const expiry = new ExpirySchedule<ParleySocket>((socket) => {
+    try {
+      socketLog(socket).info('closing a socket whose token expired');
       closeUnauthorized(socket);
+    } catch (err) {
+      socketLog(socket).error({ err }, 'closing a socket whose token expired failed');
+    }
+  });
+
+  // Raw sockets bound their own buffer in the bridge; this watches engine.io's.
+  const buffers = new OutgoingBufferBound(config.limits.maxSocketBufferBytes, (conn, bytes) => {
+    // Rare: finding the socket by its connection beats a reference kept for every socket.
+    let log = logger;
+    for (const socket of io.of('/').sockets.values()) {
+      if (socket.conn !== conn) continue;
+      log = socketLog(socket);
+      break;
+    }
+    log.warn({ bytes }, 'dropping a socket that does not read');
+    dropConnection(conn);
+  });
+
+  // The greeting carries a SYNC cursor at this moment, so a client can later resume exactly.
+  // It is the connection's first frame: the socket joins the user's room (and so hears what is
+  // fanned out to them) only once it went out; anything sent to the user since the cursor was
+  // taken is what SYNC {since: cursor} returns.
+  const greet = (socket: ParleySocket, cursor: string | null): void => {
+    if (!socket.connected) return;
+    const { userId } = socket.data;
+    socket.emit('connected', {
+      message: 'Connected to notification and message stream',
+      user_id: userId,
+      cursor,
     });
-    expiry.schedule(expiries.get(socket) ?? null);
+    void socket.join(userRoom(userId));
+  };
+
+  /** Transport-level frames first (REFRESH_TOKEN, the TYPING budget), then the commands. */
+  const run = async (
+    socket: ParleySocket,
+    event: string,
+    payload: unknown,
+  ): Promise<ServerFrame | null> => {
+    const { userId, username, avatarUrl } = socket.data;
+    if (event === 'REFRESH_TOKEN') {
+      return refreshToken(
+        auth,
+        (expiresAt) => {
+          expiry.schedule(socket, expiresAt);
+        },
+        userId,
+        payload,
+      );
+    }
+    if (event === 'TYPING') await typingQuota.consume(userId);
+    return commands.execute(event, payload, { userId, username, avatarUrl, socketId: socket.id });
+  };
+
+  const onFrame = (socket: ParleySocket, event: string, args: unknown[]): void => {
+    const last = args[args.length - 1];
+    const ack =
+      typeof last === 'function' ? (args.pop() as (reply: ServerFrame) => void) : undefined;
+    const payload = args[0];
+    const reply = (f: ServerFrame): void => {
+      if (ack) ack(f);
+      else emitFrame(socket, f);
+    };
+    // socket.io-parser already decoded the payload; measure its depth (iteratively) before
+    // anything recursive, such as the size check below, walks it.
+    const tooDeep = args.some((arg) => valueTooDeep(arg));
+    const verdict = gateOf(socket).admit(tooDeep ? 0 : frameBytes(payload));
+    if (!verdict.pass) {
+      if (verdict.error.code === 'RATE_LIMITED') metrics?.rateLimited('frames');
+      reply(errorFrame(verdict.error));
+      if (verdict.disconnect) {
+        socketLog(socket).warn('disconnecting a flooding socket');
+        socket.disconnect(true);
+      }
+      return;
+    }
+    if (tooDeep) {
+      reply(errorFrame(new AppError('VALIDATION', tooDeepMessage('frames'))));
+      return;
+    }
+    run(socket, event, payload)
+      .then(
+        (result) => {
+          if (result) reply(result);
+          else if (ack) ack(frame('OK', {}));
+        },
+        (err: unknown) => {
+          // Transport-level refusals (REFRESH_TOKEN, the TYPING budget) echo the tempId too.
+          reply(errorFrame(err, tempIdOf(payload), socketLog(socket)));
+        },
+      )
+      .catch((err: unknown) => {
+        dropBroken(socket, socketLog(socket), err);
+      });
+  };
+
+  /** Every incoming event of every socket (Socket.IO calls it with the socket as `this`). */
+  function onAnyFrame(this: ParleySocket, event: string, ...args: unknown[]): void {
+    // One client's frame must never take the node down: a handler that throws closes only
+    // the socket that sent it.
+    try {
+      onFrame(this, event, args);
+    } catch (err) {
+      dropBroken(this, socketLog(this), err);
+    }
+  }
+
+  /** Every socket's disconnect (an EventEmitter listener: the socket is `this`). */
+  function onDisconnect(this: ParleySocket): void {
+    left(this);
+  }
+
+  const left = (socket: ParleySocket): void => {
+    const { userId } = socket.data;
+    expiry.clear(socket);
+    if (!rawConnectionOf(socket)) buffers.unwatch(socket.conn);
+    presence.removeSocket(userId, socket.id).catch((err: unknown) => {
+      socketLog(socket).warn({ err }, 'presence remove failed');
+    });
+    store.setUserLastActive(userId, new Date()).catch((err: unknown) => {
+      socketLog(socket).warn({ err }, 'last-active update failed');
+    });
+  };
+
+  io.on('connection', (socket) => {
+    const { userId } = socket.data;
+    presence.addSocket(userId, socket.id).catch((err: unknown) => {
+      socketLog(socket).warn({ err }, 'presence add failed');
+    });
+    sync.cursorNow(userId).then(
+      (cursor) => {
+        greet(socket, cursor);
+      },
+      (err: unknown) => {
+        socketLog(socket).warn({ err }, 'sync cursor for the greeting failed');
+        greet(socket, null);
+      },
+    );
+    if (!rawConnectionOf(socket)) buffers.watch(socket.conn);
+    socket.onAny(onAnyFrame);
+    socket.on('disconnect', onDisconnect);
+    // Last: a token that expired since the handshake closes the socket at once, and its
+    // disconnect must find the listener above.
+    expiry.schedule(socket, expiries.get(socket) ?? null);
     expiries.delete(socket);
-
-    // Raw sockets bound their own buffer in the bridge; this watches engine.io's.
-    const stopBufferWatch = rawConnectionOf(socket)
-      ? () => undefined
-      : boundOutgoingBuffer(socket.conn, config.limits.maxSocketBufferBytes, (bytes) => {
-          socketLog().warn({ bytes }, 'dropping a socket that does not read');
-          dropConnection(socket.conn);
-        });
-
-    const gate = new FrameGate(config.limits);
-    const ctx = { userId, username, avatarUrl: socket.data.avatarUrl, socketId: socket.id };
-
-    /** Transport-level frames first (REFRESH_TOKEN, the TYPING budget), then the commands. */
-    const run = async (event: string, payload: unknown): Promise<ServerFrame | null> => {
-      if (event === 'REFRESH_TOKEN') return refreshToken(auth, expiry, userId, payload);
-      if (event === 'TYPING') await typingQuota.consume(userId);
-      return commands.execute(event, payload, ctx);
-    };
-
-    const onFrame = (event: string, args: unknown[]): void => {
-      const last = args[args.length - 1];
-      const ack =
-        typeof last === 'function' ? (args.pop() as (reply: ServerFrame) => void) : undefined;
-      const payload = args[0];
-      const reply = (f: ServerFrame): void => {
-        if (ack) ack(f);
-        else emitFrame(socket, f);
-      };
-      // socket.io-parser already decoded the payload; measure its depth (iteratively) before
-      // anything recursive, such as the size check below, walks it.
-      const tooDeep = args.some((arg) => valueTooDeep(arg));
-      const verdict = gate.admit(tooDeep ? 0 : frameBytes(payload));
-      if (!verdict.pass) {
-        if (verdict.error.code === 'RATE_LIMITED') metrics?.rateLimited('frames');
-        reply(errorFrame(verdict.error));
-        if (verdict.disconnect) {
-          socketLog().warn('disconnecting a flooding socket');
-          socket.disconnect(true);
-        }
-        return;
-      }
-      if (tooDeep) {
-        reply(errorFrame(new AppError('VALIDATION', tooDeepMessage('frames'))));
-        return;
-      }
-      run(event, payload)
-        .then(
-          (result) => {
-            if (result) reply(result);
-            else if (ack) ack(frame('OK', {}));
-          },
-          (err: unknown) => {
-            // Transport-level refusals (REFRESH_TOKEN, the TYPING budget) echo the tempId too.
-            reply(errorFrame(err, tempIdOf(payload), socketLog()));
-          },
-        )
-        .catch((err: unknown) => {
-          dropBroken(socket, socketLog(), err);
-        });
-    };
-
-    socket.onAny((event: string, ...args: unknown[]) => {
-      // One client's frame must never take the node down: a handler that throws closes only
-      // the socket that sent it.
-      try {
-        onFrame(event, args);
-      } catch (err) {
-        dropBroken(socket, socketLog(), err);
-      }
-    });
-
-    socket.on('disconnect', () => {
-      expiry.clear();
-      stopBufferWatch();
-      presence.removeSocket(userId, socket.id).catch((err: unknown) => {
-        socketLog().warn({ err }, 'presence remove failed');
-      });
-      store.setUserLastActive(userId, new Date()).catch((err: unknown) => {
-        socketLog().warn({ err }, 'last-active update failed');
-      });
-    });
   });
 }
 

@@ -61,6 +61,19 @@ export function describePresenceContract(
       expect(await isOnline(presence, user)).toBe(false);
     });
 
+    it('counts each socket once, through adds and removes of one, two and three', async () => {
+      const user = newObjectId();
+      // Each step adds (+) or removes (-) a socket, then says whether the user is online.
+      const steps =
+        '+s1:on +s1:on -s1:off +s1:on +s2:on +s3:on -s2:on -s1:on +s1:on +s1:on -s3:on -s1:off';
+      for (const step of steps.split(' ')) {
+        const socketId = step.slice(1, 3);
+        if (step.startsWith('+')) await presence.addSocket(user, socketId);
+        else await presence.removeSocket(user, socketId);
+        expect([step, await isOnline(presence, user)]).toEqual([step, step.endsWith(':on')]);
+      }
+    });
+
     it('ignores removing a socket that was never added', async () => {
       const user = newObjectId();
       await presence.addSocket(user, 's1');

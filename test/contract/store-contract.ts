@@ -1017,6 +1017,33 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(await store.findSyncCursor(cursor.id, cursor.expiresAt)).toBeNull();
         expect(await store.findSyncCursor(newObjectId(), now)).toBeNull();
       });
+
+      it('keeps a cursor without positions, unchanged by what callers do to their copies', async () => {
+        const now = new Date('2030-10-01T00:00:00Z');
+        const conversationId = newObjectId();
+        const empty = {
+          id: newObjectId(),
+          userId: newObjectId(),
+          positions: {} as Record<string, number>,
+          changesSince: new Date('2030-09-30T00:00:00Z'),
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + 60_000),
+        };
+        const full = { ...empty, id: newObjectId(), positions: { [conversationId]: 3 } };
+        await store.saveSyncCursor(empty);
+        await store.saveSyncCursor(full);
+        empty.positions[conversationId] = 9;
+        full.positions[conversationId] = 9;
+        const found = await store.findSyncCursor(empty.id, now);
+        expect(found).toEqual({ ...empty, positions: {} });
+        found!.positions[conversationId] = 9;
+        found!.changesSince.setTime(0);
+        expect(await store.findSyncCursor(empty.id, now)).toEqual({ ...empty, positions: {} });
+        expect(await store.findSyncCursor(full.id, now)).toEqual({
+          ...full,
+          positions: { [conversationId]: 3 },
+        });
+      });
     });
 
     describe('under concurrency', () => {

@@ -185,7 +185,14 @@ export class MemorySyncCursors implements SyncCursorStore {
   constructor(private readonly s: MemoryState) {}
 
   saveSyncCursor(cursor: SyncCursorRecord): Promise<void> {
-    this.s.syncCursors.set(cursor.id, copy(cursor));
+    const positions = Object.keys(cursor.positions).length > 0 ? copy(cursor.positions) : null;
+    this.s.syncCursors.set(cursor.id, {
+      userId: cursor.userId,
+      positions,
+      changesSince: cursor.changesSince.getTime(),
+      createdAt: cursor.createdAt.getTime(),
+      expiresAt: cursor.expiresAt.getTime(),
+    });
     while (this.s.syncCursors.size > MAX_SYNC_CURSORS) {
       const oldest = this.s.syncCursors.keys().next().value;
       if (oldest === undefined) break;
@@ -196,7 +203,14 @@ export class MemorySyncCursors implements SyncCursorStore {
 
   findSyncCursor(id: string, now: Date): Promise<SyncCursorRecord | null> {
     const cursor = this.s.syncCursors.get(id);
-    if (!cursor || cursor.expiresAt.getTime() <= now.getTime()) return Promise.resolve(null);
-    return Promise.resolve(copy(cursor));
+    if (!cursor || cursor.expiresAt <= now.getTime()) return Promise.resolve(null);
+    return Promise.resolve({
+      id,
+      userId: cursor.userId,
+      positions: cursor.positions ? copy(cursor.positions) : {},
+      changesSince: new Date(cursor.changesSince),
+      createdAt: new Date(cursor.createdAt),
+      expiresAt: new Date(cursor.expiresAt),
+    });
   }
 }

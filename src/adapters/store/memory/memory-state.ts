@@ -1,6 +1,5 @@
 // The embedded store's tables: plain maps in this process, shared by its per-aggregate parts.
 import type { Block, Conversation, Message, Participant, User } from '../../../domain/types';
-import type { SyncCursorRecord } from '../../../ports';
 
 /**
  * Records are copied in and out so callers can never mutate stored state by accident. They are
@@ -23,6 +22,18 @@ function copyValue(value: unknown): unknown {
   return out;
 }
 
+/**
+ * A sync cursor as the embedded store keeps it: every connection's greeting saves one, so the instants are kept as
+ * milliseconds (three Dates are ~0.3 KiB) and no positions as null.
+ */
+export interface StoredSyncCursor {
+  userId: string;
+  positions: Record<string, number> | null;
+  changesSince: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export class MemoryState {
   readonly users = new Map<string, User>();
   readonly conversations = new Map<string, Conversation>();
@@ -36,7 +47,7 @@ export class MemoryState {
   /** message id → until when a relay has claimed its pending event (0: unclaimed) */
   readonly pendingEvents = new Map<string, number>();
   /** Insertion-ordered, so the oldest cursors are dropped first past the bound. */
-  readonly syncCursors = new Map<string, SyncCursorRecord>();
+  readonly syncCursors = new Map<string, StoredSyncCursor>();
   /** block id → block */
   readonly blocks = new Map<string, Block>();
 }
