@@ -2,7 +2,7 @@
 // Frames are validated here before they reach Socket.IO's parser (bad input would close the
 // connection there); outgoing Socket.IO packets are translated back into JSON frames.
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AuthService } from '../app/auth-service';
 import { errorFrame } from '../app/command-handler';
@@ -24,6 +24,7 @@ import {
 } from './raw-ws-codec';
 import { hardFrameLimit } from './socket-server';
 import type { ParleyServer } from './socket-server';
+import { coalesceWrites } from './write-coalescer';
 
 export { isRawNoAck, RAW_NO_ACK } from './raw-ws-codec';
 
@@ -37,6 +38,9 @@ const frameSize = (data: RawData): number =>
   Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
 const frameBytes = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+/** The TCP socket under a WebSocket (ws keeps it in `_socket`, absent once closed). */
+const tcpOf = (ws: WebSocket): Writable | undefined =>
+  (ws as unknown as { _socket?: Writable })._socket;
 const HEARTBEAT_MS = 25_000;
 /** How long close() waits for clients to answer the close handshake before cutting them off. */
 const CLOSE_GRACE_MS = 1000;
@@ -117,6 +121,7 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
         ws.terminate();
         return;
       }
+      coalesceWrites(tcpOf(ws));
       ws.send(JSON.stringify(f));
     };
 
