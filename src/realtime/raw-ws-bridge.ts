@@ -20,6 +20,7 @@ import {
   noAckPacket,
   readClientFrame,
   readServerPacket,
+  serverEventFrame,
   type JsonFrame,
 } from './raw-ws-codec';
 import { hardFrameLimit } from './socket-server';
@@ -112,7 +113,7 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
     let alive = true;
     const gate = new FrameGate(config.limits);
 
-    const send = (f: ServerFrame | JsonFrame): void => {
+    const sendText = (text: string): void => {
       if (ws.readyState !== ws.OPEN) return;
       // A client that stopped reading is cut off, discarding its backlog: a close handshake
       // would wait behind the very bytes it does not read.
@@ -122,7 +123,14 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
         return;
       }
       coalesceWrites(tcpOf(ws));
-      ws.send(JSON.stringify(f));
+      ws.send(text);
+    };
+    const send = (f: ServerFrame | JsonFrame): void => {
+      sendText(JSON.stringify(f));
+    };
+    /** A raw client cannot answer Socket.IO acks; say so at once so nobody waits on it. */
+    const refuseAck = (ackId: number | undefined): void => {
+      if (ackId !== undefined) conn?.receive(noAckPacket(ackId));
     };
 
     /** One client's input (or a frame to it) must never take the node down: close just this one. */
@@ -166,6 +174,13 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
     };
 
     const handlePacket = (packet: string): void => {
+      // The events every message brings, straight to their frame text.
+      const event = serverEventFrame(packet);
+      if (event) {
+        sendText(event.text);
+        refuseAck(event.ackId);
+        return;
+      }
       const decoded = readServerPacket(packet);
       switch (decoded.kind) {
         case 'connected':
@@ -174,8 +189,7 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
           break;
         case 'frame':
           send(decoded.frame);
-          // A raw client cannot answer Socket.IO acks; say so at once so nobody waits on it.
-          if (decoded.ackId !== undefined) conn?.receive(noAckPacket(decoded.ackId));
+          refuseAck(decoded.ackId);
           break;
         case 'refused':
           closeRefused(ws, decoded.unavailable);

@@ -1,5 +1,6 @@
 // The translation between raw-WebSocket JSON frames and the Socket.IO packets the bridged
-// connection speaks, built on socket.io-parser so packet layouts are never hand-written.
+// connection speaks, built on socket.io-parser; the few layouts every message uses are written
+// here directly, and the unit tests hold them equal to the parser's.
 // Client frames are checked here (size already gated, then depth, JSON, shape, known type)
 // before any packet is built: socket.io would close the connection on undecodable input.
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
@@ -26,24 +27,36 @@ export type ClientFrameResult =
   | { ok: true; type: ClientFrameType; payload: Record<string, unknown> }
   | { ok: false; error: AppError; tempId?: string };
 
+/**
+ * Whether JSON text may hold a number beyond a double's range (which parses to ±Infinity): only
+ * an exponent of three or more digits, or a run of 200 or more digits, can reach 1.8e308 (a
+ * shorter run times a two-digit exponent stays below 1e299). Matches inside strings only cost
+ * the slower parse.
+ */
+const MAY_OVERFLOW = /[eE][+-]?\d{3}|\d{200}/;
+
 /** Reads one client frame (UTF-8 text or bytes) into a known type and its payload, or an error. */
 export function readClientFrame(
   data: string | Buffer,
   maxDepth: number = MAX_JSON_DEPTH,
 ): ClientFrameResult {
+  const text = typeof data === 'string' ? data : data.toString('utf8');
   // Before JSON.parse: the parse itself copes, but what walks the result afterwards may not.
-  if (jsonTextTooDeep(data, maxDepth)) {
+  if (jsonTextTooDeep(text, maxDepth)) {
     return { ok: false, error: new AppError('VALIDATION', tooDeepMessage('frames', maxDepth)) };
   }
   let parsed: unknown;
   const found = { overflow: false };
   try {
     // A number JSON cannot hold (1e400) parses to Infinity and would re-encode as null, which a
-    // nullish field then reads as "absent": refuse it here, as the other transports do.
-    parsed = JSON.parse(typeof data === 'string' ? data : data.toString('utf8'), (_key, value) => {
-      if (typeof value === 'number' && !Number.isFinite(value)) found.overflow = true;
-      return value as unknown;
-    });
+    // nullish field then reads as "absent": refuse it here, as the other transports do. Only a
+    // text that could hold one pays for the reviver.
+    parsed = MAY_OVERFLOW.test(text)
+      ? JSON.parse(text, (_key, value) => {
+          if (typeof value === 'number' && !Number.isFinite(value)) found.overflow = true;
+          return value as unknown;
+        })
+      : JSON.parse(text);
   } catch {
     return { ok: false, error: new AppError('BAD_FRAME', 'frames must be JSON objects') };
   }
@@ -91,13 +104,18 @@ function encode(packet: Packet): string {
 export const connectPacket = (auth: Record<string, unknown>): string =>
   encode({ type: PacketType.CONNECT, nsp: NAMESPACE, data: auth });
 
-/** The EVENT packet for a validated client frame: event name = type, one argument = payload. */
+/**
+ * The EVENT packet for a validated client frame: event name = type, one argument = payload.
+ * Written as socket.io-parser's Encoder writes it for the main namespace, without its scan for
+ * binary: a parsed JSON payload holds none (the unit tests hold the two outputs equal).
+ */
 export const eventPacket = (type: ClientFrameType, payload: Record<string, unknown>): string =>
-  encode({ type: PacketType.EVENT, nsp: NAMESPACE, data: [type, payload] });
+  `${PacketType.EVENT}${JSON.stringify([type, payload])}`;
+
+const NO_ACK_DATA = JSON.stringify([RAW_NO_ACK]);
 
 /** The ACK packet answering the server's acknowledgement request `ackId` with RAW_NO_ACK. */
-export const noAckPacket = (ackId: number): string =>
-  encode({ type: PacketType.ACK, nsp: NAMESPACE, id: ackId, data: [RAW_NO_ACK] });
+export const noAckPacket = (ackId: number): string => `${PacketType.ACK}${ackId}${NO_ACK_DATA}`;
 
 /** What a packet the server wrote means for the raw client. */
 export type ServerPacket =
@@ -106,6 +124,63 @@ export type ServerPacket =
   | { kind: 'disconnected' }
   | { kind: 'refused'; unavailable: boolean }
   | { kind: 'ignored' };
+
+/** Event names Socket.IO keeps for itself: its parser refuses them, its client will not emit them. */
+export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
+  'connect',
+  'connect_error',
+  'disconnect',
+  'disconnecting',
+  'newListener',
+  'removeListener',
+]);
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/**
+ * The raw frame text of the packet every message sends, an EVENT on the main namespace with one
+ * object argument, written straight from the packet's own JSON (which socket.io wrote with
+ * JSON.stringify): the same text as JSON.stringify of readServerPacket's frame, without decoding
+ * the payload into objects and encoding it again. Null for any other packet, which
+ * readServerPacket then reads.
+ */
+export function serverEventFrame(encoded: string): { text: string; ackId?: number } | null {
+  if (encoded.charCodeAt(0) !== DIGIT_0 + PacketType.EVENT) return null;
+  let i = 1;
+  for (let c = encoded.charCodeAt(i); c >= DIGIT_0 && c <= DIGIT_9; c = encoded.charCodeAt(++i));
+  const ackId = i > 1 ? Number(encoded.slice(1, i)) : undefined;
+  const json = encoded.slice(i);
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(data) || data.length !== 2) return null;
+  const [event, payload] = data as [unknown, unknown];
+  if (typeof event !== 'string' || RESERVED_EVENTS.has(event)) return null;
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;
+  // A payload of its own "type" would take the frame's type's place: readServerPacket's case.
+  if (Object.hasOwn(payload, 'type')) return null;
+  const name = JSON.stringify(event);
+  // `[name,{…}]`: the payload's text is what follows the name up to the closing bracket.
+  const start = 1 + name.length;
+  if (
+    !json.startsWith(name, 1) ||
+    json.charAt(start) !== ',' ||
+    json.charAt(start + 1) !== '{' ||
+    !json.endsWith('}]')
+  ) {
+    return null;
+  }
+  // Index-like keys ("2") come first in an object, so the spread would put them before "type":
+  // a payload starting with one is readServerPacket's case too.
+  const firstKey = json.charCodeAt(start + 3);
+  if (firstKey >= DIGIT_0 && firstKey <= DIGIT_9) return null;
+  const fields = json.slice(start + 2, -1);
+  const text = fields === '}' ? `{"type":${name}}` : `{"type":${name},${fields}`;
+  return ackId === undefined ? { text } : { text, ackId };
+}
 
 /**
  * Decodes one packet the Socket.IO server wrote. A fresh decoder per packet keeps no state
