@@ -54,6 +54,8 @@ export class OutgoingBufferBound {
     };
     this.onFlush = function () {
       queued.delete(this);
+      // What engine.io held back while the transport was busy goes out now, as one write too.
+      coalesceWrites((this.transport as unknown as WsTransportInternals).socket?._socket);
     };
   }
 
