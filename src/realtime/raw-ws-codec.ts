@@ -6,7 +6,17 @@
 import { Decoder, Encoder, PacketType, type Packet } from 'socket.io-parser';
 import { AppError } from '../domain/errors';
 import { isClientFrameType, type ClientFrameType } from '../protocol/frames';
-import { jsonTextTooDeep, MAX_JSON_DEPTH, tooDeepMessage } from '../protocol/json-limits';
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  jsonTextTooDeep,
+  MAX_JSON_DEPTH,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+  tooDeepMessage,
+} from '../protocol/json-limits';
 
 const NAMESPACE = '/';
 
@@ -137,48 +147,73 @@ export const RESERVED_EVENTS: ReadonlySet<string> = new Set([
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 
+const COMMA = 0x2c;
+
+/**
+ * Where the object opening at `open` closes in JSON text written by JSON.stringify (no
+ * whitespace), or -1, also when one of its own keys is "type" or index-like ("2": such keys come
+ * first in an object, so a spread would put them before "type").
+ */
+function objectEnd(text: string, open: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = open; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) {
+      inString = true;
+      const before = text.charCodeAt(i - 1);
+      if (depth === 1 && (before === OPEN_BRACE || before === COMMA)) {
+        const first = text.charCodeAt(i + 1);
+        if ((first >= DIGIT_0 && first <= DIGIT_9) || text.startsWith('"type":', i)) return -1;
+      }
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      depth++;
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      if (--depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
 /**
  * The raw frame text of the packet every message sends, an EVENT on the main namespace with one
- * object argument, written straight from the packet's own JSON (which socket.io wrote with
- * JSON.stringify): the same text as JSON.stringify of readServerPacket's frame, without decoding
- * the payload into objects and encoding it again. Null for any other packet, which
- * readServerPacket then reads.
+ * object argument, cut straight from the packet's JSON (which socket.io wrote with
+ * JSON.stringify, so it is canonical): the same text as JSON.stringify of readServerPacket's
+ * frame, without parsing the payload into objects and encoding it again. Null for any other
+ * packet, which readServerPacket then reads.
  */
 export function serverEventFrame(encoded: string): { text: string; ackId?: number } | null {
   if (encoded.charCodeAt(0) !== DIGIT_0 + PacketType.EVENT) return null;
   let i = 1;
   for (let c = encoded.charCodeAt(i); c >= DIGIT_0 && c <= DIGIT_9; c = encoded.charCodeAt(++i));
   const ackId = i > 1 ? Number(encoded.slice(1, i)) : undefined;
-  const json = encoded.slice(i);
-  let data: unknown;
-  try {
-    data = JSON.parse(json);
-  } catch {
+  // `["name",{…}]`, the name without escapes and not one Socket.IO keeps for itself.
+  if (encoded.charCodeAt(i) !== OPEN_BRACKET || encoded.charCodeAt(i + 1) !== QUOTE) return null;
+  const nameEnd = encoded.indexOf('"', i + 2);
+  if (nameEnd < 0) return null;
+  const event = encoded.slice(i + 2, nameEnd);
+  if (event.includes('\\') || RESERVED_EVENTS.has(event)) return null;
+  const open = nameEnd + 2;
+  if (encoded.charCodeAt(nameEnd + 1) !== COMMA || encoded.charCodeAt(open) !== OPEN_BRACE) {
     return null;
   }
-  if (!Array.isArray(data) || data.length !== 2) return null;
-  const [event, payload] = data as [unknown, unknown];
-  if (typeof event !== 'string' || RESERVED_EVENTS.has(event)) return null;
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;
-  // A payload of its own "type" would take the frame's type's place: readServerPacket's case.
-  if (Object.hasOwn(payload, 'type')) return null;
-  const name = JSON.stringify(event);
-  // `[name,{…}]`: the payload's text is what follows the name up to the closing bracket.
-  const start = 1 + name.length;
+  // The object must be the last argument: `}` then the array's `]`, and nothing after.
+  const close = objectEnd(encoded, open);
   if (
-    !json.startsWith(name, 1) ||
-    json.charAt(start) !== ',' ||
-    json.charAt(start + 1) !== '{' ||
-    !json.endsWith('}]')
+    close < 0 ||
+    close !== encoded.length - 2 ||
+    encoded.charCodeAt(close + 1) !== CLOSE_BRACKET
   ) {
     return null;
   }
-  // Index-like keys ("2") come first in an object, so the spread would put them before "type":
-  // a payload starting with one is readServerPacket's case too.
-  const firstKey = json.charCodeAt(start + 3);
-  if (firstKey >= DIGIT_0 && firstKey <= DIGIT_9) return null;
-  const fields = json.slice(start + 2, -1);
-  const text = fields === '}' ? `{"type":${name}}` : `{"type":${name},${fields}`;
+  const name = encoded.slice(i + 1, nameEnd + 1);
+  const text =
+    close === open + 1
+      ? `{"type":${name}}`
+      : `{"type":${name},${encoded.slice(open + 1, close + 1)}`;
   return ackId === undefined ? { text } : { text, ackId };
 }
 

@@ -198,6 +198,10 @@ describe('serverEventFrame', () => {
       event(['MESSAGE_STATUS', { b: 'é "x" \\ }]', n: [1, { 2: null }], a: -0.5, d: true }]),
     ],
     ['a __proto__ key', '2["X",{"__proto__":{"y":1},"z":2}]'],
+    [
+      '"type" anywhere but as its own key',
+      event(['X', { a: { type: 'inner' }, b: 'type', c: '","type":"x', d: ['type', { type: 1 }] }]),
+    ],
   ])('writes %s as the text of the frame readServerPacket reads', (_label, packet) => {
     const decoded = readServerPacket(packet);
     if (decoded.kind !== 'frame') throw new Error('not a frame');
@@ -210,6 +214,8 @@ describe('serverEventFrame', () => {
   it.each([
     ['a payload with its own type', event(['X', { type: 'other', a: 1 }])],
     ['a payload with an index-like key', event(['X', { a: 1, 2: 'two' }])],
+    ['a payload with its own type after other keys', event(['X', { a: { b: 1 }, type: 'x' }])],
+    ['an event name with an escape', event(['say "hi"', { a: 1 }])],
     ['no payload', event(['pong'])],
     ['two arguments', event(['X', { a: 1 }, { b: 2 }])],
     ['a non-object payload', event(['X', 'text'])],
