@@ -18,6 +18,9 @@ import { iso } from './views';
  */
 const MAX_STATUS_REPORTS = 100;
 
+/** Pairs whose DIRECT conversation id is remembered at most (~150 bytes each). */
+const MAX_REMEMBERED_DIRECT_IDS = 10_000;
+
 /** What a published move says besides where the watermark went. */
 interface MoveFlags {
   direct: boolean;
@@ -45,6 +48,8 @@ export class ReceiptService {
    * (group commit: the moves handed in while one batch is written go out in the next).
    */
   private readonly deliveredMoves: Batcher<DeliveredMove, WatermarkMove> | null;
+  /** `a:b` (the two user ids, sorted) → their DIRECT conversation's id. */
+  private readonly directIds = new Map<string, string>();
 
   constructor(
     private readonly deps: {
@@ -97,7 +102,7 @@ export class ReceiptService {
     const key = `${conversationId}:${userId}`;
     const queued = this.unwritten.get(key);
     if (!queued || queued.mark.seq < mark.seq) {
-      const direct = directConversationId(userId, mark.senderId) === conversationId;
+      const direct = this.directIdOf(userId, mark.senderId) === conversationId;
       this.unwritten.set(key, {
         mark: { messageId: mark.messageId, seq: mark.seq },
         direct,
@@ -105,6 +110,21 @@ export class ReceiptService {
       });
     }
     if (!this.writing.has(key)) void this.writeAcknowledged(key, userId, conversationId);
+  }
+
+  /**
+   * The pair's DIRECT conversation id (a SHA-256 of the two ids), remembered: every acknowledged
+   * message asks it again for the same few pairs. Bounded, and simply forgotten when full.
+   */
+  private directIdOf(a: string, b: string): string {
+    const key = a < b ? `${a}:${b}` : `${b}:${a}`;
+    let id = this.directIds.get(key);
+    if (id === undefined) {
+      if (this.directIds.size >= MAX_REMEMBERED_DIRECT_IDS) this.directIds.clear();
+      id = directConversationId(a, b);
+      this.directIds.set(key, id);
+    }
+    return id;
   }
 
   private async writeAcknowledged(key: string, userId: string, conversationId: string) {

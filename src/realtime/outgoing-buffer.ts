@@ -1,14 +1,16 @@
 // Bounds what a Socket.IO connection may have queued for a client that stopped reading: engine.io
 // keeps packets in its write buffer while the transport is busy and the WebSocket keeps bytes the
 // kernel would not take, both without limit. Past the bound the connection is cut off.
+import type { Writable } from 'node:stream';
 import type { Socket } from 'socket.io';
+import { coalesceWrites } from './write-coalescer';
 
 /** engine.io's connection under a Socket.IO socket. */
 export type EngineSocket = Socket['conn'];
 
 /** The parts of engine.io's WebSocket transport read here (private in its typings). */
 interface WsTransportInternals {
-  socket?: { bufferedAmount?: unknown; terminate?: unknown };
+  socket?: { bufferedAmount?: unknown; terminate?: unknown; _socket?: Writable };
 }
 
 interface EnginePacket {
@@ -28,6 +30,8 @@ const packetBytes = (packet: EnginePacket): number => {
  * flushed to the transport) plus the WebSocket's own `bufferedAmount`. The same two listeners
  * serve every connection, and a connection has a count only while something of it is unflushed,
  * so an idle connection costs nothing here.
+ * While watching, the frames one turn of the event loop writes to a connection go out together
+ * (write-coalescer).
  */
 export class OutgoingBufferBound {
   /** Bytes created since the last flush, for connections that have any. */
@@ -50,6 +54,8 @@ export class OutgoingBufferBound {
     };
     this.onFlush = function () {
       queued.delete(this);
+      // What engine.io held back while the transport was busy goes out now, as one write too.
+      coalesceWrites((this.transport as unknown as WsTransportInternals).socket?._socket);
     };
   }
 
@@ -67,6 +73,7 @@ export class OutgoingBufferBound {
   private check(conn: EngineSocket): void {
     const queued = this.queued.get(conn) ?? 0;
     const ws = (conn.transport as unknown as WsTransportInternals).socket;
+    coalesceWrites(ws?._socket);
     const inSocket = typeof ws?.bufferedAmount === 'number' ? ws.bufferedAmount : 0;
     if (queued + inSocket > this.maxBytes && !this.tripped.has(conn)) {
       this.tripped.add(conn);

@@ -2,7 +2,7 @@
 // Frames are validated here before they reach Socket.IO's parser (bad input would close the
 // connection there); outgoing Socket.IO packets are translated back into JSON frames.
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { AuthService } from '../app/auth-service';
 import { errorFrame } from '../app/command-handler';
@@ -20,10 +20,12 @@ import {
   noAckPacket,
   readClientFrame,
   readServerPacket,
+  serverEventFrame,
   type JsonFrame,
 } from './raw-ws-codec';
 import { hardFrameLimit } from './socket-server';
 import type { ParleyServer } from './socket-server';
+import { coalesceWrites } from './write-coalescer';
 
 export { isRawNoAck, RAW_NO_ACK } from './raw-ws-codec';
 
@@ -37,6 +39,9 @@ const frameSize = (data: RawData): number =>
   Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
 const frameBytes = (data: RawData): Buffer =>
   Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+/** The TCP socket under a WebSocket (ws keeps it in `_socket`, absent once closed). */
+const tcpOf = (ws: WebSocket): Writable | undefined =>
+  (ws as unknown as { _socket?: Writable })._socket;
 const HEARTBEAT_MS = 25_000;
 /** How long close() waits for clients to answer the close handshake before cutting them off. */
 const CLOSE_GRACE_MS = 1000;
@@ -108,7 +113,7 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
     let alive = true;
     const gate = new FrameGate(config.limits);
 
-    const send = (f: ServerFrame | JsonFrame): void => {
+    const sendText = (text: string): void => {
       if (ws.readyState !== ws.OPEN) return;
       // A client that stopped reading is cut off, discarding its backlog: a close handshake
       // would wait behind the very bytes it does not read.
@@ -117,7 +122,15 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
         ws.terminate();
         return;
       }
-      ws.send(JSON.stringify(f));
+      coalesceWrites(tcpOf(ws));
+      ws.send(text);
+    };
+    const send = (f: ServerFrame | JsonFrame): void => {
+      sendText(JSON.stringify(f));
+    };
+    /** A raw client cannot answer Socket.IO acks; say so at once so nobody waits on it. */
+    const refuseAck = (ackId: number | undefined): void => {
+      if (ackId !== undefined) conn?.receive(noAckPacket(ackId));
     };
 
     /** One client's input (or a frame to it) must never take the node down: close just this one. */
@@ -161,6 +174,13 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
     };
 
     const handlePacket = (packet: string): void => {
+      // The events every message brings, straight to their frame text.
+      const event = serverEventFrame(packet);
+      if (event) {
+        sendText(event.text);
+        refuseAck(event.ackId);
+        return;
+      }
       const decoded = readServerPacket(packet);
       switch (decoded.kind) {
         case 'connected':
@@ -169,8 +189,7 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
           break;
         case 'frame':
           send(decoded.frame);
-          // A raw client cannot answer Socket.IO acks; say so at once so nobody waits on it.
-          if (decoded.ackId !== undefined) conn?.receive(noAckPacket(decoded.ackId));
+          refuseAck(decoded.ackId);
           break;
         case 'refused':
           closeRefused(ws, decoded.unavailable);

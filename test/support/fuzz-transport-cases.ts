@@ -3,6 +3,7 @@
 // (Socket.IO). Both wrap the shared frame cases of fuzz-frame-cases.ts.
 import fc from 'fast-check';
 import type { ErrorCode } from '../../src/domain/errors';
+import { RESERVED_EVENTS } from '../../src/realtime/raw-ws-codec';
 import { FRAMES } from './fuzz-specs';
 import {
   frameCases,
@@ -202,14 +203,7 @@ export interface SocketIoCase {
 }
 
 /** Names socket.io-client refuses to emit; they are protocol errors, tested on their own. */
-const RESERVED = new Set([
-  'connect',
-  'connect_error',
-  'disconnect',
-  'disconnecting',
-  'newListener',
-  'removeListener',
-]);
+const RESERVED = RESERVED_EVENTS;
 
 export function socketIoCases(w: World): fc.Arbitrary<SocketIoCase> {
   const needsPayload = (Object.keys(FRAMES) as (keyof typeof FRAMES)[]).filter(

@@ -9,6 +9,7 @@ import {
   RAW_NO_ACK,
   readClientFrame,
   readServerPacket,
+  serverEventFrame,
 } from '../../src/realtime/raw-ws-codec';
 
 /** Decodes what the codec produced with socket.io-parser's own decoder. */
@@ -59,6 +60,30 @@ describe('readClientFrame', () => {
     });
   });
 
+  it.each([
+    ['1e400'],
+    ['-1E+400'],
+    ['0.5e0000000400'],
+    [`1${'0'.repeat(309)}`],
+    [`1${'0'.repeat(250)}e60`],
+  ])('refuses the number %s, past what a double holds', (number) => {
+    const read = readClientFrame(`{"type":"ping","tempId":"t","n":${number}}`);
+    expect(read).toMatchObject({ ok: false, error: { code: 'VALIDATION' }, tempId: 't' });
+  });
+
+  it.each([['1e308'], ['-1.5e99'], [`1${'0'.repeat(199)}e99`], [`0.${'9'.repeat(400)}`]])(
+    'keeps the number %s, which a double holds',
+    (number) => {
+      const read = readClientFrame(`{"type":"ping","n":${number}}`);
+      expect(read).toEqual({ ok: true, type: 'ping', payload: { n: Number(number) } });
+    },
+  );
+
+  it('keeps text that only looks like a large number', () => {
+    const read = readClientFrame('{"type":"ping","content":"e999 and 1e400"}');
+    expect(read).toEqual({ ok: true, type: 'ping', payload: { content: 'e999 and 1e400' } });
+  });
+
   it('checks depth before parsing, against the bound it is given', () => {
     expect(readClientFrame('{"type":"ping","x":[[1]]}', 2)).toMatchObject({ ok: false });
     expect(readClientFrame('{"type":"ping","x":[1]}', 2)).toMatchObject({ ok: true });
@@ -80,6 +105,20 @@ describe('client packets', () => {
       nsp: '/',
       data: ['TYPING', { conversationId: 'c' }],
     });
+  });
+
+  it("writes its EVENT and ACK packets exactly as socket.io-parser's Encoder does", () => {
+    const payload = { conversationId: 'c', content: 'é "q" \\ [{', n: 1.5, media: [{ a: null }] };
+    expect(eventPacket('SEND_MESSAGE', payload)).toBe(
+      encode({ type: PacketType.EVENT, nsp: '/', data: ['SEND_MESSAGE', payload] }),
+    );
+    expect(eventPacket('ping', {})).toBe(
+      encode({ type: PacketType.EVENT, nsp: '/', data: ['ping', {}] }),
+    );
+    for (const id of [0, 7, 123456])
+      expect(noAckPacket(id)).toBe(
+        encode({ type: PacketType.ACK, nsp: '/', id, data: [RAW_NO_ACK] }),
+      );
   });
 
   it('answers an acknowledgement request with RAW_NO_ACK', () => {
@@ -144,5 +183,50 @@ describe('readServerPacket', () => {
     expect(readServerPacket(encode({ type: PacketType.DISCONNECT, nsp: '/' }))).toEqual({
       kind: 'disconnected',
     });
+  });
+});
+
+describe('serverEventFrame', () => {
+  const event = (data: unknown[], id?: number): string =>
+    encode({ type: PacketType.EVENT, nsp: '/', data, ...(id !== undefined && { id }) });
+
+  it.each([
+    ['an ack-requesting NEW_MESSAGE', event(['NEW_MESSAGE', { messageId: 'm', seq: 3 }], 42)],
+    ['an empty payload', event(['pong', {}])],
+    [
+      'nested values and escapes',
+      event(['MESSAGE_STATUS', { b: 'é "x" \\ }]', n: [1, { 2: null }], a: -0.5, d: true }]),
+    ],
+    ['a __proto__ key', '2["X",{"__proto__":{"y":1},"z":2}]'],
+    [
+      '"type" anywhere but as its own key',
+      event(['X', { a: { type: 'inner' }, b: 'type', c: '","type":"x', d: ['type', { type: 1 }] }]),
+    ],
+  ])('writes %s as the text of the frame readServerPacket reads', (_label, packet) => {
+    const decoded = readServerPacket(packet);
+    if (decoded.kind !== 'frame') throw new Error('not a frame');
+    expect(serverEventFrame(packet)).toEqual({
+      text: JSON.stringify(decoded.frame),
+      ...(decoded.ackId !== undefined && { ackId: decoded.ackId }),
+    });
+  });
+
+  it.each([
+    ['a payload with its own type', event(['X', { type: 'other', a: 1 }])],
+    ['a payload with an index-like key', event(['X', { a: 1, 2: 'two' }])],
+    ['a payload with its own type after other keys', event(['X', { a: { b: 1 }, type: 'x' }])],
+    ['an event name with an escape', event(['say "hi"', { a: 1 }])],
+    ['no payload', event(['pong'])],
+    ['two arguments', event(['X', { a: 1 }, { b: 2 }])],
+    ['a non-object payload', event(['X', 'text'])],
+    ['an array payload', event(['X', [1]])],
+    ['a numeric event name', event([5, { a: 1 }])],
+    ['a reserved event name', '2["disconnect",{"a":1}]'],
+    ['another namespace', encode({ type: PacketType.EVENT, nsp: '/admin', data: ['X', {}] })],
+    ['a CONNECT', encode({ type: PacketType.CONNECT, nsp: '/', data: { sid: 'x' } })],
+    ['an ACK', encode({ type: PacketType.ACK, nsp: '/', id: 1, data: [{ a: 1 }] })],
+    ['broken JSON', '2["X",{"a":'],
+  ])('leaves %s to readServerPacket', (_label, packet) => {
+    expect(serverEventFrame(packet)).toBeNull();
   });
 });

@@ -37,7 +37,8 @@ export class MemoryMessages implements MessageStore {
     const absent = () => Promise.resolve(false);
     return appendByReservation(
       {
-        listParticipants: () => Promise.resolve(records.map(copy)),
+        // Read and let go by appendByReservation, never handed on: no copy needed.
+        listParticipants: () => Promise.resolve(records),
         exists: absent,
         reserve: this.reserve,
         insert: (m) => this.insertMessage(m),

@@ -16,9 +16,13 @@ function copyValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(copyValue);
   if (value instanceof Date) return new Date(value.getTime());
   if (Object.getPrototypeOf(value) !== Object.prototype) return structuredClone(value);
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value))
-    out[key] = copyValue((value as Record<string, unknown>)[key]);
+  // A spread keeps the record's shape (and its primitives) in one step; only nested values
+  // (Dates, arrays, objects) are copied one by one.
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const key of Object.keys(out)) {
+    const field = out[key];
+    if (typeof field === 'object' && field !== null) out[key] = copyValue(field);
+  }
   return out;
 }
 
