@@ -162,6 +162,31 @@ describe('PostgresStore under concurrency', () => {
       );
   });
 
+  it('runs batched appends and emitted-position records over the same conversations without deadlock', async () => {
+    const conversations = Array.from({ length: 6 }, () => aConversation());
+    const sender = newObjectId();
+    for (const c of conversations) {
+      await store.insertConversation(c);
+      await store.upsertParticipant(aParticipant(c.id, sender));
+    }
+    // Both statements update all six rows: in different orders, unless both take them in id order.
+    const work = Array.from({ length: 40 }, (_, i) => {
+      const order = i % 2 === 0 ? conversations : [...conversations].reverse();
+      if (i % 4 < 2) {
+        const drafts = order.map((c) => aMessageDraft(c.id, sender));
+        return store.appendMessages!(
+          drafts,
+          new Date(),
+          drafts.map(() => null),
+        );
+      }
+      return store.recordEmittedSeqs(order.map((c) => ({ conversationId: c.id, seq: 1000 + i })));
+    });
+    const settled = await Promise.allSettled(work);
+    expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+    for (const c of conversations) expect((await store.findConversation(c.id))?.lastSeq).toBe(20);
+  });
+
   it('consumes no seq for a duplicate append: the next append gets lastSeq + 1', async () => {
     const c = aConversation();
     await store.insertConversation(c);

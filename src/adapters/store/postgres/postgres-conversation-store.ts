@@ -45,10 +45,22 @@ export const SQL = {
   reserveMessageSeq: `UPDATE conversations SET ${reserveSeqSet('$2', '$3', '$4')}
     WHERE id = $1
     RETURNING last_seq, last_message_at`,
-  /** $1 conversation ids, $2 their seqs (one conversation may come twice: the highest wins). */
-  recordEmittedSeqs: `UPDATE conversations c SET emitted_seq = v.seq
-    FROM (SELECT id, max(seq) AS seq FROM unnest($1::text[], $2::bigint[]) AS m (id, seq)
-          GROUP BY id) v
+  /**
+   * $1 conversation ids, $2 their seqs (one conversation may come twice: the highest wins). The
+   * rows are locked in id order first, as the batched append locks them: updated in whatever
+   * order the join produced, this and an append over the same conversations deadlocked (each
+   * costing a second of deadlock_timeout and a failed statement).
+   */
+  recordEmittedSeqs: `WITH v AS (
+      SELECT id, max(seq) AS seq FROM unnest($1::text[], $2::bigint[]) AS m (id, seq)
+      GROUP BY id
+    ), locked AS (
+      SELECT c.id FROM conversations c JOIN v ON v.id = c.id
+      WHERE c.emitted_seq < v.seq
+      ORDER BY c.id FOR UPDATE OF c
+    )
+    UPDATE conversations c SET emitted_seq = v.seq
+    FROM v JOIN locked ON locked.id = v.id
     WHERE c.id = v.id AND c.emitted_seq < v.seq`,
   replaceLastMessagePreview: `UPDATE conversations SET last_message_content = $3
     WHERE id = $1 AND last_message_id = $2`,

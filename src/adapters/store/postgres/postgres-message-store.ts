@@ -21,6 +21,7 @@ const COLS = columns(MESSAGE_COLUMNS);
 /** The constraints a repeated send (same id, or same sender and tempId) collides on. */
 const DUPLICATE_CONSTRAINTS = new Set(['messages_pkey', 'messages_sender_temp_id_key']);
 const UNIQUE_VIOLATION = '23505';
+const DEADLOCK_DETECTED = '40P01';
 
 const isDuplicateMessage = (err: unknown): boolean =>
   err instanceof DatabaseError &&
@@ -271,21 +272,7 @@ export class PostgresMessageStore implements MessageStore {
       return this.appendEach(drafts, now, previews);
     let rows: BatchAppendedRow[];
     try {
-      ({ rows } = await this.pool.query<BatchAppendedRow>(SQL.appendMessages, [
-        now,
-        drafts.map((d) => d.conversationId),
-        drafts.map((d) => d.id),
-        drafts.map((d) => d.senderId),
-        drafts.map((d) => d.content),
-        drafts.map((d) => d.type),
-        drafts.map((d) => mediaParam(d.media)),
-        drafts.map((d) => d.replyToMessageId),
-        drafts.map((d) => d.tempId),
-        drafts.map((d) => d.bodyHash),
-        previews,
-        drafts.map((d) => d.originSocketId),
-        drafts.map((d) => JSON.stringify(d.mentions)),
-      ]));
+      rows = await this.runAppendBatch(drafts, now, previews);
     } catch (err) {
       // Another node stored one of these ids meanwhile: sort them out one by one.
       if (isDuplicateMessage(err)) return this.appendEach(drafts, now, previews);
@@ -312,6 +299,39 @@ export class PostgresMessageStore implements MessageStore {
         participantIds: row.participant_ids,
       };
     });
+  }
+
+  /** SQL.appendMessages once, or twice when the first was chosen as a deadlock victim. */
+  private async runAppendBatch(
+    drafts: readonly MessageDraft[],
+    now: Date,
+    previews: readonly (string | null)[],
+    attempt = 1,
+  ): Promise<BatchAppendedRow[]> {
+    try {
+      const { rows } = await this.pool.query<BatchAppendedRow>(SQL.appendMessages, [
+        now,
+        drafts.map((d) => d.conversationId),
+        drafts.map((d) => d.id),
+        drafts.map((d) => d.senderId),
+        drafts.map((d) => d.content),
+        drafts.map((d) => d.type),
+        drafts.map((d) => mediaParam(d.media)),
+        drafts.map((d) => d.replyToMessageId),
+        drafts.map((d) => d.tempId),
+        drafts.map((d) => d.bodyHash),
+        previews,
+        drafts.map((d) => d.originSocketId),
+        drafts.map((d) => JSON.stringify(d.mentions)),
+      ]);
+      return rows;
+    } catch (err) {
+      // Every statement over several conversations takes their rows in id order, so none should
+      // be chosen as a deadlock victim; if one is anyway, nothing of it was written: run it again.
+      if (attempt === 1 && err instanceof DatabaseError && err.code === DEADLOCK_DETECTED)
+        return this.runAppendBatch(drafts, now, previews, 2);
+      throw err;
+    }
   }
 
   /** Why a send stored nothing: a block of the DIRECT's pair, or not a current participant. */
