@@ -55,6 +55,17 @@ describe('PostgresStore under concurrency', () => {
     await store.close();
   });
 
+  /** `count` stored conversations with one sender as their only participant. */
+  async function conversationsOfOneSender(count: number) {
+    const conversations = Array.from({ length: count }, () => aConversation());
+    const sender = newObjectId();
+    for (const c of conversations) {
+      await store.insertConversation(c);
+      await store.upsertParticipant(aParticipant(c.id, sender));
+    }
+    return { conversations, sender };
+  }
+
   it('appends a batch of one conversation in one statement: consecutive seqs, the last as preview', async () => {
     const c = aConversation();
     await store.insertConversation(c);
@@ -134,12 +145,7 @@ describe('PostgresStore under concurrency', () => {
   });
 
   it('lets concurrent batches over the same conversations all commit, seqs gapless', async () => {
-    const conversations = [aConversation(), aConversation(), aConversation()];
-    const sender = newObjectId();
-    for (const c of conversations) {
-      await store.insertConversation(c);
-      await store.upsertParticipant(aParticipant(c.id, sender));
-    }
+    const { conversations, sender } = await conversationsOfOneSender(3);
     // Ten batches at once, each over all three conversations in a different order: a batch
     // that locked its rows in its own order would deadlock with another.
     const batches = Array.from({ length: 10 }, (_, i) => {
@@ -163,12 +169,7 @@ describe('PostgresStore under concurrency', () => {
   });
 
   it('runs batched appends and emitted-position records over the same conversations without deadlock', async () => {
-    const conversations = Array.from({ length: 6 }, () => aConversation());
-    const sender = newObjectId();
-    for (const c of conversations) {
-      await store.insertConversation(c);
-      await store.upsertParticipant(aParticipant(c.id, sender));
-    }
+    const { conversations, sender } = await conversationsOfOneSender(6);
     // Both statements update all six rows: in different orders, unless both take them in id order.
     const work = Array.from({ length: 40 }, (_, i) => {
       const order = i % 2 === 0 ? conversations : [...conversations].reverse();
