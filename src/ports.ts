@@ -303,6 +303,46 @@ export interface SyncCursorStore {
   saveSyncCursor(cursor: SyncCursorRecord): Promise<void>;
   /** The cursor, or null when unknown or expired. */
   findSyncCursor(id: string, now: Date): Promise<SyncCursorRecord | null>;
+  /**
+   * Optional: every change list a SYNC reads, in one round trip — each list exactly what its
+   * own method (named beside it in SyncChanges) returns for the query. A store without it is
+   * read list by list (app/sync-changes.ts).
+   */
+  listSyncChanges?(query: SyncChangesQuery): Promise<SyncChanges>;
+}
+
+/** What a SYNC reads of the changes after its cursor was issued. */
+export interface SyncChangesQuery {
+  userId: string;
+  /** The user's current conversations. */
+  conversationIds: readonly string[];
+  since: Date;
+  /** Edits after this key (listMessageEditsSince). */
+  editsAfter: OrderKey;
+  limits: {
+    edits: number;
+    receipts: number;
+    memberships: number;
+    pins: number;
+    reactions: number;
+  };
+}
+
+export interface SyncChanges {
+  /** listMessageEditsSince(conversationIds, editsAfter, limits.edits) */
+  edits: Message[];
+  /** listReceiptsChangedSince(conversationIds, since, limits.receipts) */
+  receipts: Participant[];
+  /** listMembershipChangesSince(conversationIds, since, limits.memberships) */
+  memberships: Participant[];
+  /** listConversationsLeftSince(userId, since) */
+  left: Participant[];
+  /** listMuteChangesSince(userId, since) */
+  mutes: Participant[];
+  /** listPinChangesSince(conversationIds, since, limits.pins) */
+  pins: Pin[];
+  /** listReactionChangesSince(conversationIds, since, limits.reactions) */
+  reactions: Reaction[];
 }
 
 /** Pins of messages; unpinned records stay as tombstones (SYNC reports the unpin). */

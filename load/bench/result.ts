@@ -120,6 +120,8 @@ export interface StormRun {
   /** Last reconnection done − drop, s (null when none came back). */
   allBackSeconds: number | null;
   catchUpMs: Percentiles;
+  /** Server CPU (all nodes) from the drop until every client is back and caught up, per client, ms. */
+  serverCpuMsPerReturn: number | null;
   failedHandshakes: number;
   /** SYNCs refused as retryable (UNAVAILABLE, RATE_LIMITED) and sent again. */
   syncRetries: number;

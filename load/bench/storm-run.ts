@@ -7,7 +7,8 @@ import { forEachLimited, mapLimited, sleep } from './concurrency';
 import { now } from './load-generator';
 import type { Progress } from './progress';
 import type { StormRun } from './result';
-import type { BenchServer } from './servers';
+import { pidsOf, type BenchServer } from './servers';
+import { totalCpuMicros } from './proc-stats';
 import { percentiles } from './stats';
 import { RawSession } from '../../test/support/reconnecting-clients';
 import { connectChatClient, type ChatClient } from './wire-client';
@@ -113,9 +114,11 @@ export async function runStorm(
       }
     }, 5);
     let droppedAt = 0;
+    let returnCpuMicros = Number.NaN;
     try {
       await sleep(spec.calmMs);
       droppedAt = now();
+      const cpuAtDrop = totalCpuMicros(pidsOf(server));
       progress.line(
         `dropping ${storm.length} clients; they return within ${spec.returnWindowMs} ms`,
       );
@@ -123,6 +126,7 @@ export async function runStorm(
       await Promise.all(
         storm.map((c) => comeBack(c, Math.random() * spec.returnWindowMs, RETURN_BOUND_MS)),
       );
+      returnCpuMicros = totalCpuMicros(pidsOf(server)) - cpuAtDrop;
       progress.line(
         `${storm.filter((c) => !Number.isNaN(c.backAt)).length}/${storm.length} back ${((now() - droppedAt) / 1000).toFixed(1)} s after the drop; ${sent} messages sent so far`,
       );
@@ -156,6 +160,10 @@ export async function runStorm(
           ? Number(((Math.max(...back.map((c) => c.backAt)) - droppedAt) / 1000).toFixed(2))
           : null,
       catchUpMs: percentiles(back.map((c) => c.caughtUpAt - c.backAt).filter((x) => x >= 0)),
+      // The senders' traffic runs meanwhile too: a small share at the storm's rates.
+      serverCpuMsPerReturn: Number.isNaN(returnCpuMicros)
+        ? null
+        : Number((returnCpuMicros / 1000 / storm.length).toFixed(2)),
       failedHandshakes: storm.reduce((sum, c) => sum + c.failedHandshakes, 0),
       syncRetries: storm.reduce((sum, c) => sum + c.syncRetries, 0),
       syncFailures: storm.reduce((sum, c) => sum + c.syncFailures, 0),

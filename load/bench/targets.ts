@@ -189,7 +189,7 @@ function stormRow(r: BenchResult): TargetRow {
   return {
     id: 'P6',
     what,
-    parley: `${int(s.returned)} back (last after ${s.allBackSeconds ?? '–'} s), ${int(s.caughtUp)} caught up (p99 ${s.catchUpMs.p99 ?? '–'} ms), ${s.missed} missed, ${errors} ERROR frames, ${s.failedHandshakes} refused handshakes`,
+    parley: `${int(s.returned)} back (last after ${s.allBackSeconds ?? '–'} s), ${int(s.caughtUp)} caught up (p99 ${s.catchUpMs.p99 ?? '–'} ms), ${s.missed} missed, ${errors} ERROR frames, ${s.failedHandshakes} refused handshakes${s.serverCpuMsPerReturn === null ? '' : `; ${s.serverCpuMsPerReturn} ms server CPU per return`}`,
     baseline: '',
     ratio: '',
     goal,

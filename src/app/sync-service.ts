@@ -20,6 +20,7 @@ import {
   resumeChangesAt,
   type SyncEvent,
 } from './sync-events';
+import { readSyncChanges } from './sync-changes';
 import { reactionEvents } from './sync-reactions';
 import { toMessageFrame } from './views';
 
@@ -122,19 +123,21 @@ export class SyncService {
     // 2–7 read what changed since the cursor, all at once: each read is a snapshot of its own,
     // and what they are filtered by (what step 1 showed, where each conversation resumes) is
     // known already.
-    const [edits, receipts, memberships, left, mutes, pins, reactionChanges] = await Promise.all([
-      store.listMessageEditsSince(
-        conversationIds,
-        { createdAt: changesSince, id: LOWEST_ID },
-        MAX_CHANGES + 1,
-      ),
-      store.listReceiptsChangedSince(conversationIds, changesSince, MAX_RECEIPTS),
-      store.listMembershipChangesSince(conversationIds, changesSince, MAX_MEMBERSHIPS),
-      store.listConversationsLeftSince(userId, changesSince),
-      store.listMuteChangesSince(userId, changesSince),
-      store.listPinChangesSince(conversationIds, changesSince, MAX_PIN_CHANGES),
-      store.listReactionChangesSince(conversationIds, changesSince, MAX_REACTIONS + 1),
-    ]);
+    const changes = await readSyncChanges(store, {
+      userId,
+      conversationIds,
+      since: changesSince,
+      editsAfter: { createdAt: changesSince, id: LOWEST_ID },
+      limits: {
+        edits: MAX_CHANGES + 1,
+        receipts: MAX_RECEIPTS,
+        memberships: MAX_MEMBERSHIPS,
+        pins: MAX_PIN_CHANGES,
+        reactions: MAX_REACTIONS + 1,
+      },
+    });
+    const { edits, receipts, memberships, left, mutes, pins } = changes;
+    const reactionChanges = changes.reactions;
 
     // 2. Edits and deletions of messages the client already had.
     const editsFull = edits.length > MAX_CHANGES;

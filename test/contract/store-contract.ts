@@ -2,7 +2,9 @@
 import { blockId, directConversationId, newObjectId } from '../../src/domain/ids';
 import type { Message } from '../../src/domain/types';
 import type { StoreCommandListener } from '../../src/adapters/store/store-commands';
-import type { MessageDraft, Store } from '../../src/ports';
+import type { MessageDraft, Store, SyncChangesQuery } from '../../src/ports';
+import { readListByList, readSyncChanges } from '../../src/app/sync-changes';
+import { pinId } from '../../src/domain/pins';
 import {
   aConversation,
   aMessage,
@@ -998,6 +1000,105 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(await store.listReactionChangesSince([c1, c2], new Date(t0), 1)).toHaveLength(1);
         expect(await store.listReactionChangesSince([c1, c2], new Date(t0 + 30), 10)).toEqual([]);
         expect(await store.listReactionChangesSince([], new Date(0), 10)).toEqual([]);
+      });
+    });
+
+    describe('sync changes', () => {
+      it('reads the seven change lists of a SYNC as their own methods list them', async () => {
+        const [u, v, w] = [newObjectId(), newObjectId(), newObjectId()];
+        const t0 = Date.parse('2030-12-01T00:00:00Z');
+        const at = (ms: number): Date => new Date(t0 + ms);
+        const [c1, c2, c3] = [aConversation(), aConversation(), aConversation()];
+        for (const c of [c1, c2, c3]) await store.insertConversation(c);
+        await store.upsertParticipant(aParticipant(c1.id, u, { joinedAt: at(-100) }));
+        await store.upsertParticipant(aParticipant(c1.id, v, { joinedAt: at(-100) }));
+        await store.upsertParticipant(aParticipant(c2.id, u, { joinedAt: at(-100) }));
+        await store.upsertParticipant(aParticipant(c3.id, u, { joinedAt: at(-100) }));
+        const sent: Message[] = [];
+        for (let i = 0; i < 3; i++) {
+          const appended = await store.appendMessage(aMessageDraft(c1.id, v), at(-50 + i), null);
+          if (appended.kind === 'appended') sent.push(appended.message);
+        }
+        const [m1, m2, m3] = sent;
+        if (!m1 || !m2 || !m3) throw new Error('appends failed');
+        // After t0, one of each change: two edits, receipts, a join, a departure, a mute, a pin,
+        // reactions (one taken back).
+        await store.updateMessage(m1.id, {
+          content: 'edited',
+          updatedAt: at(10),
+          changedAt: at(10),
+        });
+        await store.updateMessage(m2.id, { deletedAt: at(20), changedAt: at(20) });
+        await store.advanceWatermark(c1.id, v, 'seen', { messageId: m3.id, seq: m3.seq }, at(30));
+        await store.advanceWatermark(
+          c1.id,
+          u,
+          'delivered',
+          { messageId: m2.id, seq: m2.seq },
+          at(31),
+        );
+        await store.upsertParticipant(aParticipant(c2.id, w, { joinedAt: at(40) }));
+        await store.markParticipantLeft(c3.id, u, at(50));
+        await store.setParticipantMute(c2.id, u, { muted: true, until: at(9_000) }, at(60));
+        await store.pinMessage({
+          id: pinId(c1.id, m3.id),
+          conversationId: c1.id,
+          messageId: m3.id,
+          pinnedBy: v,
+          pinnedAt: at(70),
+          unpinnedAt: null,
+          unpinnedBy: null,
+          changedAt: at(70),
+        });
+        const reaction = (emoji: string) => ({
+          messageId: m3.id,
+          conversationId: c1.id,
+          messageSeq: m3.seq,
+          userId: v,
+          emoji,
+        });
+        await store.addReaction(reaction('👍'), at(80));
+        await store.addReaction(reaction('🎉'), at(81));
+        await store.removeReaction(reaction('👍'), at(82));
+
+        const query = (since: Date, limit: number): SyncChangesQuery => ({
+          userId: u,
+          conversationIds: [c1.id, c2.id],
+          since,
+          editsAfter: { createdAt: since, id: '0'.repeat(24) },
+          limits: {
+            edits: limit,
+            receipts: limit,
+            memberships: limit,
+            pins: limit,
+            reactions: limit,
+          },
+        });
+        const all = await readSyncChanges(store, query(at(0), 100));
+        expect(all).toEqual(await readListByList(store, query(at(0), 100)));
+        // Every list holds what it should, so the comparison above covers each one.
+        expect(all.edits.map((m) => m.id)).toEqual([m1.id, m2.id]);
+        expect(all.receipts.map((p) => p.userId)).toEqual([v, u]);
+        expect(all.memberships.map((p) => [p.conversationId, p.userId])).toEqual([[c2.id, w]]);
+        expect(all.left.map((p) => p.conversationId)).toEqual([c3.id]);
+        expect(all.mutes.map((p) => [p.conversationId, p.mutedUntil])).toEqual([
+          [c2.id, at(9_000)],
+        ]);
+        expect(all.pins.map((p) => p.messageId)).toEqual([m3.id]);
+        expect(all.reactions.map((r) => [r.emoji, r.removedAt])).toEqual([
+          ['🎉', null],
+          ['👍', at(82)],
+        ]);
+        // Limits cut each list in its own order; a later `since` leaves only what came after it.
+        for (const [since, limit] of [
+          [at(0), 1],
+          [at(35), 100],
+        ] as const)
+          expect(await readSyncChanges(store, query(since, limit))).toEqual(
+            await readListByList(store, query(since, limit)),
+          );
+        const none = { ...query(at(0), 100), conversationIds: [] };
+        expect(await readSyncChanges(store, none)).toEqual(await readListByList(store, none));
       });
     });
 

@@ -12,6 +12,7 @@ import { SQL as participantSql } from '../../src/adapters/store/postgres/postgre
 import { SQL as pinSql } from '../../src/adapters/store/postgres/postgres-pin-store';
 import { SQL as reactionSql } from '../../src/adapters/store/postgres/postgres-reaction-store';
 import { PostgresStore } from '../../src/adapters/store/postgres/postgres-store';
+import { SQL as syncChangesSql } from '../../src/adapters/store/postgres/postgres-sync-changes';
 import { SQL as syncCursorSql } from '../../src/adapters/store/postgres/postgres-sync-cursor-store';
 import {
   likeContaining,
@@ -328,6 +329,23 @@ const syncCursorCases: Cases<typeof syncCursorSql> = {
   findSyncCursor: [idOf('s9000'), now],
 };
 
+// A SYNC from a week-old cursor, with the limits SyncService asks for.
+const weekAgo = new Date(T0.getTime() - 7 * 86_400_000);
+const syncChangesCases: Cases<typeof syncChangesSql> = {
+  listSyncChanges: [
+    syncConversations,
+    user,
+    weekAgo,
+    weekAgo,
+    '0'.repeat(24),
+    201,
+    1500,
+    2500,
+    500,
+    1001,
+  ],
+};
+
 // A selective term (one message per group has the word "250"); a common one is among the extras.
 const messageSearchCases: Cases<typeof messageSearchSql> = {
   searchMessages: [syncConversations, '250', 21],
@@ -356,6 +374,7 @@ const parts = [
   ['participants', participantSql, participantCases],
   ['messages', messageSql, messageCases],
   ['sync cursors', syncCursorSql, syncCursorCases],
+  ['sync changes', syncChangesSql, syncChangesCases],
   ['message search', messageSearchSql, messageSearchCases],
   ['pins', pinSql, pinCases],
   ['blocks', blockSql, blockCases],

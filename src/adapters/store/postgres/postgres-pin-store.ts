@@ -26,7 +26,7 @@ export const SQL = {
     ORDER BY changed_at, id LIMIT $3`,
 } as const;
 
-interface PinRow {
+export interface PinRow {
   id: string;
   conversation_id: string;
   message_id: string;
@@ -37,7 +37,7 @@ interface PinRow {
   changed_at: Date;
 }
 
-const pinFromRow = (r: PinRow): Pin => ({
+export const pinFromRow = (r: PinRow): Pin => ({
   id: r.id,
   conversationId: r.conversation_id,
   messageId: r.message_id,

@@ -8,7 +8,7 @@ import type { ReactionKey, ReactionStore } from '../../../ports';
 const COLS =
   'id, message_id, conversation_id, message_seq, user_id, emoji, created_at, changed_at, removed_at';
 
-interface ReactionRow {
+export interface ReactionRow {
   id: string;
   message_id: string;
   conversation_id: string;
@@ -21,7 +21,7 @@ interface ReactionRow {
   removed_at: Date | null;
 }
 
-const reactionFromRow = (r: ReactionRow): Reaction => ({
+export const reactionFromRow = (r: ReactionRow): Reaction => ({
   id: r.id,
   messageId: r.message_id,
   conversationId: r.conversation_id,

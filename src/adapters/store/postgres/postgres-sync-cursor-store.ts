@@ -4,13 +4,19 @@
 // statement (group commit), so a reconnect storm's thousands of cursors cost a few round trips.
 import type { Pool } from 'pg';
 import { Batcher } from '../../../app/batcher';
-import type { SyncCursorRecord, SyncCursorStore } from '../../../ports';
+import type {
+  SyncChanges,
+  SyncChangesQuery,
+  SyncCursorRecord,
+  SyncCursorStore,
+} from '../../../ports';
 import {
   columns,
   SYNC_CURSOR_COLUMNS,
   syncCursorFromRow,
   type SyncCursorRow,
 } from './postgres-mapping';
+import { listSyncChanges } from './postgres-sync-changes';
 
 const COLS = columns(SYNC_CURSOR_COLUMNS);
 /** Expired cursors a save removes: more than one, so deletion outpaces creation. */
@@ -68,5 +74,9 @@ export class PostgresSyncCursorStore implements SyncCursorStore {
   async findSyncCursor(id: string, now: Date): Promise<SyncCursorRecord | null> {
     const { rows } = await this.pool.query<SyncCursorRow>(SQL.findSyncCursor, [id, now]);
     return rows[0] ? syncCursorFromRow(rows[0]) : null;
+  }
+
+  listSyncChanges(query: SyncChangesQuery): Promise<SyncChanges> {
+    return listSyncChanges(this.pool, query);
   }
 }
