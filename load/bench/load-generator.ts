@@ -39,6 +39,8 @@ export interface PhaseContext {
   maxOutstandingPerClient: number;
   /** Server processes whose CPU and RSS the window is charged with. */
   serverPids: number[];
+  /** Called as the measured window opens and as it closes (counters read around it). */
+  onWindow?: (edge: 'start' | 'end') => Promise<void>;
   progress: Progress;
 }
 
@@ -148,9 +150,11 @@ export class Fleet {
     const ticker = this.startTicker(plan.label, phase, ctx);
     try {
       await sleep(windowStart - now());
+      await ctx.onWindow?.('start');
       const cpuBefore = totalCpuMicros(ctx.serverPids);
       await sleep(windowEnd - now());
       const serverCpuMicros = totalCpuMicros(ctx.serverPids) - cpuBefore;
+      await ctx.onWindow?.('end');
       const serverRssBytes = ctx.serverPids.reduce((sum, pid) => sum + rssBytes(pid), 0);
       sending = false;
       if (pacer) clearInterval(pacer);

@@ -65,6 +65,6 @@ export function storeCommandsPerMessage(
     metric: after.metric,
     perDeliveredMessage: per(total),
     readsPerDeliveredMessage: labelled ? per(reads) : null,
-    note: `${after.metric} over ${delivered} delivered messages`,
+    note: `${after.metric} over the ${delivered} messages delivered in the measured window`,
   };
 }

@@ -4,7 +4,11 @@ import { describePhase, summarizePhase } from './phase-summary';
 import { Fleet, type Pair, type PhaseContext, type PhasePlan } from './load-generator';
 import { SATURATION, type PhaseResult, type StoreCommands, type ThroughputRun } from './result';
 import { pidsOf, type BenchServer } from './servers';
-import { snapshotStoreCommands, storeCommandsPerMessage } from './store-commands';
+import {
+  snapshotStoreCommands,
+  storeCommandsPerMessage,
+  type CounterSnapshot,
+} from './store-commands';
 import type { Transport } from './wire-client';
 
 export interface OfferedRate {
@@ -54,19 +58,27 @@ export async function runThroughput(
       warmupMs: spec.warmupMs,
       durationMs: spec.durationMs,
     };
-    const before = spec.storeCommands ? await snapshotStoreCommands(spec.server.urls) : null;
-    const probe = summarizePhase(
-      fleet,
-      probePlan,
-      await fleet.run(probePlan, phaseCtx),
-      SATURATION,
-    );
-    if (before) {
-      const after = await snapshotStoreCommands(spec.server.urls);
-      // The counter covers the whole phase, warm-up and drain too: so does the delivered count.
+    // P3 is read over the probe's measured window, as every other figure is: the warm-up (each
+    // conversation's first events, which read what a node does not know yet) and the drain are
+    // left out, and so are their deliveries.
+    let before: CounterSnapshot | null = null;
+    let after: CounterSnapshot | null = null;
+    const onWindow = async (edge: 'start' | 'end'): Promise<void> => {
+      const snapshot = await snapshotStoreCommands(spec.server.urls);
+      if (edge === 'start') before = snapshot;
+      else after = snapshot;
+    };
+    const outcome = await fleet.run(probePlan, {
+      ...phaseCtx,
+      ...(spec.storeCommands ? { onWindow } : {}),
+    });
+    const probe = summarizePhase(fleet, probePlan, outcome, SATURATION);
+    if (before && after) {
       const delivered = fleet.ledger
-        .phaseRecords(0)
-        .filter((r) => !Number.isNaN(r.deliveredAt)).length;
+        .phaseRecords(outcome.phase)
+        .filter(
+          (r) => r.deliveredAt >= outcome.windowStart && r.deliveredAt < outcome.windowEnd,
+        ).length;
       storeCommands = storeCommandsPerMessage(before, after, delivered);
     }
     phases.push(probe);
