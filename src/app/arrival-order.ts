@@ -2,8 +2,12 @@
 // handled. Two nodes appending to one conversation publish in the order their appends returned,
 // not in seq order, so the consumer often receives seq 10 a moment before seq 9. Handled as it
 // comes, 10 opens a gap the sequencer fills by reading the store (the conversation's emitted
-// position and the missing message), and 9 is then a repeat. Held here for a few milliseconds
-// instead, 10 waits for 9's own event, which carries its message: no read. A seq whose event
+// position and the missing message), and 9 is then a repeat. Held here instead, 10 waits for 9's
+// own event, which carries its message: no read. The hold is long next to the usual skew (on a
+// saturated pair of nodes the two publishes are often more than 25 ms apart, and at 25 ms one
+// delivered message in ten cost a gap's four reads), since it only runs out when 9's publish was
+// lost: then 10 is late by the hold, which the sequencer's own 2 s wait for a send being written
+// dwarfs anyway. A seq whose event
 // does not come within the hold (its publish failed and waits for the outbox relay, or it is a
 // hole) releases what waits behind it, and the sequencer fills the gap from the store as before.
 //
@@ -16,7 +20,7 @@ const MAX_TRACKED = 100_000;
 const MAX_HELD = 256;
 
 export interface ArrivalOrderOptions {
-  /** Longest an event waits for the ones before it. @default 25 */
+  /** Longest an event waits for the ones before it. @default 500 */
   holdMs?: number;
   setTimer?: (run: () => void, ms: number) => { cancel(): void };
 }
@@ -58,7 +62,7 @@ export class ArrivalOrder {
   private readonly setTimer: NonNullable<ArrivalOrderOptions['setTimer']>;
 
   constructor(options: ArrivalOrderOptions = {}) {
-    this.holdMs = options.holdMs ?? 25;
+    this.holdMs = options.holdMs ?? 500;
     this.setTimer = options.setTimer ?? defaultTimer;
   }
 

@@ -742,6 +742,15 @@ describe.each(cases)('realtime: $transport on $mode.name', ({ mode, transport })
       emoji: '🎉',
     });
     expect(refused).toMatchObject({ type: 'ERROR', code: 'NOT_PARTICIPANT' });
+    // Bob hears his own unreact too, and with no reactions left that event reads like his answer:
+    // it must be in before his next request, or that request would take it for its own answer.
+    if (b.transport === 'raw') {
+      const removed = (x: Frame): boolean => x.messageId === m && x.action === 'removed';
+      await b.waitFor(
+        'MESSAGE_REACTIONS',
+        (x) => removed(x) && b.all('MESSAGE_REACTIONS', removed).length >= 2,
+      );
+    }
     const invalid = await reactRequest(b, {
       type: 'REACT',
       conversationId: dm,

@@ -121,3 +121,19 @@ it('lets the hold run out on its own timer (and an I/O turn after it)', async ()
   expect(ran).toEqual([1, 3]);
   expect(order.holding).toBe(0);
 });
+
+it('by default waits out a skew of tens of milliseconds, as two busy nodes publish with', async () => {
+  const order = new ArrivalOrder();
+  const ran: number[] = [];
+  const run = (seq: number) => () => {
+    ran.push(seq);
+    return Promise.resolve();
+  };
+  await order.admit('c', 1, run(1));
+  const third = order.admit('c', 3, run(3));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(ran).toEqual([1]);
+  await order.admit('c', 2, run(2));
+  await third;
+  expect(ran).toEqual([1, 2, 3]);
+});
