@@ -67,6 +67,27 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         await store.setUserLastActive(user.id, at);
         expect((await store.findUserById(user.id))?.lastActiveAt).toEqual(at);
       });
+
+      it('answers many reads and stamps at once, each as if alone', async () => {
+        const users = Array.from({ length: 30 }, () => aUser());
+        for (const u of users) await store.insertUser(u);
+        const t0 = Date.parse('2030-01-03T00:00:00Z');
+        await Promise.all(users.map((u, i) => store.setUserLastActive(u.id, new Date(t0 + i))));
+        const unknown = newObjectId();
+        const reads = await Promise.all(
+          [...users, ...users]
+            .map((u) => store.findUserById(u.id))
+            .concat(store.findUserById(unknown)),
+        );
+        expect(reads.slice(0, 30)).toEqual(
+          users.map((u, i) => ({ ...u, lastActiveAt: new Date(t0 + i) })),
+        );
+        expect(reads.slice(30, 60)).toEqual(reads.slice(0, 30));
+        expect(reads[60]).toBeNull();
+        // Two reads of one user are two records: changing one leaves the other as read.
+        reads[0]!.lastActiveAt!.setTime(0);
+        expect(reads[30]!.lastActiveAt).toEqual(new Date(t0));
+      });
     });
 
     describe('conversations', () => {

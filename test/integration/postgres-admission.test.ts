@@ -82,7 +82,7 @@ it('answers a burst of SYNCs on one connection, none UNAVAILABLE', async () => {
 it('refuses at once, retryably, what a full queue cannot hold', async () => {
   const store = await openStore({ poolSize: 1, queueLimit: 5 });
   const results = await Promise.allSettled(
-    Array.from({ length: 50 }, (_, i) => store.findUserById(users[i % USERS]!.id)),
+    Array.from({ length: 50 }, (_, i) => store.findUsersByIds([users[i % USERS]!.id])),
   );
   const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
   // One runs, five wait: the others are refused.

@@ -172,11 +172,13 @@ type Cases<S> = Record<keyof S, unknown[]>;
 
 const userCases: Cases<typeof userSql> = {
   insertUser: [idOf('new user'), 'New_User', null, 'h', now, null, 'new_user'],
-  findUserById: [user],
   findUsersByIds: [[user, idOf('u43'), idOf('u44')]],
   // A selective needle (the trigram index); a short one is below, among the extra cases.
   searchUsers: [likeContaining(nameOf(42).slice(2, 7)), idOf('u1'), 20],
-  setUserLastActive: [user, now],
+  setUsersLastActive: [
+    [user, idOf('u2'), user],
+    [now, now, at(601)],
+  ],
 };
 
 const conversationCases: Cases<typeof conversationSql> = {

@@ -1,6 +1,10 @@
 // How users are stored in PostgreSQL: one row per user, the id derived from the lowercased name
 // (so the primary key makes usernames unique), plus the lowercased name as the search key.
+// Reads of one user and last-active stamps are grouped per tick (group commit): every connection
+// reads its user and every disconnect stamps one, and in a reconnect storm those thousands of
+// one-row statements were a fifth of the database traffic, each costing a round trip.
 import type { Pool } from 'pg';
+import { Batcher } from '../../../app/batcher';
 import type { User } from '../../../domain/types';
 import type { UserStore } from '../../../ports';
 import { columns, USER_COLUMNS, userFromRow, type UserRow } from './postgres-mapping';
@@ -11,7 +15,6 @@ const COLS = columns(USER_COLUMNS);
 export const SQL = {
   insertUser: `INSERT INTO users (${COLS}, username_lower) VALUES ($1, $2, $3, $4, $5, $6, $7)
     ON CONFLICT DO NOTHING`,
-  findUserById: `SELECT ${COLS} FROM users WHERE id = $1`,
   /** In the order asked for (unknown ids skipped), like the other stores. */
   findUsersByIds: `SELECT ${columns(USER_COLUMNS, 'u')}
     FROM unnest($1::text[]) WITH ORDINALITY AS wanted (id, ord)
@@ -21,14 +24,56 @@ export const SQL = {
   searchUsers: `SELECT ${COLS} FROM users
     WHERE username_lower LIKE $1 ESCAPE '\\' AND id <> $2
     ORDER BY username LIMIT $3`,
-  setUserLastActive: `UPDATE users SET last_active_at = $2 WHERE id = $1`,
+  /**
+   * Stamps a batch of users ($1 ids, each once, $2 times). The rows are locked in id order
+   * first, so two nodes' batches never deadlock on each other.
+   */
+  setUsersLastActive: `WITH v AS (
+      SELECT * FROM unnest($1::text[], $2::timestamptz[]) AS v (id, at)
+    ), locked AS (
+      SELECT u.id FROM users u JOIN v ON v.id = u.id ORDER BY u.id FOR UPDATE OF u
+    )
+    UPDATE users u SET last_active_at = v.at FROM v, locked
+    WHERE u.id = v.id AND locked.id = v.id`,
 } as const;
 
 /** A LIKE pattern matching `text` literally anywhere: the pattern characters are escaped. */
 export const likeContaining = (text: string): string =>
   `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+const copyUser = (u: User): User => ({
+  ...u,
+  createdAt: new Date(u.createdAt),
+  lastActiveAt: u.lastActiveAt && new Date(u.lastActiveAt),
+});
+
+interface LastActive {
+  id: string;
+  at: Date;
+}
+
 export class PostgresUserStore implements UserStore {
+  private readonly reads = new Batcher<string, User | null>(async (ids) => {
+    const found = new Map(
+      (await this.findUsersByIds([...new Set(ids)])).map((u) => [u.id, u] as const),
+    );
+    // Each caller gets its own copy, as from a read of its own.
+    return ids.map((id) => {
+      const user = found.get(id);
+      return user ? copyUser(user) : null;
+    });
+  });
+
+  private readonly stamps = new Batcher<LastActive>(async (batch) => {
+    // One user stamped twice in a batch: the later stamp wins, as it would one at a time.
+    const latest = [...new Map(batch.map((s) => [s.id, s.at] as const))];
+    await this.pool.query(SQL.setUsersLastActive, [
+      latest.map(([id]) => id),
+      latest.map(([, at]) => at),
+    ]);
+    return undefined;
+  });
+
   constructor(private readonly pool: Pool) {}
 
   async insertUser(user: User): Promise<boolean> {
@@ -44,9 +89,8 @@ export class PostgresUserStore implements UserStore {
     return result.rowCount === 1;
   }
 
-  async findUserById(id: string): Promise<User | null> {
-    const { rows } = await this.pool.query<UserRow>(SQL.findUserById, [id]);
-    return rows[0] ? userFromRow(rows[0]) : null;
+  findUserById(id: string): Promise<User | null> {
+    return this.reads.add(id);
   }
 
   async findUsersByIds(ids: readonly string[]): Promise<User[]> {
@@ -65,7 +109,7 @@ export class PostgresUserStore implements UserStore {
     return rows.map(userFromRow);
   }
 
-  async setUserLastActive(id: string, at: Date): Promise<void> {
-    await this.pool.query(SQL.setUserLastActive, [id, at]);
+  setUserLastActive(id: string, at: Date): Promise<void> {
+    return this.stamps.add({ id, at });
   }
 }
