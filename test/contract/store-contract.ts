@@ -1,6 +1,6 @@
 // The store contract: every Store adapter must pass this same suite.
 import { blockId, directConversationId, newObjectId } from '../../src/domain/ids';
-import type { Message } from '../../src/domain/types';
+import type { Conversation, Message } from '../../src/domain/types';
 import type { StoreCommandListener } from '../../src/adapters/store/store-commands';
 import type { MessageDraft, Store, SyncChangesQuery } from '../../src/ports';
 import { readListByList, readSyncChanges } from '../../src/app/sync-changes';
@@ -187,6 +187,45 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
           3,
         );
         expect(second.map((c) => c.id)).toEqual(expected.slice(3).map((c) => c.id));
+      });
+
+      it("answers many users' first pages at once, each as if alone", async () => {
+        const base = Date.parse('2031-02-01T00:00:00Z');
+        const users = Array.from({ length: 12 }, () => newObjectId());
+        const shared = aConversation({ updatedAt: new Date(base) });
+        await store.insertConversation(shared);
+        // User i is in i + 1 conversations of their own and the shared one.
+        for (const [i, u] of users.entries()) {
+          await store.upsertParticipant(aParticipant(shared.id, u));
+          for (let k = 0; k <= i; k++) {
+            const c = aConversation({ updatedAt: new Date(base + (k + 1) * 1000) });
+            await store.insertConversation(c);
+            await store.upsertParticipant(aParticipant(c.id, u));
+          }
+        }
+        const alone: Conversation[][] = [];
+        for (const u of users)
+          for (const limit of [3, 20])
+            alone.push(await store.listConversationsOfUser(u, null, limit));
+        // Each user twice per page size, all in flight together, and one with no conversations.
+        const asks = users.flatMap((u) => [3, 20, 3, 20].map((limit) => ({ u, limit })));
+        const together = await Promise.all([
+          ...asks.map(({ u, limit }) => store.listConversationsOfUser(u, null, limit)),
+          store.listConversationsOfUser(newObjectId(), null, 20),
+        ]);
+        expect(together.at(-1)).toEqual([]);
+        users.forEach((_, i) => {
+          expect(together.slice(i * 4, i * 4 + 4)).toEqual([
+            alone[i * 2],
+            alone[i * 2 + 1],
+            alone[i * 2],
+            alone[i * 2 + 1],
+          ]);
+        });
+        expect(together[1]!.map((c) => c.id)).toContain(shared.id);
+        // Two answers to one ask are two sets of records.
+        together[0][0]!.updatedAt.setTime(0);
+        expect(together[2]![0]!.updatedAt).toEqual(alone[0]![0]!.updatedAt);
       });
     });
 

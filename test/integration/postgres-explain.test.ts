@@ -200,7 +200,7 @@ const conversationCases: Cases<typeof conversationSql> = {
   reserveMessageSeq: [conversation, now, idOf('next'), 'preview'],
   recordEmittedSeqs: [[conversation], [501]],
   replaceLastMessagePreview: [conversation, message, 'edited'],
-  listConversationsOfUser: [user, 20],
+  listConversationsOfUsers: [[user, idOf('u2'), idOf('u3')], 1000],
   listConversationsOfUserBefore: [user, at(-60), idOf('d1'), 20],
 };
 
@@ -484,7 +484,7 @@ describe('PostgresStore query plans on 100k messages', () => {
     // Sanity: the chosen parameters hit data (a plan over nothing proves little).
     const page = await client.query(messageSql.listMessagesAfter, [conversation, 450, 100]);
     expect(page.rowCount).toBe(50);
-    const mine = await client.query(conversationSql.listConversationsOfUser, [user, 20]);
+    const mine = await client.query(conversationSql.listConversationsOfUsers, [[user], 20]);
     expect(mine.rowCount).toBeGreaterThan(0);
     const edits = await client.query(messageSql.listMessageEditsSince, [
       syncConversations,

@@ -1,6 +1,9 @@
 // How conversations are stored in PostgreSQL: one row each, which also allocates message seqs
-// (last_seq, incremented under the row lock of a single UPDATE).
+// (last_seq, incremented under the row lock of a single UPDATE). The first page of a user's
+// conversations is read for many users at once when many ask together (every connection's
+// greeting and every SYNC asks for it: in a reconnect storm, a quarter of all statements).
 import type { Pool } from 'pg';
+import { Batcher } from '../../../app/batcher';
 import type { Conversation } from '../../../domain/types';
 import type {
   EmittedMark,
@@ -19,6 +22,14 @@ import {
 } from './postgres-mapping';
 
 const COLS = columns(CONVERSATION_COLUMNS);
+
+const copyDate = (d: Date | null): Date | null => d && new Date(d);
+const copyConversation = (c: Conversation): Conversation => ({
+  ...c,
+  createdAt: new Date(c.createdAt),
+  updatedAt: new Date(c.updatedAt),
+  lastMessageAt: copyDate(c.lastMessageAt),
+});
 
 /**
  * The SET list of a seq reservation, shared with appendMessage. `$now` is the sender's clock,
@@ -64,9 +75,19 @@ export const SQL = {
     WHERE c.id = v.id AND c.emitted_seq < v.seq`,
   replaceLastMessagePreview: `UPDATE conversations SET last_message_content = $3
     WHERE id = $1 AND last_message_id = $2`,
-  /** The first page: newest activity first, ids breaking ties. */
-  listConversationsOfUser: `${LIST_OF_USER}
-    ORDER BY c.updated_at DESC, c.id DESC LIMIT $2`,
+  /**
+   * The first page of each of several users ($1, each once), up to $2 each: rows tagged with
+   * their user, each user's in the page's order.
+   */
+  listConversationsOfUsers: `SELECT w.user_id AS of_user, x.*
+    FROM unnest($1::text[]) WITH ORDINALITY AS w (user_id, ord)
+    CROSS JOIN LATERAL (
+      SELECT ${columns(CONVERSATION_COLUMNS, 'c')}
+      FROM participants p JOIN conversations c ON c.id = p.conversation_id
+      WHERE p.user_id = w.user_id AND p.left_at IS NULL
+      ORDER BY c.updated_at DESC, c.id DESC LIMIT $2
+    ) x
+    ORDER BY w.ord, x.updated_at DESC, x.id DESC`,
   /** A later page: strictly after the key ($2, $3) in (updated_at, id) descending order. */
   listConversationsOfUserBefore: `${LIST_OF_USER}
       AND (c.updated_at, c.id) < ($2::timestamptz, $3::text)
@@ -78,7 +99,42 @@ interface ReservationRow {
   last_message_at: Date;
 }
 
+interface FirstPage {
+  userId: string;
+  limit: number;
+}
+
 export class PostgresConversationStore implements ConversationStore {
+  private readonly firstPages = new Batcher<FirstPage, Conversation[]>(async (asks) => {
+    // One statement per page size asked for (callers ask for one of a few).
+    const pages = new Map<string, Conversation[]>();
+    const key = (a: FirstPage): string => `${a.limit} ${a.userId}`;
+    await Promise.all(
+      [...new Set(asks.map((a) => a.limit))].map(async (limit) => {
+        const users = [...new Set(asks.filter((a) => a.limit === limit).map((a) => a.userId))];
+        const { rows } = await this.pool.query<ConversationRow & { of_user: string }>(
+          SQL.listConversationsOfUsers,
+          [users, limit],
+        );
+        for (const row of rows) {
+          const page = pages.get(key({ userId: row.of_user, limit })) ?? [];
+          page.push(conversationFromRow(row));
+          pages.set(key({ userId: row.of_user, limit }), page);
+        }
+      }),
+    );
+    // Each caller gets records of its own, as from a read of its own.
+    const handed = new Set<string>();
+    return asks.map((a) => {
+      const page = pages.get(key(a)) ?? [];
+      if (!handed.has(key(a))) {
+        handed.add(key(a));
+        return page;
+      }
+      return page.map(copyConversation);
+    });
+  });
+
   constructor(private readonly pool: Pool) {}
 
   async insertConversation(conversation: Conversation): Promise<boolean> {
@@ -127,14 +183,13 @@ export class PostgresConversationStore implements ConversationStore {
     before: ActivityKey | null,
     limit: number,
   ): Promise<Conversation[]> {
-    const { rows } = before
-      ? await this.pool.query<ConversationRow>(SQL.listConversationsOfUserBefore, [
-          userId,
-          before.updatedAt,
-          before.id,
-          limit,
-        ])
-      : await this.pool.query<ConversationRow>(SQL.listConversationsOfUser, [userId, limit]);
+    if (!before) return this.firstPages.add({ userId, limit });
+    const { rows } = await this.pool.query<ConversationRow>(SQL.listConversationsOfUserBefore, [
+      userId,
+      before.updatedAt,
+      before.id,
+      limit,
+    ]);
     return rows.map(conversationFromRow);
   }
 }
