@@ -196,7 +196,7 @@ const conversationCases: Cases<typeof conversationSql> = {
     0,
     0,
   ],
-  findConversation: [conversation],
+  findConversations: [[conversation, idOf('g2'), idOf('d7')]],
   reserveMessageSeq: [conversation, now, idOf('next'), 'preview'],
   recordEmittedSeqs: [[conversation], [501]],
   replaceLastMessagePreview: [conversation, message, 'edited'],

@@ -35,12 +35,17 @@ beforeAll(async () => {
   bobToken = bob.token;
   // Bob stays offline: no delivery receipts, so what is counted is the send and its fan-out.
   sender = await connectClient(node.url, alice.token, 'raw');
+  // The conversation's first fan-out reads where it stands, and must be over before anything is
+  // counted: Alice's other device hears of the warm-up once it is (the sending socket does not).
+  const otherDevice = await connectClient(node.url, alice.token, 'raw');
   await sender.request({
     type: 'SEND_MESSAGE',
     conversationId: dm,
     content: 'warm-up',
     tempId: 'w',
   });
+  await otherDevice.waitFor('NEW_MESSAGE', (f) => f.tempId === 'w');
+  await otherDevice.close();
 });
 
 afterAll(async () => {

@@ -1,7 +1,8 @@
 // How conversations are stored in PostgreSQL: one row each, which also allocates message seqs
 // (last_seq, incremented under the row lock of a single UPDATE). The first page of a user's
 // conversations is read for many users at once when many ask together (every connection's
-// greeting and every SYNC asks for it: in a reconnect storm, a quarter of all statements).
+// greeting and every SYNC asks for it: in a reconnect storm, a quarter of all statements), and
+// so are single conversations.
 import type { Pool } from 'pg';
 import { Batcher } from '../../../app/batcher';
 import type { Conversation } from '../../../domain/types';
@@ -52,7 +53,8 @@ const LIST_OF_USER = `SELECT ${columns(CONVERSATION_COLUMNS, 'c')}
 export const SQL = {
   insertConversation: `INSERT INTO conversations (${COLS}) VALUES (${placeholders(CONVERSATION_COLUMNS.length)})
     ON CONFLICT DO NOTHING`,
-  findConversation: `SELECT ${COLS} FROM conversations WHERE id = $1`,
+  /** Several conversations by id ($1, each once): a batch of one-conversation reads. */
+  findConversations: `SELECT ${COLS} FROM conversations WHERE id = ANY ($1::text[])`,
   reserveMessageSeq: `UPDATE conversations SET ${reserveSeqSet('$2', '$3', '$4')}
     WHERE id = $1
     RETURNING last_seq, last_message_at`,
@@ -105,6 +107,19 @@ interface FirstPage {
 }
 
 export class PostgresConversationStore implements ConversationStore {
+  /** One-conversation reads asked for together (the fan-out's first event of each, access checks). */
+  private readonly reads = new Batcher<string, Conversation | null>(async (ids) => {
+    const { rows } = await this.pool.query<ConversationRow>(SQL.findConversations, [
+      [...new Set(ids)],
+    ]);
+    const byId = new Map(rows.map((r) => [r.id, r] as const));
+    // Each caller gets a record of its own, as from a read of its own.
+    return ids.map((id) => {
+      const row = byId.get(id);
+      return row ? conversationFromRow(row) : null;
+    });
+  });
+
   private readonly firstPages = new Batcher<FirstPage, Conversation[]>(async (asks) => {
     // One statement per page size asked for (callers ask for one of a few).
     const pages = new Map<string, Conversation[]>();
@@ -142,9 +157,8 @@ export class PostgresConversationStore implements ConversationStore {
     return result.rowCount === 1;
   }
 
-  async findConversation(id: string): Promise<Conversation | null> {
-    const { rows } = await this.pool.query<ConversationRow>(SQL.findConversation, [id]);
-    return rows[0] ? conversationFromRow(rows[0]) : null;
+  findConversation(id: string): Promise<Conversation | null> {
+    return this.reads.add(id);
   }
 
   async reserveMessageSeq(
