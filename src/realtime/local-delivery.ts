@@ -6,6 +6,7 @@
 // get their copy in the same emit, so a message costs one adapter publish, not two.
 import type { Watermark } from '../domain/types';
 import type { ServerPayload } from '../protocol/frames';
+import { RawEngineConnection } from './raw-engine-connection';
 import { isRawNoAck } from './raw-ws-codec';
 import { userRoom, type ParleyServer, type ParleySocket } from './socket-server';
 
@@ -79,7 +80,9 @@ export function createLocalDelivery(
         if (!socket) continue;
         const owed = pending.get(socket) ?? 0;
         written();
-        if (owed >= MAX_PENDING_ACKS) {
+        // A raw socket cannot acknowledge (its bridge would only answer "cannot"): it confirms
+        // with MARK_DELIVERED, so asking would cost a callback and a packet for nothing.
+        if (owed >= MAX_PENDING_ACKS || socket.conn instanceof RawEngineConnection) {
           socket.emit('NEW_MESSAGE', message);
           continue;
         }
