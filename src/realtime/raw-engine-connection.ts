@@ -5,6 +5,12 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 
+/** What a frame needs of the Socket.IO socket made for the connection: its catch-all listeners. */
+export interface FrameListeners {
+  readonly connected: boolean;
+  listenersAny(): ((...args: unknown[]) => void)[];
+}
+
 /** The subset of engine.io's Socket that socket.io's Client uses. */
 export class RawEngineConnection extends EventEmitter {
   readonly id = randomBytes(15).toString('base64url');
@@ -12,6 +18,8 @@ export class RawEngineConnection extends EventEmitter {
   readonly remoteAddress: string;
   readyState: 'open' | 'closing' | 'closed' = 'open';
   readonly transport: { name: string; readonly writable: boolean };
+  /** The socket Socket.IO made for this connection, once its handlers are attached. */
+  private socket: FrameListeners | null = null;
 
   constructor(
     private readonly ws: WebSocket,
@@ -54,6 +62,25 @@ export class RawEngineConnection extends EventEmitter {
   /** Feeds one Socket.IO packet from the client side (already validated by the bridge). */
   receive(packet: string): void {
     if (this.readyState === 'open') this.emit('data', packet);
+  }
+
+  /** The socket's handlers are attached: from now on frames go to them directly (deliverFrame). */
+  adopt(socket: FrameListeners): void {
+    this.socket = socket;
+  }
+
+  /**
+   * Hands one validated client frame to the socket's listeners, as Socket.IO would once it had
+   * decoded the frame's EVENT packet: the bridge has the frame parsed already, and encoding it
+   * only for Socket.IO to parse it again cost more than the rest of the frame's way in. False
+   * (nothing done) until the socket is adopted; the caller then feeds the packet instead.
+   */
+  deliverFrame(type: string, payload: Record<string, unknown>): boolean {
+    const { socket } = this;
+    if (!socket) return false;
+    if (this.readyState !== 'open' || !socket.connected) return true;
+    for (const listener of socket.listenersAny()) listener.call(socket, type, payload);
+    return true;
   }
 
   /** The WebSocket is gone: tell socket.io so it runs its disconnect path. */

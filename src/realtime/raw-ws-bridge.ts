@@ -161,8 +161,9 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
         send(errorFrame(read.error, read.tempId));
         return;
       }
-      // Only known event names and bounded plain JSON reach socket.io's parser.
-      conn.receive(eventPacket(read.type, read.payload));
+      // Only known event names and bounded plain JSON reach the socket (or socket.io's parser).
+      if (!conn.deliverFrame(read.type, read.payload))
+        conn.receive(eventPacket(read.type, read.payload));
     };
 
     const onFrame = (data: RawData): void => {

@@ -1,0 +1,42 @@
+// The raw-WebSocket bridge hands a connected client's frames straight to its socket's handlers:
+// they are parsed and checked once, in the bridge, not encoded again as Socket.IO packets for
+// Socket.IO's parser (docs/PROTOCOL.md 6: the frames and their answers are the same).
+import type { RunningNode } from '../../src/node';
+import { RawEngineConnection } from '../../src/realtime/raw-engine-connection';
+import { connectClient } from '../support/realtime-client';
+import { Api, registerUser, startTestNode } from '../support/test-node';
+
+let node: RunningNode;
+
+beforeAll(async () => {
+  node = await startTestNode({ RATE_LIMIT_FRAMES_PER_SECOND: '1', RATE_LIMIT_FRAMES_BURST: '5' });
+});
+afterAll(() => node.close());
+
+it('runs frames without feeding Socket.IO packets, answers in order, and rate-limits once', async () => {
+  const api = new Api(node.url);
+  const [alice, bob] = await Promise.all([registerUser(api, 'alice'), registerUser(api, 'bob')]);
+  const dm = (await alice.api.post(`/api/v1/messages/direct/${bob.id}`)).body.data.id as string;
+  const client = await connectClient(node.url, alice.token, 'raw');
+  const fed = jest.spyOn(RawEngineConnection.prototype, 'receive');
+  try {
+    // Five frames fit the burst: four sends (answered in the order sent) and one bad one.
+    for (let i = 0; i < 4; i++)
+      client.send({ type: 'SEND_MESSAGE', conversationId: dm, content: `m${i}`, tempId: `t${i}` });
+    client.send({ type: 'SEND_MESSAGE', conversationId: dm, tempId: 'bad' });
+    // The sixth is over the limit.
+    client.send({ type: 'ping' });
+    await client.waitFor('ERROR', (f) => f.code === 'RATE_LIMITED');
+    await client.waitFor('ERROR', (f) => f.tempId === 'bad');
+    const acks = await Promise.all(
+      [0, 1, 2, 3].map((i) => client.waitFor('MESSAGE_ACK', (f) => f.tempId === `t${i}`)),
+    );
+    expect(acks.map((a) => a.seq)).toEqual([1, 2, 3, 4]);
+    expect(client.all('ERROR', (f) => f.tempId === 'bad')[0]).toMatchObject({ code: 'VALIDATION' });
+    expect(client.all('pong')).toEqual([]);
+    expect(fed).not.toHaveBeenCalled();
+  } finally {
+    fed.mockRestore();
+    await client.close();
+  }
+});
