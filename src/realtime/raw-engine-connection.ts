@@ -26,6 +26,8 @@ export class RawEngineConnection extends EventEmitter {
     readonly request: IncomingMessage,
     /** Receives every Socket.IO packet the server writes to this connection. */
     private readonly onPacket: (packet: string) => void,
+    /** Writes one JSON frame to the client (writeFrame). */
+    private readonly onFrame: (frame: { type: string }) => void,
   ) {
     super();
     this.remoteAddress = request.socket.remoteAddress ?? '';
@@ -42,6 +44,16 @@ export class RawEngineConnection extends EventEmitter {
     if (this.readyState !== 'open') return;
     // Parley never sends binary attachments; a Buffer would be one, and is not representable.
     if (typeof packet === 'string') this.onPacket(packet);
+  }
+
+  /**
+   * A frame for this one client, written as its JSON text at once: the text the client would get
+   * through socket.emit, without Socket.IO encoding a packet only for the bridge to cut the frame
+   * back out of it. Only for what goes to this socket alone (room broadcasts go through the
+   * adapter); written at once, in order with the packets Socket.IO writes, as its emits are.
+   */
+  writeFrame(frame: { type: string }): void {
+    if (this.readyState === 'open') this.onFrame(frame);
   }
 
   /** Called by socket.io when it disconnects the socket (server side). */

@@ -203,6 +203,14 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
       }
     };
 
+    const onServerFrame = (f: { type: string }): void => {
+      try {
+        send(f);
+      } catch (err) {
+        dropBroken(err);
+      }
+    };
+
     const onPacket = (packet: string): void => {
       try {
         handlePacket(packet);
@@ -236,7 +244,7 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
     auth.authenticateWithExpiry(token).then(
       (authenticated) => {
         if (ws.readyState !== ws.OPEN) return;
-        conn = new RawEngineConnection(ws, req, onPacket);
+        conn = new RawEngineConnection(ws, req, onPacket, onServerFrame);
         // Checked once: the Socket.IO handshake below takes the user over.
         handOver(conn, authenticated);
         io.engine.emit('connection', conn);

@@ -324,7 +324,7 @@ function closeUnauthorized(socket: ParleySocket): void {
 }
 
 /** The bridge's connection under a raw-WebSocket client's socket; null for Socket.IO clients. */
-function rawConnectionOf(socket: ParleySocket): RawEngineConnection | null {
+export function rawConnectionOf(socket: ParleySocket): RawEngineConnection | null {
   const conn: unknown = socket.conn;
   return conn instanceof RawEngineConnection ? conn : null;
 }
@@ -337,7 +337,10 @@ function dropBroken(socket: ParleySocket, log: Logger, err: unknown): void {
 /** Sends a frame as an event: name = type, payload = the rest. */
 export function emitFrame(socket: ParleySocket, f: ServerFrame): void {
   const { type, ...payload } = f;
-  (socket.emit as (event: string, payload: unknown) => boolean)(type, payload);
+  const raw = rawConnectionOf(socket);
+  // As a raw client gets an event: its type first, then the payload.
+  if (raw) raw.writeFrame({ type, ...payload });
+  else (socket.emit as (event: string, payload: unknown) => boolean)(type, payload);
 }
 
 function frameBytes(payload: unknown): number {
