@@ -195,6 +195,16 @@ export class ReceiptService {
 
   /** A device of `userId` confirmed it has the message; true when the watermark moved. */
   async markDelivered(userId: string, conversationId: string, messageId: string): Promise<boolean> {
+    // A raw socket confirms every NEW_MESSAGE this way: one it was just sent needs no reads.
+    const known = this.recentDirectMessage(userId, conversationId, messageId);
+    if (known) {
+      return this.confirmDelivered(
+        userId,
+        conversationId,
+        { messageId: known.id, seq: known.seq },
+        true,
+      );
+    }
     const { store } = this.deps;
     const { conversation } = await requireMembership(store, conversationId, userId);
     const target = await requireMessageIn(store, conversationId, messageId, 'invalid');
@@ -204,6 +214,22 @@ export class ReceiptService {
       { messageId: target.id, seq: target.seq },
       conversation.type === 'DIRECT',
     );
+  }
+
+  /**
+   * The message, when the fan-out emitted it lately in the DIRECT conversation of `userId` and
+   * its sender; null otherwise. The conversation's id is derived from the pair, and nobody can
+   * leave a DIRECT, so `userId` is a current participant of a conversation that exists and the
+   * message is in it: what the reads of markDelivered would establish.
+   */
+  private recentDirectMessage(
+    userId: string,
+    conversationId: string,
+    messageId: string,
+  ): RecentMessage | null {
+    const known = this.recent.find(conversationId, messageId);
+    if (!known || known.senderId === userId) return null;
+    return this.directIdOf(userId, known.senderId) === conversationId ? known : null;
   }
 
   /**

@@ -48,6 +48,17 @@ export class RecentMessages {
     if (found) found.deletedAt = at;
   }
 
+  /** The message with this id if it is among the conversation's recent ones (newest first). */
+  find(conversationId: string, messageId: string): RecentMessage | null {
+    const run = this.byConversation.get(conversationId);
+    if (!run) return null;
+    for (let i = run.length - 1; i >= 0; i--) {
+      const m = run[i];
+      if (m?.id === messageId) return m;
+    }
+    return null;
+  }
+
   /** The messages with a seq in (`after`, `upTo`], or null unless every one of them is here. */
   covering(conversationId: string, after: number, upTo: number): RecentMessage[] | null {
     const run = this.byConversation.get(conversationId);

@@ -7,7 +7,7 @@
 import type { Watermark } from '../domain/types';
 import type { ServerPayload } from '../protocol/frames';
 import { isRawNoAck } from './raw-ws-codec';
-import { userRoom, type ParleyServer, type ParleySocket } from './socket-server';
+import { rawConnectionOf, userRoom, type ParleyServer, type ParleySocket } from './socket-server';
 
 const DELIVER_EVENT = 'parley:deliver';
 /**
@@ -33,6 +33,13 @@ export interface LocalDelivery {
   deliver(recipients: readonly string[], message: NewMessage, echo: Echo): void;
 }
 
+/** NEW_MESSAGE without an acknowledgement request; to a raw socket, straight as its frame. */
+function emitNewMessage(socket: ParleySocket, message: NewMessage): void {
+  const raw = rawConnectionOf(socket);
+  if (raw) raw.writeFrame({ type: 'NEW_MESSAGE', ...message });
+  else socket.emit('NEW_MESSAGE', message);
+}
+
 export function createLocalDelivery(
   io: ParleyServer,
   options: {
@@ -56,7 +63,7 @@ export function createLocalDelivery(
     for (const id of nsp.adapter.rooms.get(userRoom(echo.userId)) ?? []) {
       const socket = id === echo.exceptSocketId ? undefined : nsp.sockets.get(id);
       if (socket) {
-        socket.emit('NEW_MESSAGE', message);
+        emitNewMessage(socket, message);
         written();
       }
     }
@@ -79,8 +86,10 @@ export function createLocalDelivery(
         if (!socket) continue;
         const owed = pending.get(socket) ?? 0;
         written();
-        if (owed >= MAX_PENDING_ACKS) {
-          socket.emit('NEW_MESSAGE', message);
+        // A raw socket cannot acknowledge (its bridge would only answer "cannot"): it confirms
+        // with MARK_DELIVERED, so asking would cost a callback and a packet for nothing.
+        if (owed >= MAX_PENDING_ACKS || rawConnectionOf(socket)) {
+          emitNewMessage(socket, message);
           continue;
         }
         pending.set(socket, owed + 1);

@@ -161,8 +161,9 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
         send(errorFrame(read.error, read.tempId));
         return;
       }
-      // Only known event names and bounded plain JSON reach socket.io's parser.
-      conn.receive(eventPacket(read.type, read.payload));
+      // Only known event names and bounded plain JSON reach the socket (or socket.io's parser).
+      if (!conn.deliverFrame(read.type, read.payload))
+        conn.receive(eventPacket(read.type, read.payload));
     };
 
     const onFrame = (data: RawData): void => {
@@ -202,6 +203,14 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
       }
     };
 
+    const onServerFrame = (f: { type: string }): void => {
+      try {
+        send(f);
+      } catch (err) {
+        dropBroken(err);
+      }
+    };
+
     const onPacket = (packet: string): void => {
       try {
         handlePacket(packet);
@@ -235,7 +244,7 @@ export function attachRawWebSocket(deps: RawBridgeDeps): RawBridge {
     auth.authenticateWithExpiry(token).then(
       (authenticated) => {
         if (ws.readyState !== ws.OPEN) return;
-        conn = new RawEngineConnection(ws, req, onPacket);
+        conn = new RawEngineConnection(ws, req, onPacket, onServerFrame);
         // Checked once: the Socket.IO handshake below takes the user over.
         handOver(conn, authenticated);
         io.engine.emit('connection', conn);

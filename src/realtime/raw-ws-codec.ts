@@ -40,10 +40,12 @@ export type ClientFrameResult =
 /**
  * Whether JSON text may hold a number beyond a double's range (which parses to ±Infinity): only
  * an exponent of three or more digits, or a run of 200 or more digits, can reach 1.8e308 (a
- * shorter run times a two-digit exponent stays below 1e299). Matches inside strings only cost
- * the slower parse.
+ * shorter run times a two-digit exponent stays below 1e299). The exponent counts only after a
+ * number's digits where a value may start (the text's start, `:`, `[` or `,`, then whitespace):
+ * the ids every frame carries are hex, and "…e123…" in one of them sent nearly every frame
+ * through the slower parse. Matches inside strings only cost that parse.
  */
-const MAY_OVERFLOW = /[eE][+-]?\d{3}|\d{200}/;
+const MAY_OVERFLOW = /(?:^|[[:,])\s*-?\d+(?:\.\d+)?[eE][+-]?\d{3}|\d{200}/;
 
 /** Reads one client frame (UTF-8 text or bytes) into a known type and its payload, or an error. */
 export function readClientFrame(

@@ -217,23 +217,8 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
       if (ack) ack(f);
       else emitFrame(socket, f);
     };
-    // socket.io-parser already decoded the payload; measure its depth (iteratively) before
-    // anything recursive, such as the size check below, walks it.
-    const tooDeep = args.some((arg) => valueTooDeep(arg));
-    const verdict = gateOf(socket).admit(tooDeep ? 0 : frameBytes(payload));
-    if (!verdict.pass) {
-      if (verdict.error.code === 'RATE_LIMITED') metrics?.rateLimited('frames');
-      reply(errorFrame(verdict.error));
-      if (verdict.disconnect) {
-        socketLog(socket).warn('disconnecting a flooding socket');
-        socket.disconnect(true);
-      }
-      return;
-    }
-    if (tooDeep) {
-      reply(errorFrame(new AppError('VALIDATION', tooDeepMessage('frames'))));
-      return;
-    }
+    // A raw socket's frames passed the same gate and depth check in the bridge, on their bytes.
+    if (!rawConnectionOf(socket) && !admitted(socket, payload, args, reply)) return;
     run(socket, event, payload)
       .then(
         (result) => {
@@ -248,6 +233,33 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
       .catch((err: unknown) => {
         dropBroken(socket, socketLog(socket), err);
       });
+  };
+
+  /** The per-socket rate limit and the size and depth limits; false when the frame was refused. */
+  const admitted = (
+    socket: ParleySocket,
+    payload: unknown,
+    args: unknown[],
+    reply: (f: ServerFrame) => void,
+  ): boolean => {
+    // socket.io-parser already decoded the payload; measure its depth (iteratively) before
+    // anything recursive, such as the size check below, walks it.
+    const tooDeep = args.some((arg) => valueTooDeep(arg));
+    const verdict = gateOf(socket).admit(tooDeep ? 0 : frameBytes(payload));
+    if (!verdict.pass) {
+      if (verdict.error.code === 'RATE_LIMITED') metrics?.rateLimited('frames');
+      reply(errorFrame(verdict.error));
+      if (verdict.disconnect) {
+        socketLog(socket).warn('disconnecting a flooding socket');
+        socket.disconnect(true);
+      }
+      return false;
+    }
+    if (tooDeep) {
+      reply(errorFrame(new AppError('VALIDATION', tooDeepMessage('frames'))));
+      return false;
+    }
+    return true;
   };
 
   /** Every incoming event of every socket (Socket.IO calls it with the socket as `this`). */
@@ -294,6 +306,7 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
     );
     if (!rawConnectionOf(socket)) buffers.watch(socket.conn);
     socket.onAny(onAnyFrame);
+    rawConnectionOf(socket)?.adopt(socket);
     socket.on('disconnect', onDisconnect);
     // Last: a token that expired since the handshake closes the socket at once, and its
     // disconnect must find the listener above.
@@ -311,7 +324,7 @@ function closeUnauthorized(socket: ParleySocket): void {
 }
 
 /** The bridge's connection under a raw-WebSocket client's socket; null for Socket.IO clients. */
-function rawConnectionOf(socket: ParleySocket): RawEngineConnection | null {
+export function rawConnectionOf(socket: ParleySocket): RawEngineConnection | null {
   const conn: unknown = socket.conn;
   return conn instanceof RawEngineConnection ? conn : null;
 }
@@ -324,7 +337,10 @@ function dropBroken(socket: ParleySocket, log: Logger, err: unknown): void {
 /** Sends a frame as an event: name = type, payload = the rest. */
 export function emitFrame(socket: ParleySocket, f: ServerFrame): void {
   const { type, ...payload } = f;
-  (socket.emit as (event: string, payload: unknown) => boolean)(type, payload);
+  const raw = rawConnectionOf(socket);
+  // As a raw client gets an event: its type first, then the payload.
+  if (raw) raw.writeFrame({ type, ...payload });
+  else (socket.emit as (event: string, payload: unknown) => boolean)(type, payload);
 }
 
 function frameBytes(payload: unknown): number {

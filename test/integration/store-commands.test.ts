@@ -4,6 +4,7 @@
 // arrive together share their writes (group commit); delivering to an online recipient and
 // reporting DELIVERED reads nothing either (the consumer knows what it just emitted).
 import type { RunningNode } from '../../src/node';
+import { RawEngineConnection } from '../../src/realtime/raw-engine-connection';
 import { createTestDatabase, type TestDatabase } from '../support/postgres-db';
 import { connectClient, type RealtimeClient } from '../support/realtime-client';
 import { storeCommands } from '../support/store-commands';
@@ -119,6 +120,41 @@ it('reads nothing to deliver a message to an online recipient and report it DELI
     // Each message: its append and its delivered watermark, at least.
     expect(after.write - before.write).toBeGreaterThanOrEqual(20);
   } finally {
+    await device.close();
+  }
+});
+
+it('reads nothing when a raw recipient confirms by MARK_DELIVERED, nor asks it for acks', async () => {
+  const device = await connectClient(node.url, bobToken, 'raw');
+  /** What the bridge fed Socket.IO from the raw side that was not a frame of the client's. */
+  const fed = jest.spyOn(RawEngineConnection.prototype, 'receive');
+  try {
+    const deliver = async (content: string, tempId: string) => {
+      const ack = await sender.request(
+        { type: 'SEND_MESSAGE', conversationId: dm, content, tempId },
+        ['MESSAGE_ACK', 'ERROR'],
+      );
+      expect(ack.type).toBe('MESSAGE_ACK');
+      await device.waitFor('NEW_MESSAGE', (f) => f.messageId === ack.messageId);
+      device.send({ type: 'MARK_DELIVERED', conversationId: dm, messageId: ack.messageId });
+      await sender.waitFor(
+        'MESSAGE_STATUS',
+        (f) => f.messageId === ack.messageId && f.status === 'DELIVERED',
+      );
+    };
+    // The first receipt covers what was sent while bob was away, which is read once.
+    await deliver('raw bob is back', 'raw-back');
+    fed.mockClear();
+    const before = await commands();
+    for (let i = 0; i < 10; i++) await deliver(`to raw bob ${i}`, `raw-bob-${i}`);
+    const after = await commands();
+    expect(after.read - before.read).toBeLessThanOrEqual(1);
+    expect(after.write - before.write).toBeGreaterThanOrEqual(20);
+    // Socket.IO ACK packets (type 3): the bridge answers every ack request with "cannot".
+    const acks = fed.mock.calls.filter(([packet]) => packet.startsWith('3'));
+    expect(acks).toEqual([]);
+  } finally {
+    fed.mockRestore();
     await device.close();
   }
 });

@@ -79,6 +79,32 @@ describe('readClientFrame', () => {
     },
   );
 
+  it.each([
+    ['after whitespace', '{"type":"ping","tempId":"t","n" :\n 1e400}'],
+    ['in an array', '{"type":"ping","tempId":"t","n":[1,2.5E+400]}'],
+    ['in a nested object', '{"type":"ping","tempId":"t","n":{"m":-3e999}}'],
+  ])('refuses a number past what a double holds %s', (_label, text) => {
+    expect(readClientFrame(text)).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+  });
+
+  it('refuses a bare overflowing number as before: not finite', () => {
+    expect(readClientFrame(' 1e400')).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION', message: 'numbers must be finite' },
+    });
+  });
+
+  it('parses ids that look like exponents (hex "e123") without the slower parse', () => {
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const text = '{"type":"MARK_DELIVERED","conversationId":"5e123abc","messageId":"9e9991"}';
+      expect(readClientFrame(text)).toMatchObject({ ok: true, type: 'MARK_DELIVERED' });
+      expect(parse.mock.calls.map((args) => args.length)).toEqual([1]);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
   it('keeps text that only looks like a large number', () => {
     const read = readClientFrame('{"type":"ping","content":"e999 and 1e400"}');
     expect(read).toEqual({ ok: true, type: 'ping', payload: { content: 'e999 and 1e400' } });

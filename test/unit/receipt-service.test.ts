@@ -315,3 +315,81 @@ describe('ReceiptService.statusReports in a DIRECT conversation', () => {
     expect(moves.find((m) => m.conversation_id === group)).toMatchObject({ direct: false });
   });
 });
+
+describe('ReceiptService.markDelivered', () => {
+  /** Counts the store's reads (its find / list / count methods) from now on. */
+  const countReads = (store: object): (() => number) => {
+    const spies = Object.keys(store)
+      .filter((name) => /^(find|list|count)/.test(name))
+      .map((name) => jest.spyOn(store as Record<string, () => unknown>, name));
+    return () => spies.reduce((n, spy) => n + spy.mock.calls.length, 0);
+  };
+
+  /** The fan-out emitted the message (as it notes it for the receipts). */
+  const emitted = async (w: ReturnType<typeof world>, conversationId: string, id: string) => {
+    const message = await w.store.findMessage(id);
+    if (!message) throw new Error(`no message ${id}`);
+    w.receipts.noteEmitted(conversationId, [message]);
+  };
+
+  it('reads nothing for a DIRECT message the fan-out just emitted, and moves as a read would', async () => {
+    const w = world();
+    const [alice, bob] = [await w.user(), await w.user()];
+    const dm = await w.direct(alice, bob);
+    const m1 = await w.send(alice, dm);
+    const m2 = await w.send(alice, dm);
+    await emitted(w, dm, m1.id);
+    await emitted(w, dm, m2.id);
+    const reads = countReads(w.store);
+
+    expect(await w.delivered(bob, dm, m1.id)).toMatchObject({
+      direct: true,
+      seq: m1.seq,
+      message_id: m1.id,
+      previous_seq: null,
+    });
+    expect(await w.delivered(bob, dm, m2.id)).toMatchObject({
+      seq: m2.seq,
+      previous_seq: m1.seq,
+    });
+    // An older one again: no move, as before.
+    expect(await w.receipts.markDelivered(bob.id, dm, m1.id)).toBe(false);
+    expect(reads()).toBe(0);
+  });
+
+  it('still checks what the recent messages cannot vouch for', async () => {
+    const w = world();
+    const [alice, bob, carol] = [await w.user(), await w.user(), await w.user()];
+    const dm = await w.direct(alice, bob);
+    const other = await w.direct(alice, carol);
+    const group = await w.group(alice, bob);
+    const inDm = await w.send(alice, dm);
+    const inGroup = await w.send(alice, group);
+    const own = await w.send(bob, dm);
+    for (const [c, m] of [
+      [dm, inDm],
+      [group, inGroup],
+      [dm, own],
+    ] as const)
+      await emitted(w, c, m.id);
+    const reads = countReads(w.store);
+
+    // Not a participant of the pair's DIRECT; a message named under another conversation.
+    await expect(w.receipts.markDelivered(carol.id, dm, inDm.id)).rejects.toMatchObject({
+      code: 'NOT_PARTICIPANT',
+    });
+    await expect(w.receipts.markDelivered(carol.id, other, inDm.id)).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+    expect(reads()).toBeGreaterThan(0);
+    // A group's membership can change, and one's own message is not the pair's evidence.
+    for (const [c, m] of [
+      [group, inGroup],
+      [dm, own],
+    ] as const) {
+      const before = reads();
+      await w.receipts.markDelivered(bob.id, c, m.id);
+      expect(reads()).toBeGreaterThan(before);
+    }
+  });
+});

@@ -31,13 +31,34 @@ export async function appendByReservation(
     content: previewContent,
   });
   if (!reserved) return { kind: 'refused' };
-  const message: Message = {
-    ...draft,
-    seq: reserved.seq,
-    createdAt: reserved.at,
-    changedAt: reserved.at,
-  };
+  const message = messageOf(draft, reserved.seq, reserved.at);
   if (!(await insert(message))) return { kind: 'duplicate' };
   const participantIds = current.filter((p) => p.joinedSeq < message.seq).map((p) => p.userId);
   return { kind: 'appended', message, participantIds };
+}
+
+/**
+ * The stored message, written field by field in Message's order: a spread of the draft plus the
+ * three new fields cost more than the rest of the append (a profile's 2 %), and every message
+ * then has the same shape for the code that reads it.
+ */
+function messageOf(draft: MessageDraft, seq: number, at: Date): Message {
+  return {
+    id: draft.id,
+    conversationId: draft.conversationId,
+    seq,
+    senderId: draft.senderId,
+    content: draft.content,
+    type: draft.type,
+    media: draft.media,
+    replyToMessageId: draft.replyToMessageId,
+    tempId: draft.tempId,
+    bodyHash: draft.bodyHash,
+    createdAt: at,
+    updatedAt: draft.updatedAt,
+    deletedAt: draft.deletedAt,
+    changedAt: at,
+    originSocketId: draft.originSocketId,
+    mentions: draft.mentions,
+  };
 }
