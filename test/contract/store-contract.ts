@@ -1,6 +1,6 @@
 // The store contract: every Store adapter must pass this same suite.
 import { blockId, directConversationId, newObjectId } from '../../src/domain/ids';
-import type { Conversation, Message } from '../../src/domain/types';
+import type { Conversation, Message, Participant } from '../../src/domain/types';
 import type { StoreCommandListener } from '../../src/adapters/store/store-commands';
 import type { MessageDraft, Store, SyncChangesQuery } from '../../src/ports';
 import { readListByList, readSyncChanges } from '../../src/app/sync-changes';
@@ -189,6 +189,18 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(second.map((c) => c.id)).toEqual(expected.slice(3).map((c) => c.id));
       });
 
+      it('answers many conversation reads at once, each as if alone', async () => {
+        const convs = Array.from({ length: 6 }, (_, i) =>
+          aConversation({ name: `c${i}`, updatedAt: new Date(Date.parse('2031-03-01') + i) }),
+        );
+        for (const c of convs) await store.insertConversation(c);
+        const ids = [...convs, ...convs].map((c) => c.id).concat(newObjectId());
+        const found = await Promise.all(ids.map((id) => store.findConversation(id)));
+        expect(found).toEqual([...convs, ...convs, null]);
+        found[0]!.updatedAt.setTime(0);
+        expect(found[6]!.updatedAt).toEqual(convs[0]!.updatedAt);
+      });
+
       it("answers many users' first pages at once, each as if alone", async () => {
         const base = Date.parse('2031-02-01T00:00:00Z');
         const users = Array.from({ length: 12 }, () => newObjectId());
@@ -267,6 +279,37 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(all.map((p) => p.userId)).toEqual([a, b, d]);
         expect(all[1]?.role).toBe('ADMIN');
         expect(all[2]?.leftAt).not.toBeNull();
+      });
+
+      it('answers many participant reads at once, each as if alone', async () => {
+        const conversations = Array.from({ length: 8 }, () => newObjectId());
+        const users = Array.from({ length: 5 }, () => newObjectId());
+        const t0 = Date.parse('2030-02-01T00:00:00Z');
+        // Conversation i has the first i + 1 users, the later ones joined first.
+        for (const [i, c] of conversations.entries())
+          for (let k = 0; k <= Math.min(i, users.length - 1); k++)
+            await store.upsertParticipant(
+              aParticipant(c, users[k]!, { joinedAt: new Date(t0 - k * 1000) }),
+            );
+        const empty = newObjectId();
+        const asked = [...conversations, ...conversations, empty];
+        const alone: Participant[][] = [];
+        for (const c of asked) alone.push(await store.listParticipants(c));
+        const pairs = conversations.flatMap((c) => users.map((u) => [c, u] as const));
+        const aloneFound: (Participant | null)[] = [];
+        for (const [c, u] of pairs) aloneFound.push(await store.findParticipant(c, u));
+        const [lists, found] = await Promise.all([
+          Promise.all(asked.map((c) => store.listParticipants(c))),
+          Promise.all([...pairs, ...pairs].map(([c, u]) => store.findParticipant(c, u))),
+        ]);
+        expect(lists).toEqual(alone);
+        expect(lists.at(-1)).toEqual([]);
+        expect(lists[7]!.map((p) => p.userId)).toEqual([...users].reverse());
+        expect(found).toEqual([...aloneFound, ...aloneFound]);
+        expect(found.filter((p) => p === null)).toHaveLength(2 * (40 - 1 - 2 - 3 - 4 - 5 * 4));
+        // Two answers to one ask are two sets of records.
+        lists[0]![0]!.joinedAt.setTime(0);
+        expect(lists[8]![0]!.joinedAt).toEqual(new Date(t0));
       });
 
       it.each(['seen', 'delivered'] as const)(

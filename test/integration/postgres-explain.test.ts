@@ -221,8 +221,11 @@ const participantCases: Cases<typeof participantSql> = {
     null,
     null,
   ],
-  findParticipant: [conversation, user],
-  listParticipants: [conversation],
+  findParticipants: [
+    [conversation, conversation, syncConversations[1]],
+    [user, idOf('u2'), user],
+  ],
+  listParticipantsOf: [[conversation, syncConversations[1], idOf('d3')]],
   markParticipantLeft: [conversation, user, now],
   setParticipantRole: [conversation, user, 'ADMIN'],
   advanceSeen: [conversation, user, 480, message, now],

@@ -114,9 +114,13 @@ export class PostgresConversationStore implements ConversationStore {
     ]);
     const byId = new Map(rows.map((r) => [r.id, r] as const));
     // Each caller gets a record of its own, as from a read of its own.
+    const handed = new Set<string>();
     return ids.map((id) => {
       const row = byId.get(id);
-      return row ? conversationFromRow(row) : null;
+      if (!row) return null;
+      if (handed.has(id)) return copyConversation(conversationFromRow(row));
+      handed.add(id);
+      return conversationFromRow(row);
     });
   });
 

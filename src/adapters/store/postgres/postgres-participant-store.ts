@@ -1,6 +1,9 @@
 // How participants are stored in PostgreSQL: one row per (conversation, user), keyed by the pair;
-// watermarks are flat columns so one statement compares, moves and reports them.
+// watermarks are flat columns so one statement compares, moves and reports them. Reads of one
+// participant and of one conversation's participants that arrive together go out as one
+// statement each (group commit): a reconnect storm's SYNCs ask for thousands of them at once.
 import type { Pool } from 'pg';
+import { Batcher } from '../../../app/batcher';
 import type { Participant, ParticipantRole, Watermark } from '../../../domain/types';
 import type { DeliveredMove, MuteSetting, ParticipantStore, WatermarkMove } from '../../../ports';
 import {
@@ -84,9 +87,12 @@ export const SQL = {
     ON CONFLICT (conversation_id, user_id) DO UPDATE
     SET ${STATE_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
     WHERE participants.left_at IS NOT NULL`,
-  findParticipant: `SELECT ${READ_COLS} FROM participants WHERE conversation_id = $1 AND user_id = $2`,
-  listParticipants: `SELECT ${READ_COLS} FROM participants WHERE conversation_id = $1
-    ORDER BY joined_at, user_id`,
+  /** Participants by key ($1 conversations, $2 users, pairwise; each pair once). */
+  findParticipants: `SELECT ${READ_COLS} FROM participants
+    WHERE (conversation_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+  /** The participants of each of several conversations ($1, each once), each's in join order. */
+  listParticipantsOf: `SELECT ${READ_COLS} FROM participants WHERE conversation_id = ANY ($1::text[])
+    ORDER BY conversation_id, joined_at, user_id`,
   markParticipantLeft: `UPDATE participants SET left_at = $3
     WHERE conversation_id = $1 AND user_id = $2 AND left_at IS NULL`,
   setParticipantRole: `UPDATE participants SET role = $3 WHERE conversation_id = $1 AND user_id = $2`,
@@ -121,7 +127,56 @@ interface WatermarkMoveRow {
   moved: boolean;
 }
 
+interface Key {
+  conversationId: string;
+  userId: string;
+}
+
+const keyOf = (k: Key): string => `${k.conversationId} ${k.userId}`;
+
+/** The row itself the first time it is handed out, a copy (Dates too) every later time. */
+function ownCopy<Row extends object>(row: Row, handed: Set<Row>): Row {
+  if (!handed.has(row)) {
+    handed.add(row);
+    return row;
+  }
+  return structuredClone(row);
+}
+
 export class PostgresParticipantStore implements ParticipantStore {
+  private readonly finds = new Batcher<Key, Participant | null>(async (keys) => {
+    const unique = [...new Map(keys.map((k) => [keyOf(k), k] as const)).values()];
+    const { rows } = await this.pool.query<ParticipantRow>(SQL.findParticipants, [
+      unique.map((k) => k.conversationId),
+      unique.map((k) => k.userId),
+    ]);
+    const byKey = new Map(
+      rows.map((r) => [keyOf({ conversationId: r.conversation_id, userId: r.user_id }), r]),
+    );
+    // Each caller gets a record of its own, as from a read of its own.
+    const handed = new Set<ParticipantRow>();
+    return keys.map((k) => {
+      const row = byKey.get(keyOf(k));
+      return row ? participantFromRow(ownCopy(row, handed)) : null;
+    });
+  });
+
+  private readonly lists = new Batcher<string, Participant[]>(async (ids) => {
+    const { rows } = await this.pool.query<ParticipantRow>(SQL.listParticipantsOf, [
+      [...new Set(ids)],
+    ]);
+    const byConversation = new Map<string, ParticipantRow[]>();
+    for (const row of rows) {
+      const list = byConversation.get(row.conversation_id) ?? [];
+      list.push(row);
+      byConversation.set(row.conversation_id, list);
+    }
+    const handed = new Set<ParticipantRow>();
+    return ids.map((id) =>
+      (byConversation.get(id) ?? []).map((row) => participantFromRow(ownCopy(row, handed))),
+    );
+  });
+
   constructor(private readonly pool: Pool) {}
 
   async upsertParticipant(participant: Participant): Promise<boolean> {
@@ -129,17 +184,12 @@ export class PostgresParticipantStore implements ParticipantStore {
     return result.rowCount === 1;
   }
 
-  async findParticipant(conversationId: string, userId: string): Promise<Participant | null> {
-    const { rows } = await this.pool.query<ParticipantRow>(SQL.findParticipant, [
-      conversationId,
-      userId,
-    ]);
-    return rows[0] ? participantFromRow(rows[0]) : null;
+  findParticipant(conversationId: string, userId: string): Promise<Participant | null> {
+    return this.finds.add({ conversationId, userId });
   }
 
-  async listParticipants(conversationId: string): Promise<Participant[]> {
-    const { rows } = await this.pool.query<ParticipantRow>(SQL.listParticipants, [conversationId]);
-    return rows.map(participantFromRow);
+  listParticipants(conversationId: string): Promise<Participant[]> {
+    return this.lists.add(conversationId);
   }
 
   async markParticipantLeft(conversationId: string, userId: string, at: Date): Promise<boolean> {
