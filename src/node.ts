@@ -32,6 +32,7 @@ import { createLocalDelivery } from './realtime/local-delivery';
 import { attachRawWebSocket } from './realtime/raw-ws-bridge';
 import { attachSocketHandlers, createSocketServer } from './realtime/socket-server';
 import { SocketIoSignals } from './realtime/socket-io-signals';
+import { bulkReport } from './observability/bulk-report';
 import { instrumentSocketServer } from './realtime/socket-metrics';
 import { openWebhooks } from './webhooks';
 import type { WebhookQueue } from './ports';
@@ -88,6 +89,10 @@ export async function startNode(
     const mutes = new MuteService({ store, bus, clock, conversations });
     const blocks = new BlockService({ store, clock });
     const reactions = new ReactionService({ store, bus, clock });
+    const refusals = bulkReport(
+      logger.child({ component: 'backpressure' }),
+      'sends refused while delivery was behind',
+    );
     const messages: MessageService = new MessageService({
       store,
       bus,
@@ -98,6 +103,7 @@ export async function startNode(
         // Events not yet taken by a consumer, the ones still on their way to the broker included.
         backlog: () => (bus.backlog?.() ?? 0) + messages.dispatching(),
         ...config.backpressure,
+        onRefused: refusals.count,
       }),
       logger: logger.child({ component: 'messages' }),
       onDeleted: (userId, message): Promise<void> => pins.unpinDeleted(userId, message),

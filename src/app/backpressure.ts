@@ -2,7 +2,7 @@
 // consumer pile up), a send waits for the backlog to come down before it is written, and past a
 // bound is refused as UNAVAILABLE with a retry hint — acceptance slows to what delivery keeps up
 // with, instead of queueing without bound behind an acknowledgement.
-import { UnavailableError } from '../domain/errors';
+import { LoadShedError } from '../domain/errors';
 
 export interface BackpressureOptions {
   /** The bus's backlog as last measured (EventBus.backlog). */
@@ -15,6 +15,8 @@ export interface BackpressureOptions {
   recheckMs?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** Told of every refusal (for a bulk report: refusals are not logged one by one). */
+  onRefused?: () => void;
 }
 
 export class Backpressure {
@@ -39,12 +41,10 @@ export class Backpressure {
     if (backlog() < maxBacklog) return;
     const deadline = this.now() + maxWaitMs;
     while (backlog() >= maxBacklog) {
-      if (this.now() >= deadline)
-        throw new UnavailableError(
-          'message delivery (behind)',
-          undefined,
-          Math.max(1000, maxWaitMs),
-        );
+      if (this.now() >= deadline) {
+        this.options.onRefused?.();
+        throw LoadShedError.create('message delivery (behind)', Math.max(1000, maxWaitMs));
+      }
       await this.sleep(this.recheckMs);
     }
   }

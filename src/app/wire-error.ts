@@ -1,6 +1,6 @@
 // The one translation of any error into what a client sees — an HTTP status and body, an ack, or
 // an ERROR frame. Known errors keep their code; everything else is INTERNAL, logged, not leaked.
-import { AppError, httpStatusOf, type ErrorCode } from '../domain/errors';
+import { AppError, httpStatusOf, LoadShedError, type ErrorCode } from '../domain/errors';
 import type { Logger } from '../observability/logger';
 
 export interface WireError {
@@ -42,7 +42,9 @@ function edgeError(err: unknown): AppError | null {
 export function toWireError(err: unknown, logger: Logger): WireError {
   const known = err instanceof AppError ? err : edgeError(err);
   if (known) {
-    if (known.code === 'UNAVAILABLE') logger.warn({ err }, 'dependency unavailable');
+    // Shed load is reported in bulk by whoever shed it.
+    if (known.code === 'UNAVAILABLE' && !(known instanceof LoadShedError))
+      logger.warn({ err }, 'dependency unavailable');
     else if (known.code === 'INTERNAL') logger.error({ err }, 'internal error');
     return {
       status: httpStatusOf[known.code],

@@ -70,6 +70,29 @@ export class UnavailableError extends AppError {
   }
 }
 
+/**
+ * A request refused on purpose to shed load (backpressure): retryable like any UNAVAILABLE, but
+ * expected under overload, so it is made without a stack trace and not logged one by one (the
+ * shedder reports them in bulk). A node refusing thousands a second had spent a tenth of its time
+ * capturing and logging their stacks, time taken from the work it was shedding load to do.
+ */
+export class LoadShedError extends UnavailableError {
+  static create(dependency: string, retryAfterMs: number): LoadShedError {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new LoadShedError(dependency, retryAfterMs);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+
+  private constructor(dependency: string, retryAfterMs: number) {
+    super(dependency, undefined, retryAfterMs);
+    this.name = 'LoadShedError';
+  }
+}
+
 export const isUnavailable = (e: unknown): e is UnavailableError => e instanceof UnavailableError;
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
