@@ -10,8 +10,14 @@ import { Batcher } from './batcher';
 const MAX_TRACKED = 100_000;
 /** Seqs passed over as holes that are remembered per conversation, for a late arrival. */
 const MAX_HOLES = 64;
-/** On a conversation's first event, messages this recent before it may still await emission. */
-const RECENT_MS = 10_000;
+/**
+ * On a conversation's first event, messages this recent before it may still await emission.
+ * Longer than a broker outage the outbox relay bridges: a new conversation's first messages,
+ * deferred to the relay while the broker was down (confirm timeout, relay pass), may reach the
+ * consumer well over 10 s after they were written and after a later message that went straight
+ * through; within this window they are emitted first, in order, rather than late.
+ */
+const RECENT_MS = 60_000;
 /** ...and at most this many of them. */
 const LOOK_BACK = 100;
 /** How often a gap is looked at again while waiting for a send still being written. */

@@ -8,7 +8,7 @@ import { aConversation, aMessage, aUser } from '../support/factories';
 
 const HOLD_MS = 2000;
 /** Older than any message the sequencer looks back at when it first sees a conversation. */
-const TAKEOVER_AGE_MS = 60_000;
+const TAKEOVER_AGE_MS = 120_000;
 
 interface Harness {
   store: Store;
@@ -213,6 +213,17 @@ describe('DeliverySequencer', () => {
     expect(await h.admit(5)).toEqual([1, 2, 3, 4, 5]);
     for (let seq = 1; seq <= 5; seq++) expect(await h.admit(seq)).toEqual([]);
     expect(h.sleeps()).toBe(0);
+  });
+
+  it('emits first, in order, a new conversation’s messages that waited out a broker outage', async () => {
+    const h = await harness();
+    // 1..3 were deferred to the outbox relay while the broker was down; 4 went straight through
+    // once it was back, 15 s later, and is the first event this node sees.
+    for (let i = 0; i < 3; i++) await h.send();
+    h.advance(15_000);
+    await h.send();
+    expect(await h.admit(4)).toEqual([1, 2, 3, 4]);
+    for (let seq = 1; seq <= 3; seq++) expect(await h.admit(seq)).toEqual([]);
   });
 
   it('on a takeover, starts after the messages too old to be awaiting emission', async () => {
