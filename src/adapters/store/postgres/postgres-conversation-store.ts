@@ -18,19 +18,12 @@ import {
   CONVERSATION_COLUMNS,
   conversationFromRow,
   conversationParams,
+  ownCopy,
   placeholders,
   type ConversationRow,
 } from './postgres-mapping';
 
 const COLS = columns(CONVERSATION_COLUMNS);
-
-const copyDate = (d: Date | null): Date | null => d && new Date(d);
-const copyConversation = (c: Conversation): Conversation => ({
-  ...c,
-  createdAt: new Date(c.createdAt),
-  updatedAt: new Date(c.updatedAt),
-  lastMessageAt: copyDate(c.lastMessageAt),
-});
 
 /**
  * The SET list of a seq reservation, shared with appendMessage. `$now` is the sender's clock,
@@ -114,13 +107,10 @@ export class PostgresConversationStore implements ConversationStore {
     ]);
     const byId = new Map(rows.map((r) => [r.id, r] as const));
     // Each caller gets a record of its own, as from a read of its own.
-    const handed = new Set<string>();
+    const handed = new Set<ConversationRow>();
     return ids.map((id) => {
       const row = byId.get(id);
-      if (!row) return null;
-      if (handed.has(id)) return copyConversation(conversationFromRow(row));
-      handed.add(id);
-      return conversationFromRow(row);
+      return row ? conversationFromRow(ownCopy(row, handed)) : null;
     });
   });
 
@@ -143,15 +133,8 @@ export class PostgresConversationStore implements ConversationStore {
       }),
     );
     // Each caller gets records of its own, as from a read of its own.
-    const handed = new Set<string>();
-    return asks.map((a) => {
-      const page = pages.get(key(a)) ?? [];
-      if (!handed.has(key(a))) {
-        handed.add(key(a));
-        return page;
-      }
-      return page.map(copyConversation);
-    });
+    const handed = new Set<Conversation[]>();
+    return asks.map((a) => ownCopy(pages.get(key(a)) ?? [], handed));
   });
 
   constructor(private readonly pool: Pool) {}

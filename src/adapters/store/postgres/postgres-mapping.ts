@@ -332,3 +332,15 @@ export const syncCursorFromRow = (r: SyncCursorRow): SyncCursorRecord => ({
 /** `$from, $from+1, …` for `count` consecutive parameters. */
 export const placeholders = (count: number, from = 1): string =>
   Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
+
+/**
+ * For reads batched across callers (group commit): the value itself the first time it is handed
+ * out, a deep copy (Dates too) every later time, so each caller holds records of its own.
+ */
+export function ownCopy<T extends object>(value: T, handed: Set<T>): T {
+  if (!handed.has(value)) {
+    handed.add(value);
+    return value;
+  }
+  return structuredClone(value);
+}

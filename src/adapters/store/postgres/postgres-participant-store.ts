@@ -11,6 +11,7 @@ import {
   PARTICIPANT_COLUMNS,
   PARTICIPANT_READ_COLUMNS,
   participantFromRow,
+  ownCopy,
   participantParams,
   placeholders,
   watermarkFromRow,
@@ -133,15 +134,6 @@ interface Key {
 }
 
 const keyOf = (k: Key): string => `${k.conversationId} ${k.userId}`;
-
-/** The row itself the first time it is handed out, a copy (Dates too) every later time. */
-function ownCopy<Row extends object>(row: Row, handed: Set<Row>): Row {
-  if (!handed.has(row)) {
-    handed.add(row);
-    return row;
-  }
-  return structuredClone(row);
-}
 
 export class PostgresParticipantStore implements ParticipantStore {
   private readonly finds = new Batcher<Key, Participant | null>(async (keys) => {

@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import { Batcher } from '../../../app/batcher';
 import type { User } from '../../../domain/types';
 import type { UserStore } from '../../../ports';
-import { columns, USER_COLUMNS, userFromRow, type UserRow } from './postgres-mapping';
+import { columns, ownCopy, USER_COLUMNS, userFromRow, type UserRow } from './postgres-mapping';
 
 const COLS = columns(USER_COLUMNS);
 
@@ -41,12 +41,6 @@ export const SQL = {
 export const likeContaining = (text: string): string =>
   `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-const copyUser = (u: User): User => ({
-  ...u,
-  createdAt: new Date(u.createdAt),
-  lastActiveAt: u.lastActiveAt && new Date(u.lastActiveAt),
-});
-
 interface LastActive {
   id: string;
   at: Date;
@@ -57,10 +51,11 @@ export class PostgresUserStore implements UserStore {
     const found = new Map(
       (await this.findUsersByIds([...new Set(ids)])).map((u) => [u.id, u] as const),
     );
-    // Each caller gets its own copy, as from a read of its own.
+    // Each caller gets a record of its own, as from a read of its own.
+    const handed = new Set<User>();
     return ids.map((id) => {
       const user = found.get(id);
-      return user ? copyUser(user) : null;
+      return user ? ownCopy(user, handed) : null;
     });
   });
 
