@@ -20,7 +20,11 @@ export class RequestTimeout extends Error {}
 export class ConnectionClosed extends Error {}
 
 export abstract class Connection {
-  readonly openedAt = Date.now();
+  /**
+   * When the server had the socket in its rooms: the greeting's arrival (the server greets once
+   * the socket is set up). A message sent before then may rightly reach it only through SYNC.
+   */
+  openedAt = Date.now();
   closedAt: number | null = null;
   /** The `connected` greeting's cursor (null if the server had none). */
   cursor: string | null = null;
@@ -52,6 +56,7 @@ export abstract class Connection {
   /** Waits for the `connected` greeting and keeps its cursor. */
   async greet(timeoutMs: number): Promise<void> {
     const greeting = await this.wait((f) => f.type === 'connected', timeoutMs);
+    this.openedAt = Date.now();
     this.cursor = typeof greeting.cursor === 'string' ? greeting.cursor : null;
   }
 
