@@ -112,8 +112,19 @@ describe('parley/client', () => {
     const a = await open(alice);
     const first = await a.client.send({ conversationId, content: 'quince jam' });
     const second = await a.client.send({ conversationId, content: 'more quince' });
+    // Hits come newest first by (created_at, id): sent back to back, the two may share a
+    // millisecond, and the id then decides which one is first.
+    const all = await a.client.searchMessages({ q: 'quince' });
+    const newestFirst = [...all.messages].sort(
+      (x, y) => y.created_at.localeCompare(x.created_at) || y.id.localeCompare(x.id),
+    );
+    expect(all.messages.map((m) => m.id)).toEqual(newestFirst.map((m) => m.id));
+    expect([...all.messages.map((m) => m.id)].sort()).toEqual(
+      [first.messageId, second.messageId].sort(),
+    );
+    const [top, bottom] = all.messages;
     const page = await a.client.searchMessages({ q: 'Quince', limit: 1 });
-    expect(page.messages.map((m) => m.id)).toEqual([second.messageId]);
+    expect(page.messages.map((m) => m.id)).toEqual([top?.id]);
     expect(page.hasMore).toBe(true);
     const next = await a.client.searchMessages({
       q: 'quince',
@@ -121,7 +132,7 @@ describe('parley/client', () => {
       cursor: page.nextCursor ?? undefined,
     });
     expect(next).toEqual({
-      messages: [expect.objectContaining({ id: first.messageId, content: 'quince jam' })],
+      messages: [expect.objectContaining({ id: bottom?.id, content: bottom?.content })],
       nextCursor: null,
       hasMore: false,
     });
