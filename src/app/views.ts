@@ -8,8 +8,26 @@ import type {
   UserPublic,
 } from '../protocol/rest';
 
-export const iso = (d: Date): string => d.toISOString();
-export const isoOrNull = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+// A message's times are turned into text several times on its way (its event, the sender's
+// answer, each copy), and Date#toISOString is a slow runtime call: recent results are kept in
+// a small table indexed by the millisecond, so a repeat costs a lookup.
+const ISO_SLOTS = 256;
+const isoTimes = new Float64Array(ISO_SLOTS).fill(Number.NaN);
+const isoTexts: string[] = new Array<string>(ISO_SLOTS).fill('');
+
+/** A time as ISO 8601 text (UTC, milliseconds), as `toISOString` gives it. */
+export function iso(d: Date): string {
+  const t = d.getTime();
+  const slot = t & (ISO_SLOTS - 1);
+  if (isoTimes[slot] === t) return isoTexts[slot] as string;
+  // Throws for an invalid date, as toISOString does; NaN never matches a slot.
+  const text = d.toISOString();
+  isoTimes[slot] = t;
+  isoTexts[slot] = text;
+  return text;
+}
+
+export const isoOrNull = (d: Date | null): string | null => (d === null ? null : iso(d));
 
 export const toUserPublic = (u: User): UserPublic => ({
   id: u.id,
