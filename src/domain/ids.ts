@@ -1,6 +1,7 @@
 // Identifiers: every id is a 24-hex MongoDB ObjectId in every mode; some are derived so that
 // a duplicate insert collides on _id in any store (unique secondary indexes are not relied on).
 import { createHash, randomBytes } from 'node:crypto';
+import { sha256 } from './sha256';
 
 export const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/;
 
@@ -21,10 +22,7 @@ export function newObjectId(now: Date = new Date()): string {
 
 /** A stable ObjectId-shaped id for a natural key, so the same key always maps to one _id. */
 export function deriveObjectId(namespace: string, ...parts: string[]): string {
-  return createHash('sha256')
-    .update([namespace, ...parts].join('\u0000'))
-    .digest('hex')
-    .slice(0, 24);
+  return sha256([namespace, ...parts].join('\u0000'), 'hex').slice(0, 24);
 }
 
 /** DIRECT conversations: one per unordered user pair, even under concurrent creation. */

@@ -1,5 +1,5 @@
 // Rules for message bodies: what a message may hold and what type it derives to.
-import { createHash } from 'node:crypto';
+import { sha256 } from './sha256';
 import { validationError } from './errors';
 import type { MediaItem, MessageType } from './types';
 
@@ -79,5 +79,5 @@ export function bodyFingerprint(
   // Explicit mentions join the fingerprint only when given, so a plain body hashes as before.
   const parts: unknown[] = [conversationId, body.content, body.media, replyToMessageId];
   if (mentions.length > 0) parts.push([...mentions].sort());
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+  return sha256(JSON.stringify(parts), 'base64url');
 }
