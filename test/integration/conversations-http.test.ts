@@ -3,6 +3,7 @@ import type { RunningNode } from '../../src/node';
 import { newObjectId } from '../../src/domain/ids';
 import { storeModes, type ModeSetup } from '../support/store-modes';
 import { Api, registerUser, startTestNode, type TestUser } from '../support/test-node';
+import { nextMillisecond } from '../support/next-millisecond';
 import { waitFor } from '../support/wait-for';
 
 describe.each(storeModes)('conversations over HTTP on $name', (mode) => {
@@ -312,8 +313,10 @@ describe.each(storeModes)('conversations over HTTP on $name', (mode) => {
     it('lists by latest activity with exact cursor pagination', async () => {
       const frank = await registerUser(api, 'frank');
       const ids: string[] = [];
+      // Each step in a millisecond of its own: a tie would be broken by the DMs' derived ids.
       for (const other of [alice, bob, carol]) {
         ids.push((await frank.api.post(`${base}/direct/${other.id}`)).body.data.id);
+        await nextMillisecond();
       }
       await frank.api.post(`${base}/conversations/${ids[0]}/messages`, { content: 'bump' });
       const first = await frank.api.get(`${base}/conversations?limit=2`);
