@@ -2,6 +2,7 @@
 // …/messages/{message_id}/reactions/{emoji}, message views, refusals, and SYNC.
 import type { RunningNode } from '../../src/node';
 import { newObjectId } from '../../src/domain/ids';
+import { nextMillisecond } from '../support/next-millisecond';
 import { storeModes, type ModeSetup } from '../support/store-modes';
 import { Api, registerUser, startTestNode, type TestUser } from '../support/test-node';
 
@@ -169,6 +170,9 @@ describe.each(storeModes)('reactions over HTTP on $name', (mode) => {
     expect(start.status).toBe(200);
     const cursor = start.body.data.next_cursor as string;
     await bob.api.request('PUT', reaction(group, m1, '👍'));
+    // Alice's is meant as m1's latest change: changes list by (time, reaction id), a hash, so in
+    // one millisecond with bob's either could come last.
+    await nextMillisecond();
     await alice.api.request('PUT', reaction(group, m1, '👍'));
     await bob.api.delete(reaction(group, m2, '🔥'));
     const res = await alice.api.get(`${base}/sync?since=${cursor}`);

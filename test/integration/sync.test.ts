@@ -8,6 +8,7 @@ import {
   type RealtimeClient,
   type Transport,
 } from '../support/realtime-client';
+import { nextMillisecond } from '../support/next-millisecond';
 import { realtimeModes } from '../support/realtime-modes';
 import { Api, registerUser, startTestNode, type TestUser } from '../support/test-node';
 
@@ -289,6 +290,9 @@ describe.each(realtimeModes)('SYNC on $name', (mode) => {
       // takes back 🔥; bob reacts ❤️ elsewhere and takes it back, then again; a new message comes
       // with a reaction of its own.
       await react(alice, joined, '👍');
+      // 🎉 is meant as joined's latest change: changes list by (time, reaction id), a hash, so
+      // in one millisecond with the 👍 either could come last.
+      await nextMillisecond();
       await react(alice, joined, '🎉');
       await react(alice, undone, '🔥');
       await react(alice, undone, '🔥', false);
