@@ -115,8 +115,9 @@ describe('parley/client', () => {
     // Hits come newest first by (created_at, id): sent back to back, the two may share a
     // millisecond, and the id then decides which one is first.
     const all = await a.client.searchMessages({ q: 'quince' });
+    const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
     const newestFirst = [...all.messages].sort(
-      (x, y) => y.created_at.localeCompare(x.created_at) || y.id.localeCompare(x.id),
+      (x, y) => byCodePoint(y.created_at, x.created_at) || byCodePoint(y.id, x.id),
     );
     expect(all.messages.map((m) => m.id)).toEqual(newestFirst.map((m) => m.id));
     expect([...all.messages.map((m) => m.id)].sort()).toEqual(

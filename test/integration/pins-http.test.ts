@@ -1,6 +1,7 @@
 // Pins over REST through the real node, on every store: rights, idempotency, the list, deletes.
 import type { RunningNode } from '../../src/node';
 import { newObjectId } from '../../src/domain/ids';
+import { nextMillisecond } from '../support/next-millisecond';
 import { storeModes, type ModeSetup } from '../support/store-modes';
 import { Api, registerUser, startTestNode, type TestUser } from '../support/test-node';
 
@@ -59,7 +60,7 @@ describe.each(storeModes)('pins over HTTP on $name', (mode) => {
     const again = await pin(alice, dm, m1);
     expect(again.status).toBe(200);
     expect(again.body.data).toEqual(res.body.data);
-    await new Promise((r) => setTimeout(r, 5)); // distinct pin instants, so the order is defined
+    await nextMillisecond(); // distinct pin instants, so the order is defined
     expect((await pin(alice, dm, m2)).status).toBe(200);
 
     const list = await alice.api.get(pins(dm));
