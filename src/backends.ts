@@ -8,6 +8,7 @@ import { createMemoryStore } from './adapters/store/memory/memory-store';
 import type { Config } from './config';
 import type { Logger } from './observability/logger';
 import type { AdapterMetrics, BusMetrics, StoreMetrics } from './observability/metrics';
+import { currentWorkOrigin } from './observability/work-origin';
 import type { EventBus, Presence, Store } from './ports';
 
 export interface Backends {
@@ -55,7 +56,7 @@ export async function openBackends(
     const onCommand =
       metrics &&
       ((kind: 'read' | 'write') => {
-        metrics.storeCommand(kind);
+        metrics.storeCommand(kind, currentWorkOrigin());
       });
     if (config.mongodbUrl) {
       const { MongoStore } = await import('./adapters/store/mongo/mongo-store');

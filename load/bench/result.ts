@@ -58,8 +58,12 @@ export interface PhaseResult {
 export interface StoreCommands {
   /** The Prometheus counter read, or null when the server exports none. */
   metric: string | null;
+  /** Every command, the nodes' background passes included. */
   perDeliveredMessage: number | null;
+  /** Reads that requests cost (sending, delivery), not the nodes' background passes. */
   readsPerDeliveredMessage: number | null;
+  /** Reads of the nodes' own background passes (outbox sweep, scrapes) in the window. */
+  backgroundReads: number | null;
   note: string;
 }
 

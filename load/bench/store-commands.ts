@@ -11,7 +11,9 @@ export interface CounterSnapshot {
 
 const COUNTER = /^(parley_store_[a-z_]*_total)(\{[^}]*\})?\s+(\S+)$/;
 /** Label values that mark a read (find, select, …) rather than a write. */
-const READ = /read|find|select|get|count|aggregate|query/i;
+const READ = /kind="[^"]*(read|find|select|get|count|aggregate|query)/i;
+/** Commands of a node's own background passes (the outbox relay's sweep, a scrape's count). */
+const BACKGROUND = /origin="background"/;
 
 export async function snapshotStoreCommands(urls: string[]): Promise<CounterSnapshot> {
   let metric: string | null = null;
@@ -36,6 +38,7 @@ export interface StoreCommandFigures {
   metric: string | null;
   perDeliveredMessage: number | null;
   readsPerDeliveredMessage: number | null;
+  backgroundReads: number | null;
   note: string;
 }
 
@@ -49,22 +52,27 @@ export function storeCommandsPerMessage(
       metric: null,
       perDeliveredMessage: null,
       readsPerDeliveredMessage: null,
+      backgroundReads: null,
       note: 'n/a (server has no counter yet)',
     };
   let total = 0;
   let reads = 0;
+  let backgroundReads = 0;
   let labelled = false;
   for (const [labels, value] of after.byLabels) {
     const delta = value - (before.byLabels.get(labels) ?? 0);
     total += delta;
     if (labels !== '') labelled = true;
-    if (READ.test(labels)) reads += delta;
+    if (!READ.test(labels)) continue;
+    if (BACKGROUND.test(labels)) backgroundReads += delta;
+    else reads += delta;
   }
   const per = (n: number): number => Number((n / delivered).toFixed(3));
   return {
     metric: after.metric,
     perDeliveredMessage: per(total),
     readsPerDeliveredMessage: labelled ? per(reads) : null,
+    backgroundReads: labelled ? backgroundReads : null,
     note: `${after.metric} over the ${delivered} messages delivered in the measured window`,
   };
 }

@@ -1,6 +1,7 @@
 // The outbox relay: publishes `message.sent` for stored messages whose event never reached the
 // broker (a crash or a broker outage between the write and the publish). Runs on every node.
 import type { Logger } from '../observability/logger';
+import { asBackgroundWork } from '../observability/work-origin';
 import type { Store } from '../ports';
 import type { MessageService } from './message-service';
 
@@ -42,7 +43,12 @@ export class OutboxRelay {
   }
 
   /** Publishes every stuck event once; each failure stays pending for the next pass. */
-  async drain(): Promise<number> {
+  drain(): Promise<number> {
+    // Its reads and claims are the node's own sweep: counted apart from requests' commands.
+    return asBackgroundWork(() => this.pass());
+  }
+
+  private async pass(): Promise<number> {
     const { store, messages, logger } = this.deps;
     let published = 0;
     try {

@@ -3,6 +3,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { AppError } from '../domain/errors';
 import { isClientFrameType } from '../protocol/frames';
+import { asBackgroundWork, type WorkOrigin } from './work-origin';
 
 /** How a connection reached the node: Socket.IO's two transports, or the raw WebSocket endpoint. */
 export type ConnectionTransport = 'websocket' | 'polling' | 'raw';
@@ -33,7 +34,7 @@ export interface AdapterMetrics {
 
 /** What a durable store reports: each command it sent its database. */
 export interface StoreMetrics {
-  storeCommand(kind: 'read' | 'write'): void;
+  storeCommand(kind: 'read' | 'write', origin: WorkOrigin): void;
 }
 
 /** What the webhook queues report: each attempt's outcome (docs/PROTOCOL.md §5.16). */
@@ -77,7 +78,7 @@ export class Metrics implements BusMetrics, AdapterMetrics, StoreMetrics, Webhoo
   private readonly retries: Counter;
   private readonly rateLimitedTotal: Counter<'kind'>;
   private readonly adapterReceived: Counter;
-  private readonly storeCommands: Counter<'kind'>;
+  private readonly storeCommands: Counter<'kind' | 'origin'>;
   private readonly webhookDeliveries: Counter<'outcome'>;
   private connectionSource: () => Record<ConnectionTransport, number> = () => ({
     websocket: 0,
@@ -155,7 +156,8 @@ export class Metrics implements BusMetrics, AdapterMetrics, StoreMetrics, Webhoo
       registers,
       async collect() {
         const source = outbox();
-        if (source) this.set(await readSource(source));
+        // A scrape's count is the node's own work, not a request's.
+        if (source) this.set(await asBackgroundWork(() => readSource(source)));
       },
     });
     this.rateLimitedTotal = new Counter({
@@ -171,11 +173,12 @@ export class Metrics implements BusMetrics, AdapterMetrics, StoreMetrics, Webhoo
     });
     this.storeCommands = new Counter({
       name: 'parley_store_commands_total',
-      help: 'Commands the store sent its database (PostgreSQL statements, MongoDB data commands), by kind.',
-      labelNames: ['kind'],
+      help: "Commands the store sent its database (PostgreSQL statements, MongoDB data commands), by kind, and by origin: a client's request, or the node's own background passes (outbox sweep, metrics scrape).",
+      labelNames: ['kind', 'origin'],
       registers,
     });
-    for (const kind of ['read', 'write']) this.storeCommands.inc({ kind }, 0);
+    for (const kind of ['read', 'write'])
+      for (const origin of ['request', 'background']) this.storeCommands.inc({ kind, origin }, 0);
     this.webhookDeliveries = new Counter({
       name: 'parley_webhook_deliveries_total',
       help: 'Webhook attempts by outcome: delivered, retried (failed, another attempt scheduled), failed (given up).',
@@ -227,8 +230,8 @@ export class Metrics implements BusMetrics, AdapterMetrics, StoreMetrics, Webhoo
     this.adapterReceived.inc();
   }
 
-  storeCommand(kind: 'read' | 'write'): void {
-    this.storeCommands.inc({ kind });
+  storeCommand(kind: 'read' | 'write', origin: WorkOrigin): void {
+    this.storeCommands.inc({ kind, origin });
   }
 
   webhookDelivery(outcome: WebhookOutcome): void {

@@ -123,8 +123,9 @@ describe('GET /metrics', () => {
     ).toBe(3);
     expect(value(text, 'parley_rate_limited_total', { kind: 'typing' })).toBe(1);
     // The embedded store has no database to send commands to.
-    expect(value(text, 'parley_store_commands_total', { kind: 'read' })).toBe(0);
-    expect(value(text, 'parley_store_commands_total', { kind: 'write' })).toBe(0);
+    for (const kind of ['read', 'write'])
+      for (const origin of ['request', 'background'])
+        expect(value(text, 'parley_store_commands_total', { kind, origin })).toBe(0);
     // Every series carries the node's id; process metrics come from prom-client's defaults.
     expect(samples(text, 'parley_messages_received_total')[0]!.labels.node).toBe('metrics-a');
     expect(value(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
@@ -259,10 +260,14 @@ describe('GET /metrics in cluster mode (RabbitMQ, Redis, MongoDB wire)', () => {
     expect(value(text, 'parley_outbox_pending')).toBe(1);
     expect(value(text, 'parley_rate_limited_total', { kind: 'frames' })).toBeGreaterThanOrEqual(1);
     expect(value(text, 'parley_adapter_messages_received_total')).toBeGreaterThan(0);
-    // The send, its fan-out and the scrapes' outbox count all went to MongoDB.
-    for (const kind of ['read', 'write'])
-      expect(value(text, 'parley_store_commands_total', { kind })).toBeGreaterThan(
-        value(before, 'parley_store_commands_total', { kind }),
+    // The send and its fan-out went to MongoDB as a request's writes; the scrapes' outbox count
+    // as the node's own background reads.
+    for (const [kind, origin] of [
+      ['write', 'request'],
+      ['read', 'background'],
+    ] as const)
+      expect(value(text, 'parley_store_commands_total', { kind, origin })).toBeGreaterThan(
+        value(before, 'parley_store_commands_total', { kind, origin }),
       );
   });
 });
