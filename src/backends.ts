@@ -5,10 +5,10 @@ import type { Adapter } from 'socket.io-adapter';
 import { MemoryEventBus } from './adapters/bus/memory-event-bus';
 import { MemoryPresence } from './adapters/presence/memory-presence';
 import { createMemoryStore } from './adapters/store/memory/memory-store';
+import type { CommandOrigin, StoreCommandKind } from './adapters/store/store-commands';
 import type { Config } from './config';
 import type { Logger } from './observability/logger';
 import type { AdapterMetrics, BusMetrics, StoreMetrics } from './observability/metrics';
-import { currentWorkOrigin } from './observability/work-origin';
 import type { EventBus, Presence, Store } from './ports';
 
 export interface Backends {
@@ -55,8 +55,8 @@ export async function openBackends(
     let store: Store;
     const onCommand =
       metrics &&
-      ((kind: 'read' | 'write') => {
-        metrics.storeCommand(kind, currentWorkOrigin());
+      ((kind: StoreCommandKind, origin: CommandOrigin) => {
+        metrics.storeCommand(kind, origin);
       });
     if (config.mongodbUrl) {
       const { MongoStore } = await import('./adapters/store/mongo/mongo-store');

@@ -1,7 +1,6 @@
 // The outbox relay: publishes `message.sent` for stored messages whose event never reached the
 // broker (a crash or a broker outage between the write and the publish). Runs on every node.
 import type { Logger } from '../observability/logger';
-import { asBackgroundWork } from '../observability/work-origin';
 import type { Store } from '../ports';
 import type { MessageService } from './message-service';
 
@@ -43,12 +42,7 @@ export class OutboxRelay {
   }
 
   /** Publishes every stuck event once; each failure stays pending for the next pass. */
-  drain(): Promise<number> {
-    // Its reads and claims are the node's own sweep: counted apart from requests' commands.
-    return asBackgroundWork(() => this.pass());
-  }
-
-  private async pass(): Promise<number> {
+  async drain(): Promise<number> {
     const { store, messages, logger } = this.deps;
     let published = 0;
     try {

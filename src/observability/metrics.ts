@@ -3,7 +3,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { AppError } from '../domain/errors';
 import { isClientFrameType } from '../protocol/frames';
-import { asBackgroundWork, type WorkOrigin } from './work-origin';
 
 /** How a connection reached the node: Socket.IO's two transports, or the raw WebSocket endpoint. */
 export type ConnectionTransport = 'websocket' | 'polling' | 'raw';
@@ -34,7 +33,7 @@ export interface AdapterMetrics {
 
 /** What a durable store reports: each command it sent its database. */
 export interface StoreMetrics {
-  storeCommand(kind: 'read' | 'write', origin: WorkOrigin): void;
+  storeCommand(kind: 'read' | 'write', origin: 'request' | 'background'): void;
 }
 
 /** What the webhook queues report: each attempt's outcome (docs/PROTOCOL.md §5.16). */
@@ -156,8 +155,7 @@ export class Metrics implements BusMetrics, AdapterMetrics, StoreMetrics, Webhoo
       registers,
       async collect() {
         const source = outbox();
-        // A scrape's count is the node's own work, not a request's.
-        if (source) this.set(await asBackgroundWork(() => readSource(source)));
+        if (source) this.set(await readSource(source));
       },
     });
     this.rateLimitedTotal = new Counter({
@@ -230,7 +228,7 @@ export class Metrics implements BusMetrics, AdapterMetrics, StoreMetrics, Webhoo
     this.adapterReceived.inc();
   }
 
-  storeCommand(kind: 'read' | 'write', origin: WorkOrigin): void {
+  storeCommand(kind: 'read' | 'write', origin: 'request' | 'background'): void {
     this.storeCommands.inc({ kind, origin });
   }
 

@@ -1296,14 +1296,45 @@ export function describeCommandCounting(
   describe(`${name} command counting`, () => {
     it('tells onCommand of each read and write it sends the database', async () => {
       const kinds: string[] = [];
-      const store = await openCounting((k) => kinds.push(k));
+      const store = await openCounting((k, origin) => kinds.push(`${k} ${origin}`));
       try {
         kinds.length = 0;
         const user = aUser();
         await store.insertUser(user);
-        expect(kinds).toEqual(['write']);
+        expect(kinds).toEqual(['write request']);
         await store.findUserById(user.id);
-        expect(kinds).toEqual(['write', 'read']);
+        expect(kinds).toEqual(['write request', 'read request']);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("marks the outbox relay's sweep and claims and the pending count as background, the rest of the outbox as requests", async () => {
+      const kinds: string[] = [];
+      const store = await openCounting((k, origin) => kinds.push(`${k} ${origin}`));
+      try {
+        const user = aUser();
+        const conversation = aConversation();
+        await store.insertUser(user);
+        await store.insertConversation(conversation);
+        const message = aMessage(conversation.id, user.id, { seq: 1 });
+        await store.insertMessage(message);
+        kinds.length = 0;
+        const now = new Date();
+        expect(
+          (await store.listPendingMessageEvents(new Date(now.getTime() + 1), 10)).map((m) => m.id),
+        ).toEqual([message.id]);
+        expect(kinds).toEqual(['read background']);
+        expect(
+          await store.claimPendingMessageEvent(message.id, now, new Date(now.getTime() + 1000)),
+        ).toBe(true);
+        expect(kinds).toEqual(['read background', 'write background']);
+        expect(await store.countPendingMessageEvents()).toBe(1);
+        expect(kinds).toEqual(['read background', 'write background', 'read background']);
+        // Clearing follows a send's publish: a request's write.
+        await store.clearPendingMessageEvents([message.id]);
+        expect(kinds.at(-1)).toBe('write request');
+        expect(await store.countPendingMessageEvents()).toBe(0);
       } finally {
         await store.close();
       }

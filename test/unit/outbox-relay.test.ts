@@ -5,7 +5,6 @@ import pino from 'pino';
 import { createMemoryStore } from '../../src/adapters/store/memory/memory-store';
 import { MessageService } from '../../src/app/message-service';
 import { OutboxRelay } from '../../src/app/outbox-relay';
-import { currentWorkOrigin } from '../../src/observability/work-origin';
 import type { Message } from '../../src/domain/types';
 import type { BusEvent } from '../../src/protocol/events';
 import type { EventBus, Store } from '../../src/ports';
@@ -251,31 +250,5 @@ describe('OutboxRelay', () => {
     expect(bus.sentIds()).toEqual([message?.id]);
     jest.advanceTimersByTime(10 * INTERVAL_MS);
     expect(passes).toBe(1);
-  });
-
-  it("runs its pass as background work, so its reads and claims are not counted as a request's", async () => {
-    const store = createMemoryStore();
-    const bus = new RecordingBus();
-    await stuckMessages(store, 1);
-    const origins: string[] = [];
-    const list = store.listPendingMessageEvents.bind(store);
-    store.listPendingMessageEvents = (before, limit) => {
-      origins.push(`list:${currentWorkOrigin()}`);
-      return list(before, limit);
-    };
-    const claim = store.claimPendingMessageEvent.bind(store);
-    store.claimPendingMessageEvent = async (id, now, until) => {
-      await settle();
-      origins.push(`claim:${currentWorkOrigin()}`);
-      return claim(id, now, until);
-    };
-    const relay = relayOver(store, bus);
-
-    expect(await relay.drain()).toBe(1);
-    expect(origins).toEqual(['list:background', 'claim:background']);
-    // The caller's own work, after the pass and beside it, is not background.
-    expect(currentWorkOrigin()).toBe('request');
-    await Promise.all([relay.drain(), store.listPendingMessageEvents(new Date(), 1)]);
-    expect(origins.slice(2)).toEqual(['list:background', 'list:request']);
   });
 });

@@ -1,6 +1,6 @@
 // Opens MongoStore's dedicated connection: fail fast when no server answers, bind the models, ensure the indexes.
 import mongoose, { type Connection } from 'mongoose';
-import { mongoCommandKind, type StoreCommandListener } from '../store-commands';
+import { mongoCommandKind, mongoCommandOrigin, type StoreCommandListener } from '../store-commands';
 import { createModels, type MongoModels } from './mongo-models';
 
 export interface MongoStoreOptions {
@@ -44,7 +44,7 @@ export async function openMongoConnection(
   if (onCommand) {
     connection.getClient().on('commandStarted', (event) => {
       const kind = mongoCommandKind(event.commandName);
-      if (kind) onCommand(kind);
+      if (kind) onCommand(kind, mongoCommandOrigin(event.command));
     });
   }
   const models = createModels(connection);

@@ -11,6 +11,7 @@ import type {
   MessageStore,
 } from '../../../ports';
 import { appendByReservation } from '../append-by-reservation';
+import { BACKGROUND_COMMENT } from '../store-commands';
 import { mediaToDoc, messageFromDoc, messageToDoc, toObjectId } from './mongo-mapping';
 import type { MessageDoc } from './mongo-models';
 import { insertOnce, sortsAfter } from './mongo-queries';
@@ -149,6 +150,7 @@ export class MongoMessageStore implements MessageStore {
       .find({ event_pending: true, created_at: { $lt: createdBefore } })
       .sort({ created_at: 1, _id: 1 })
       .limit(limit)
+      .comment(BACKGROUND_COMMENT)
       .lean<MessageDoc[]>();
     return docs.map(messageFromDoc);
   }
@@ -161,6 +163,7 @@ export class MongoMessageStore implements MessageStore {
         $or: [{ event_claimed_until: null }, { event_claimed_until: { $lte: now } }],
       },
       { $set: { event_claimed_until: until } },
+      { comment: BACKGROUND_COMMENT },
     );
     return result.modifiedCount === 1;
   }
@@ -176,6 +179,6 @@ export class MongoMessageStore implements MessageStore {
 
   async countPendingMessageEvents(): Promise<number> {
     // Served by the same partial index as listPendingMessageEvents.
-    return this.messages.countDocuments({ event_pending: true });
+    return this.messages.countDocuments({ event_pending: true }, { comment: BACKGROUND_COMMENT });
   }
 }

@@ -5,6 +5,7 @@ import { DatabaseError, type Pool } from 'pg';
 import type { OrderKey } from '../../../domain/ordering';
 import type { Message } from '../../../domain/types';
 import type { AppendResult, MessageDraft, MessagePatch, MessageStore } from '../../../ports';
+import { BACKGROUND_SQL } from '../store-commands';
 import { reserveSeqSet } from './postgres-conversation-store';
 import {
   columns,
@@ -186,16 +187,17 @@ export const SQL = {
       AND (updated_at IS NOT NULL OR deleted_at IS NOT NULL)
       AND (changed_at, id) > ($2::timestamptz, $3::text)
     ORDER BY changed_at, id LIMIT $4`,
-  listPendingMessageEvents: `SELECT ${COLS} FROM messages
+  // The outbox relay's sweep and claims and a scrape's count: the node's own background work.
+  listPendingMessageEvents: `${BACKGROUND_SQL} SELECT ${COLS} FROM messages
     WHERE event_pending AND created_at < $1
     ORDER BY created_at, seq, id LIMIT $2`,
   /** Compare-and-set on the one row: only an unclaimed or expired claim is taken over. */
-  claimPendingMessageEvent: `UPDATE messages SET event_claimed_until = $3
+  claimPendingMessageEvent: `${BACKGROUND_SQL} UPDATE messages SET event_claimed_until = $3
     WHERE id = $1 AND event_pending
       AND (event_claimed_until IS NULL OR event_claimed_until <= $2)`,
   clearPendingMessageEvents: `UPDATE messages SET event_pending = false, event_claimed_until = NULL
     WHERE id = ANY ($1::text[]) AND event_pending`,
-  countPendingMessageEvents: `SELECT count(*) AS count FROM messages WHERE event_pending`,
+  countPendingMessageEvents: `${BACKGROUND_SQL} SELECT count(*) AS count FROM messages WHERE event_pending`,
 } as const;
 
 interface AppendedRow {

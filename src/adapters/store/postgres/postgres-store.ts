@@ -17,7 +17,7 @@ import { PostgresPinStore } from './postgres-pin-store';
 import { PostgresReactionStore } from './postgres-reaction-store';
 import { PostgresSyncCursorStore } from './postgres-sync-cursor-store';
 import { PostgresUserStore } from './postgres-user-store';
-import { sqlCommandKind, type StoreCommandListener } from '../store-commands';
+import { sqlCommandKind, sqlCommandOrigin, type StoreCommandListener } from '../store-commands';
 import { StatementAdmission, type StatementAdmissionOptions } from './statement-admission';
 
 export interface PostgresStoreOptions {
@@ -105,7 +105,7 @@ function countQueries(pool: Pool, onCommand: StoreCommandListener): void {
         : typeof first === 'object' && first !== null && 'text' in first
           ? String(first.text)
           : '';
-    onCommand(sqlCommandKind(text));
+    onCommand(sqlCommandKind(text), sqlCommandOrigin(text));
     return query(...args);
   };
   pool.query = counted as Pool['query'];
