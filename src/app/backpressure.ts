@@ -11,41 +11,67 @@ export interface BackpressureOptions {
   maxBacklog: number;
   /** Longest a send waits before it is refused. */
   maxWaitMs: number;
-  /** How often a waiting send looks again. @default 20 */
+  /** How often the waiting sends look again (one timer for all of them). @default 20 */
   recheckMs?: number;
-  sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   /** Told of every refusal (for a bulk report: refusals are not logged one by one). */
   onRefused?: () => void;
 }
 
+interface Waiter {
+  admit: () => void;
+  refuse: (err: Error) => void;
+  deadline: number;
+}
+
+/**
+ * Waiting sends queue in arrival order and are let through first come, first served: a send that
+ * arrives while others wait queues behind them even when the backlog has just come down, so a
+ * send's wait is bounded by those ahead of it, not by luck against newcomers.
+ */
 export class Backpressure {
   private readonly recheckMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private readonly waiting: Waiter[] = [];
+  private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: BackpressureOptions) {
     this.recheckMs = options.recheckMs ?? 20;
-    this.sleep =
-      options.sleep ??
-      ((ms) =>
-        new Promise((resolve) => {
-          setTimeout(resolve, ms);
-        }));
     this.now = options.now ?? Date.now;
   }
 
   /** Resolves at once while delivery keeps up; otherwise once it has caught up, or throws. */
-  async admit(): Promise<void> {
+  admit(): Promise<void> {
     const { backlog, maxBacklog, maxWaitMs } = this.options;
-    if (backlog() < maxBacklog) return;
-    const deadline = this.now() + maxWaitMs;
-    while (backlog() >= maxBacklog) {
-      if (this.now() >= deadline) {
-        this.options.onRefused?.();
-        throw LoadShedError.create('message delivery (behind)', Math.max(1000, maxWaitMs));
-      }
-      await this.sleep(this.recheckMs);
+    if (this.waiting.length === 0 && backlog() < maxBacklog) return Promise.resolve();
+    return new Promise((admit, refuse) => {
+      this.waiting.push({ admit, refuse, deadline: this.now() + maxWaitMs });
+      this.timer ??= setTimeout(() => {
+        this.recheck();
+      }, this.recheckMs);
+    });
+  }
+
+  private recheck(): void {
+    this.timer = null;
+    const { backlog, maxBacklog, maxWaitMs } = this.options;
+    // Room below the bound lets that many through at once: each counts in the backlog only once
+    // it runs, so letting more go would overshoot it.
+    let room = maxBacklog - backlog();
+    for (let next = this.waiting[0]; next && room > 0; next = this.waiting[0], room--) {
+      this.waiting.shift();
+      next.admit();
     }
+    // Every send waits as long at most, so the oldest are the first past their deadline.
+    const now = this.now();
+    for (let next = this.waiting[0]; next && next.deadline <= now; next = this.waiting[0]) {
+      this.waiting.shift();
+      this.options.onRefused?.();
+      next.refuse(LoadShedError.create('message delivery (behind)', Math.max(1000, maxWaitMs)));
+    }
+    if (this.waiting.length > 0)
+      this.timer = setTimeout(() => {
+        this.recheck();
+      }, this.recheckMs);
   }
 }
