@@ -158,7 +158,7 @@ export async function startNode(
       pins,
     });
     commands.execute = gate.guardCommands(metrics.timeCommands(commands.execute.bind(commands)));
-    attachSocketHandlers(io, {
+    const socketHandlers = attachSocketHandlers(io, {
       config,
       auth,
       commands,
@@ -259,7 +259,9 @@ export async function startNode(
         ]),
       );
       // 3. Clients go (raw 1012, Socket.IO transport close); they come back elsewhere and SYNC.
+      // Their last-active stamps are written before the store closes.
       await closeClientsForRestart(io, Math.min(left(), CLIENT_CLOSE_MS));
+      await finishesWithin(left(), socketHandlers.stampsWritten());
       // 4. One outbox pass, as the relay's timer would run it (events pending past its grace;
       // younger ones are left to the relays of the nodes that stay).
       const flushed = await finishesWithin(left(), relay.drain());

@@ -88,8 +88,16 @@ export interface SocketHandlerDeps {
  * shared by every socket (called with the socket as `this`), and what a socket needs only once it
  * is active (its rate gate, its child logger) is made then.
  */
-export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps): void {
+/** What the handlers leave running once a socket is gone. */
+export interface SocketHandlers {
+  /** Resolves once every disconnect's last-active stamp is written (or has failed). */
+  stampsWritten(): Promise<void>;
+}
+
+export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps): SocketHandlers {
   const { config, auth, commands, sync, typingQuota, presence, store, logger, metrics } = deps;
+  /** Last-active stamps of disconnects, not written yet: a draining node waits for them. */
+  const stamping = new Set<Promise<void>>();
   /** Each handshake's token expiry, read once its connection is established. */
   const expiries = new WeakMap<ParleySocket, Date | null>();
   io.use((socket, next) => {
@@ -285,9 +293,13 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
     presence.removeSocket(userId, socket.id).catch((err: unknown) => {
       socketLog(socket).warn({ err }, 'presence remove failed');
     });
-    store.setUserLastActive(userId, new Date()).catch((err: unknown) => {
-      socketLog(socket).warn({ err }, 'last-active update failed');
-    });
+    const stamp = store
+      .setUserLastActive(userId, new Date())
+      .catch((err: unknown) => {
+        socketLog(socket).warn({ err }, 'last-active update failed');
+      })
+      .finally(() => stamping.delete(stamp));
+    stamping.add(stamp);
   };
 
   io.on('connection', (socket) => {
@@ -313,6 +325,12 @@ export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps):
     expiry.schedule(socket, expiries.get(socket) ?? null);
     expiries.delete(socket);
   });
+
+  return {
+    stampsWritten: async () => {
+      await Promise.all(stamping);
+    },
+  };
 }
 
 /** Token expired: ERROR UNAUTHORIZED, then close (raw clients get close code 4001). */
