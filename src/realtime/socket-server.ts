@@ -82,18 +82,18 @@ export interface SocketHandlerDeps {
   metrics?: Pick<Metrics, 'rateLimited'>;
 }
 
-/**
- * Authenticates handshakes and runs every incoming event through the command handler. What an
- * idle connection costs is what Socket.IO keeps for it plus a few map entries: the listeners are
- * shared by every socket (called with the socket as `this`), and what a socket needs only once it
- * is active (its rate gate, its child logger) is made then.
- */
 /** What the handlers leave running once a socket is gone. */
 export interface SocketHandlers {
   /** Resolves once every disconnect's last-active stamp is written (or has failed). */
   stampsWritten(): Promise<void>;
 }
 
+/**
+ * Authenticates handshakes and runs every incoming event through the command handler. What an
+ * idle connection costs is what Socket.IO keeps for it plus a few map entries: the listeners are
+ * shared by every socket (called with the socket as `this`), and what a socket needs only once it
+ * is active (its rate gate, its child logger) is made then.
+ */
 export function attachSocketHandlers(io: ParleyServer, deps: SocketHandlerDeps): SocketHandlers {
   const { config, auth, commands, sync, typingQuota, presence, store, logger, metrics } = deps;
   /** Last-active stamps of disconnects, not written yet: a draining node waits for them. */
