@@ -673,6 +673,31 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect((await store.listMessagesBefore(c, 5, 10)).map((m) => m.seq)).toEqual([2, 1]);
       });
 
+      it('answers many pages after a seq asked at once, each as if alone', async () => {
+        const [a, b] = [newObjectId(), newObjectId()];
+        const sender = newObjectId();
+        for (const seq of [1, 2, 3, 4, 5]) await store.insertMessage(aMessage(a, sender, { seq }));
+        for (const seq of [1, 3, 4]) await store.insertMessage(aMessage(b, sender, { seq }));
+        const asks: [string, number, number][] = [
+          [a, 0, 2],
+          [b, 1, 10],
+          [a, 2, 10],
+          [newObjectId(), 0, 10],
+          [a, 0, 2],
+          [b, 4, 10],
+          [a, 3, 0],
+        ];
+        const pages = await Promise.all(
+          asks.map(([c, after, n]) => store.listMessagesAfter(c, after, n)),
+        );
+        expect(
+          pages.map((page) => page.map((m) => `${m.conversationId === a ? 'a' : 'b'}${m.seq}`)),
+        ).toEqual([['a1', 'a2'], ['b3', 'b4'], ['a3', 'a4', 'a5'], [], ['a1', 'a2'], [], []]);
+        // Each ask's records are its own.
+        expect(pages[0]![0]).not.toBe(pages[4]![0]);
+        expect(pages[0]).toEqual(pages[4]);
+      });
+
       it('counts messages after a watermark, not the reader’s own, not deleted', async () => {
         const c = newObjectId();
         const [me, other] = [newObjectId(), newObjectId()];

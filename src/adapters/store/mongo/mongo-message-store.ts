@@ -72,6 +72,8 @@ export class MongoMessageStore implements MessageStore {
     afterSeq: number,
     limit: number,
   ): Promise<Message[]> {
+    // MongoDB reads limit(0) as no limit at all.
+    if (limit <= 0) return [];
     const docs = await this.messages
       .find({ conversation_id: toObjectId(conversationId), seq: { $gt: afterSeq } })
       .sort({ seq: 1 })
