@@ -299,6 +299,11 @@ const messageCases: Cases<typeof messageSql> = {
   listMessagesNewest: [conversation, 50],
   listMessagesBefore: [conversation, 250, 50],
   listMessagesAfter: [conversation, 450, 100],
+  listMessagesAfterEach: [
+    [conversation, syncConversations[0], conversation],
+    [450, 0, 0],
+    [100, 50, 1],
+  ],
   countMessagesAfter: [conversation, 400, user],
   countMentionsAfter: [conversation, 400, user],
   updateMessage: [message, true, 'edited', null, null, now, null, now, [user]],

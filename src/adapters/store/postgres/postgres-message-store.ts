@@ -5,6 +5,7 @@ import { DatabaseError, type Pool } from 'pg';
 import type { OrderKey } from '../../../domain/ordering';
 import type { Message } from '../../../domain/types';
 import type { AppendResult, MessageDraft, MessagePatch, MessageStore } from '../../../ports';
+import { Batcher } from '../../../app/batcher';
 import { BACKGROUND_SQL } from '../store-commands';
 import { reserveSeqSet } from './postgres-conversation-store';
 import {
@@ -158,6 +159,18 @@ export const SQL = {
     ORDER BY seq DESC LIMIT $3`,
   listMessagesAfter: `SELECT ${COLS} FROM messages WHERE conversation_id = $1 AND seq > $2
     ORDER BY seq LIMIT $3`,
+  /**
+   * listMessagesAfter for several asks at once ($1 conversations, $2 seqs, $3 limits, one per
+   * ask): rows tagged with their ask (1-based), each ask's in seq order.
+   */
+  listMessagesAfterEach: `SELECT w.ask, x.*
+    FROM unnest($1::text[], $2::bigint[], $3::int[]) WITH ORDINALITY AS w (conversation_id, after_seq, lim, ask)
+    CROSS JOIN LATERAL (
+      SELECT ${COLS} FROM messages
+      WHERE conversation_id = w.conversation_id AND seq > w.after_seq
+      ORDER BY seq LIMIT w.lim
+    ) x
+    ORDER BY w.ask, x.seq`,
   /** Exact, from the index alone (messages_live_by_seq covers the live rows and their senders). */
   countMessagesAfter: `SELECT count(*) AS count FROM messages
     WHERE conversation_id = $1 AND seq > $2 AND sender_id <> $3 AND deleted_at IS NULL`,
@@ -218,7 +231,36 @@ interface CountRow {
   count: string;
 }
 
+interface AfterAsk {
+  conversationId: string;
+  afterSeq: number;
+  limit: number;
+}
+
 export class PostgresMessageStore implements MessageStore {
+  /**
+   * Pages after a seq asked for in one tick go out as one statement: every SYNC and greeting of
+   * a reconnect storm reads one or two, and each was a round trip of its own.
+   */
+  private readonly afterReads = new Batcher<AfterAsk, Message[]>(async (asks) => {
+    if (asks.length === 1) {
+      const [ask] = asks as [AfterAsk];
+      const { rows } = await this.pool.query<MessageRow>(SQL.listMessagesAfter, [
+        ask.conversationId,
+        ask.afterSeq,
+        ask.limit,
+      ]);
+      return [rows.map(messageFromRow)];
+    }
+    const { rows } = await this.pool.query<MessageRow & { ask: string }>(
+      SQL.listMessagesAfterEach,
+      [asks.map((a) => a.conversationId), asks.map((a) => a.afterSeq), asks.map((a) => a.limit)],
+    );
+    const pages = asks.map((): Message[] => []);
+    for (const row of rows) pages[Number(row.ask) - 1]?.push(messageFromRow(row));
+    return pages;
+  });
+
   constructor(private readonly pool: Pool) {}
 
   async appendMessage(
@@ -382,17 +424,8 @@ export class PostgresMessageStore implements MessageStore {
     return rows.map(messageFromRow);
   }
 
-  async listMessagesAfter(
-    conversationId: string,
-    afterSeq: number,
-    limit: number,
-  ): Promise<Message[]> {
-    const { rows } = await this.pool.query<MessageRow>(SQL.listMessagesAfter, [
-      conversationId,
-      afterSeq,
-      limit,
-    ]);
-    return rows.map(messageFromRow);
+  listMessagesAfter(conversationId: string, afterSeq: number, limit: number): Promise<Message[]> {
+    return this.afterReads.add({ conversationId, afterSeq, limit });
   }
 
   async countMessagesAfter(
